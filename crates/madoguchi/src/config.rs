@@ -1,0 +1,261 @@
+//! Configuration: a TOML file, then `MADOGUCHI_*` environment variables, then command-line flags,
+//! each overriding the one before. Unknown keys are an error (a typo must not silently fall back
+//! to a default). Every key is documented in docs/configuration.md; a test keeps the two in step.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Environment variables that are flags of the CLI rather than config keys.
+const RESERVED_ENV: &[&str] = &["MADOGUCHI_CONFIG", "MADOGUCHI_DATA_DIR", "MADOGUCHI_LOG"];
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    pub database_url: String,
+    /// Address the web server listens on.
+    pub addr: SocketAddr,
+    /// Address of the Prometheus metrics listener; empty to disable.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Public base URL used in e-mail links when the request host is not a configured host.
+    pub base_url: String,
+    /// Set when users reach the server over HTTPS (directly or through a TLS proxy): turns on HSTS.
+    pub https: bool,
+    /// Origins allowed to POST besides the request's own host (for reverse proxies that rewrite Host).
+    pub trusted_origins: Vec<String>,
+    /// Municipality code used when the request host is not in `hosts`.
+    pub default_municipality: Option<String>,
+    /// Host name → municipality code.
+    pub hosts: BTreeMap<String, String>,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Request timeout in seconds.
+    pub request_timeout_secs: u64,
+    /// Log format: `json` (default, for production) or `pretty`.
+    pub log_format: LogFormat,
+    pub session: SessionConfig,
+    pub login: LoginConfig,
+    pub smtp: SmtpConfig,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// A session ends after this many minutes without a request.
+    pub idle_minutes: i64,
+    /// A session ends this many hours after login, however active.
+    pub absolute_hours: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    /// Failed logins for one account (or from one address ×4) before a temporary lockout.
+    pub max_failures: i64,
+    /// Window in minutes in which failures are counted, and length of the lockout.
+    pub lockout_minutes: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// SMTP relay host; empty keeps mail in the outbox (visible in the demo's sandbox mailbox).
+    pub host: String,
+    pub port: u16,
+    /// Sender address of every message.
+    pub from: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://data/madoguchi.db".into(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_addr: None,
+            base_url: "http://127.0.0.1:8080".into(),
+            https: false,
+            trusted_origins: Vec::new(),
+            default_municipality: None,
+            hosts: BTreeMap::new(),
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            log_format: LogFormat::Json,
+            session: SessionConfig::default(),
+            login: LoginConfig::default(),
+            smtp: SmtpConfig::default(),
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig { idle_minutes: 30, absolute_hours: 12 }
+    }
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig { max_failures: 5, lockout_minutes: 15 }
+    }
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig { host: String::new(), port: 25, from: "no-reply@madoguchi.invalid".into() }
+    }
+}
+
+impl Config {
+    /// Loads the file (if any) and overlays `MADOGUCHI_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
+        let mut table = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading config file {}", p.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("parsing config file {}", p.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (key, value) in env {
+            let Some(rest) = key.strip_prefix("MADOGUCHI_") else { continue };
+            if RESERVED_ENV.contains(&key.as_str()) {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+            insert_path(&mut table, &path, env_value(&value))
+                .with_context(|| format!("environment variable {key}"))?;
+        }
+        let cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .context("invalid configuration (see docs/configuration.md)")?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.session.idle_minutes > 0, "session.idle_minutes must be positive");
+        anyhow::ensure!(self.session.absolute_hours > 0, "session.absolute_hours must be positive");
+        anyhow::ensure!(self.login.max_failures > 0, "login.max_failures must be positive");
+        anyhow::ensure!(self.max_body_bytes >= 1024, "max_body_bytes must be at least 1024");
+        Ok(())
+    }
+
+    /// The SQLite URL inside a data directory.
+    pub fn sqlite_url_in(dir: &Path) -> String {
+        format!("sqlite://{}", dir.join("madoguchi.db").display())
+    }
+}
+
+/// An environment value is read as TOML when it parses as one (numbers, booleans, arrays),
+/// otherwise as a plain string, so `MADOGUCHI_HTTPS=true` and `MADOGUCHI_BASE_URL=https://…`
+/// both do what one expects.
+fn env_value(raw: &str) -> toml::Value {
+    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_owned())),
+        Err(_) => toml::Value::String(raw.to_owned()),
+    }
+}
+
+fn insert_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> anyhow::Result<()> {
+    match path {
+        [] => anyhow::bail!("empty key"),
+        [last] => {
+            table.insert(last.clone(), value);
+            Ok(())
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => insert_path(t, rest, value),
+                _ => anyhow::bail!("{first} is not a table"),
+            }
+        }
+    }
+}
+
+/// Default data directory for the demo and for admin commands without a URL.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn env_overrides_file_and_nested_keys_work() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "addr = \"127.0.0.1:9000\"\n[smtp]\nport = 2525\n").expect("write");
+        let cfg = Config::load(
+            Some(&file),
+            env(&[("MADOGUCHI_SMTP__HOST", "mail.example.jp"), ("MADOGUCHI_HTTPS", "true")]),
+        )
+        .expect("load");
+        assert_eq!(cfg.addr.port(), 9000);
+        assert_eq!(cfg.smtp.port, 2525);
+        assert_eq!(cfg.smtp.host, "mail.example.jp");
+        assert!(cfg.https);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_in_file_and_env() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "adress = \"127.0.0.1:9000\"\n").expect("write");
+        let err = Config::load(Some(&file), env(&[])).expect_err("typo must fail");
+        assert!(format!("{err:#}").contains("adress"), "{err:#}");
+        let err = Config::load(None, env(&[("MADOGUCHI_SMTP__HOTS", "x")])).expect_err("typo");
+        assert!(format!("{err:#}").contains("hots"), "{err:#}");
+    }
+
+    #[test]
+    fn every_key_is_documented() {
+        let doc = include_str!("../../../docs/configuration.md");
+        // Serialise a config with every optional key filled so that enumeration sees all keys:
+        // a new field in `Config` without a line in the docs fails here.
+        let mut c = Config::default();
+        c.metrics_addr = Some(c.addr);
+        c.default_municipality = Some("122033".into());
+        let value = toml::Value::try_from(&c).expect("serialise");
+        let mut found = Vec::new();
+        collect_keys(&value, "", &mut found);
+        assert!(found.len() >= 18, "enumerated too few keys: {found:?}");
+        for k in found {
+            assert!(doc.contains(&format!("`{k}`")), "docs/configuration.md lacks `{k}`");
+        }
+    }
+
+    fn collect_keys(v: &toml::Value, prefix: &str, out: &mut Vec<String>) {
+        if let toml::Value::Table(t) = v {
+            for (k, v) in t {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                match v {
+                    toml::Value::Table(_) if k != "hosts" => collect_keys(v, &key, out),
+                    _ => out.push(key),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Table and column names for sea-query, one enum per table in `migrations/`.
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Municipalities {
+    Table,
+    Id,
+    NameJa,
+    NameEn,
+    AuditSeq,
+    AuditHead,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Departments {
+    Table,
+    Id,
+    MunicipalityId,
+    Code,
+    NameJa,
+    NameEn,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    Id,
+    MunicipalityId,
+    Kind,
+    Email,
+    Name,
+    PasswordHash,
+    EmailVerifiedAt,
+    DepartmentId,
+    Role,
+    Lang,
+    LargeText,
+    DisabledAt,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    IdHash,
+    UserId,
+    MunicipalityId,
+    CreatedAt,
+    LastSeenAt,
+    ExpiresAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum EmailTokens {
+    Table,
+    TokenHash,
+    UserId,
+    Purpose,
+    CreatedAt,
+    ExpiresAt,
+    UsedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LoginAttempts {
+    Table,
+    Id,
+    MunicipalityId,
+    Email,
+    Ip,
+    Success,
+    At,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApiTokens {
+    Table,
+    Id,
+    MunicipalityId,
+    UserId,
+    TokenHash,
+    Scope,
+    CreatedAt,
+    LastUsedAt,
+    RevokedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditEvents {
+    Table,
+    Id,
+    MunicipalityId,
+    Seq,
+    At,
+    Actor,
+    Action,
+    Target,
+    Detail,
+    PrevHash,
+    Hash,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum OutboxEmails {
+    Table,
+    Id,
+    MunicipalityId,
+    ToAddr,
+    Subject,
+    Body,
+    CreatedAt,
+    Attempts,
+    NextAttemptAt,
+    LastError,
+    SentAt,
+}
