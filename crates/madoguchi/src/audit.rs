@@ -52,9 +52,14 @@ pub async fn record(
 ) -> Result<i64, sqlx::Error> {
     let bump = Query::update()
         .table(Municipalities::Table)
-        .value(Municipalities::AuditSeq, Expr::col(Municipalities::AuditSeq).add(1))
+        .value(
+            Municipalities::AuditSeq,
+            Expr::col(Municipalities::AuditSeq).add(1),
+        )
         .and_where(Expr::col(Municipalities::Id).eq(municipality))
-        .returning(Query::returning().columns([Municipalities::AuditSeq, Municipalities::AuditHead]))
+        .returning(
+            Query::returning().columns([Municipalities::AuditSeq, Municipalities::AuditHead]),
+        )
         .to_owned();
     let head: Head = tx.fetch_one(&bump).await?;
     let at = now_ms();
@@ -159,7 +164,11 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
     let heads: Vec<MunicipalityHead> = db
         .fetch_all(
             &Query::select()
-                .columns([Municipalities::Id, Municipalities::AuditSeq, Municipalities::AuditHead])
+                .columns([
+                    Municipalities::Id,
+                    Municipalities::AuditSeq,
+                    Municipalities::AuditHead,
+                ])
                 .from(Municipalities::Table)
                 .order_by(Municipalities::Id, Order::Asc)
                 .to_owned(),
@@ -186,13 +195,31 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
             for e in page {
                 report.events += 1;
                 let problem = if e.seq != expected_seq {
-                    Some(format!("event #{expected_seq} is missing (next found is #{})", e.seq))
+                    Some(format!(
+                        "event #{expected_seq} is missing (next found is #{})",
+                        e.seq
+                    ))
                 } else if e.prev_hash != prev {
-                    Some(format!("event #{} (id {}) does not link to the event before it", e.seq, e.id))
+                    Some(format!(
+                        "event #{} (id {}) does not link to the event before it",
+                        e.seq, e.id
+                    ))
                 } else if e.hash
-                    != event_hash(&e.prev_hash, &e.municipality_id, e.seq, e.at, &e.actor, &e.action, &e.target, &e.detail)
+                    != event_hash(
+                        &e.prev_hash,
+                        &e.municipality_id,
+                        e.seq,
+                        e.at,
+                        &e.actor,
+                        &e.action,
+                        &e.target,
+                        &e.detail,
+                    )
                 {
-                    Some(format!("event #{} (id {}) was altered: its hash does not match its content", e.seq, e.id))
+                    Some(format!(
+                        "event #{} (id {}) was altered: its hash does not match its content",
+                        e.seq, e.id
+                    ))
                 } else {
                     None
                 };

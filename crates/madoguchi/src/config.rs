@@ -100,19 +100,29 @@ impl Default for Config {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        SessionConfig { idle_minutes: 30, absolute_hours: 12 }
+        SessionConfig {
+            idle_minutes: 30,
+            absolute_hours: 12,
+        }
     }
 }
 
 impl Default for LoginConfig {
     fn default() -> Self {
-        LoginConfig { max_failures: 5, lockout_minutes: 15 }
+        LoginConfig {
+            max_failures: 5,
+            lockout_minutes: 15,
+        }
     }
 }
 
 impl Default for SmtpConfig {
     fn default() -> Self {
-        SmtpConfig { host: String::new(), port: 25, from: "no-reply@madoguchi.invalid".into() }
+        SmtpConfig {
+            host: String::new(),
+            port: 25,
+            from: "no-reply@madoguchi.invalid".into(),
+        }
     }
 }
 
@@ -132,7 +142,9 @@ impl Config {
             None => toml::Table::new(),
         };
         for (key, value) in env {
-            let Some(rest) = key.strip_prefix("MADOGUCHI_") else { continue };
+            let Some(rest) = key.strip_prefix("MADOGUCHI_") else {
+                continue;
+            };
             if RESERVED_ENV.contains(&key.as_str()) {
                 continue;
             }
@@ -148,10 +160,22 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.session.idle_minutes > 0, "session.idle_minutes must be positive");
-        anyhow::ensure!(self.session.absolute_hours > 0, "session.absolute_hours must be positive");
-        anyhow::ensure!(self.login.max_failures > 0, "login.max_failures must be positive");
-        anyhow::ensure!(self.max_body_bytes >= 1024, "max_body_bytes must be at least 1024");
+        anyhow::ensure!(
+            self.session.idle_minutes > 0,
+            "session.idle_minutes must be positive"
+        );
+        anyhow::ensure!(
+            self.session.absolute_hours > 0,
+            "session.absolute_hours must be positive"
+        );
+        anyhow::ensure!(
+            self.login.max_failures > 0,
+            "login.max_failures must be positive"
+        );
+        anyhow::ensure!(
+            self.max_body_bytes >= 1024,
+            "max_body_bytes must be at least 1024"
+        );
         Ok(())
     }
 
@@ -166,7 +190,9 @@ impl Config {
 /// both do what one expects.
 fn env_value(raw: &str) -> toml::Value {
     match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_owned())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.to_owned())),
         Err(_) => toml::Value::String(raw.to_owned()),
     }
 }
@@ -200,7 +226,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -210,7 +239,10 @@ mod tests {
         std::fs::write(&file, "addr = \"127.0.0.1:9000\"\n[smtp]\nport = 2525\n").expect("write");
         let cfg = Config::load(
             Some(&file),
-            env(&[("MADOGUCHI_SMTP__HOST", "mail.example.jp"), ("MADOGUCHI_HTTPS", "true")]),
+            env(&[
+                ("MADOGUCHI_SMTP__HOST", "mail.example.jp"),
+                ("MADOGUCHI_HTTPS", "true"),
+            ]),
         )
         .expect("load");
         assert_eq!(cfg.addr.port(), 9000);
@@ -243,14 +275,21 @@ mod tests {
         collect_keys(&value, "", &mut found);
         assert!(found.len() >= 18, "enumerated too few keys: {found:?}");
         for k in found {
-            assert!(doc.contains(&format!("`{k}`")), "docs/configuration.md lacks `{k}`");
+            assert!(
+                doc.contains(&format!("`{k}`")),
+                "docs/configuration.md lacks `{k}`"
+            );
         }
     }
 
     fn collect_keys(v: &toml::Value, prefix: &str, out: &mut Vec<String>) {
         if let toml::Value::Table(t) = v {
             for (k, v) in t {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 match v {
                     toml::Value::Table(_) if k != "hosts" => collect_keys(v, &key, out),
                     _ => out.push(key),

@@ -1,6 +1,14 @@
 //! Madoguchi (窓口): a 24-hour digital city hall. See docs/architecture.md.
 #![forbid(unsafe_code)]
 
+pub mod admin;
+pub mod api;
 pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod db;
+pub mod demo;
+pub mod mail;
+pub mod metrics;
+pub mod server;
+pub mod web;

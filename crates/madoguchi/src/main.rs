@@ -1,2 +1,450 @@
+//! The `madoguchi` command: server, demo, migrations and administration.
 #![forbid(unsafe_code)]
-fn main() {}
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use madoguchi::auth::Role;
+use madoguchi::config::{Config, LogFormat};
+use madoguchi::db::Db;
+use madoguchi::{admin, audit, demo, server};
+
+#[derive(Parser)]
+#[command(
+    name = "madoguchi",
+    version,
+    about = "Madoguchi (窓口): a 24-hour digital city hall"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "MADOGUCHI_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://… (overrides the config file and env).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Data directory for the embedded SQLite database (used when no database URL is given).
+    #[arg(long, env = "MADOGUCHI_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run with demo data on SQLite in the data directory (default ./data).
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Run the server (production).
+    Serve {
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Apply pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Accounts, departments, municipalities and API tokens.
+    Admin {
+        #[command(subcommand)]
+        what: AdminCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// A constant-response server: the machine's ceiling for benchmarks.
+    Ceiling {
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        addr: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    Staff {
+        #[command(subcommand)]
+        what: StaffCommand,
+    },
+    Resident {
+        #[command(subcommand)]
+        what: ResidentCommand,
+    },
+    Token {
+        #[command(subcommand)]
+        what: TokenCommand,
+    },
+    Municipality {
+        #[command(subcommand)]
+        what: MunicipalityCommand,
+    },
+    Department {
+        #[command(subcommand)]
+        what: DepartmentCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a staff member; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Department code (see `admin department create`).
+        #[arg(long)]
+        department: String,
+        /// admin, department_staff, reviewer or dx_promoter.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ResidentCommand {
+    /// Create a resident (e-mail counted as verified); the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new bearer token for the account with this e-mail.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Space-separated scopes; `*` for all.
+        #[arg(long, default_value = "api:read")]
+        scope: String,
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum MunicipalityCommand {
+    Create {
+        /// 6-digit 全国地方公共団体コード, e.g. 122033.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name_ja: String,
+        #[arg(long)]
+        name_en: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DepartmentCommand {
+    Create {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name_ja: String,
+        #[arg(long)]
+        name_en: String,
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash chain; exit 1 naming the first bad event.
+    Verify,
+}
+
+fn load_config(a: &DbArgs) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(a.config.as_deref(), std::env::vars())?;
+    if let Some(url) = &a.database_url {
+        cfg.database_url = url.clone();
+    } else if let Some(dir) = &a.data_dir {
+        cfg.database_url = Config::sqlite_url_in(dir);
+    }
+    Ok(cfg)
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MADOGUCHI_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("reading the password from standard input")?;
+    let p = s.trim_end_matches(['\n', '\r']).to_owned();
+    anyhow::ensure!(
+        !p.is_empty(),
+        "no password on standard input (e.g. `madoguchi admin … < password.txt`)"
+    );
+    Ok(p)
+}
+
+async fn open(cfg: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&cfg.database_url)
+        .await
+        .with_context(|| format!("opening {}", redact(&cfg.database_url)))?;
+    db.migrate().await.context("migrating the database")?;
+    Ok(db)
+}
+
+/// Hides a password in a database URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..s], &url[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Demo { addr, db: a } => {
+            let mut a = a;
+            if a.database_url.is_none() && a.data_dir.is_none() {
+                a.data_dir = Some(madoguchi::config::default_data_dir());
+            }
+            let mut cfg = demo::demo_config(load_config(&a)?);
+            cfg.addr = addr;
+            if std::env::var("MADOGUCHI_LOG_FORMAT").is_err() {
+                cfg.log_format = LogFormat::Pretty;
+            }
+            init_logs(cfg.log_format);
+            let db = open(&cfg).await?;
+            demo::load(&db).await.context("loading demo data")?;
+            let mut banner = String::from("\nMadoguchi demo (SQLite: ");
+            banner.push_str(&redact(&cfg.database_url));
+            banner.push_str(")\n  市川市:   http://{addr}/\n  酒々井町: http://shisui.localhost:PORT/ (second demo municipality)\n  Sandbox mailbox: http://{addr}/sandbox/mailbox\n\nDemo accounts (password: ");
+            banner.push_str(demo::PASSWORD);
+            banner.push_str(")\n");
+            for acc in demo::ACCOUNTS {
+                let what = match acc.staff {
+                    Some((dept, role)) => {
+                        format!("staff ({dept}, {})  → /staff/login", role.as_str())
+                    }
+                    None => "resident → /login".to_owned(),
+                };
+                banner.push_str(&format!(
+                    "  {:<34} {} {}\n",
+                    acc.email,
+                    if acc.municipality == demo::ICHIKAWA {
+                        "市川市"
+                    } else {
+                        "酒々井町"
+                    },
+                    what
+                ));
+            }
+            let banner = banner.replace("PORT", &addr.port().to_string());
+            server::run(db, cfg, true, Some(banner)).await?;
+        }
+        Command::Serve { addr, db: a } => {
+            let mut cfg = load_config(&a)?;
+            if let Some(addr) = addr {
+                cfg.addr = addr;
+            }
+            init_logs(cfg.log_format);
+            let db = open(&cfg).await?;
+            server::run(db, cfg, false, None).await?;
+        }
+        Command::Migrate { db: a } => {
+            let cfg = load_config(&a)?;
+            open(&cfg).await?;
+            println!("migrations applied to {}", redact(&cfg.database_url));
+        }
+        Command::Admin { what, db: a } => {
+            let cfg = load_config(&a)?;
+            let db = open(&cfg).await?;
+            admin_command(&db, what).await?;
+            db.close().await;
+        }
+        Command::Audit {
+            what: AuditCommand::Verify,
+            db: a,
+        } => {
+            let cfg = load_config(&a)?;
+            let db = open(&cfg).await?;
+            let report = audit::verify(&db).await?;
+            db.close().await;
+            match report.first_bad {
+                None => println!(
+                    "audit chain intact: {} events in {} municipalities",
+                    report.events, report.municipalities
+                ),
+                Some(bad) => {
+                    eprintln!("audit chain BROKEN: {bad}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Ceiling { addr } => server::ceiling(addr).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn admin_command(db: &Db, what: AdminCommand) -> anyhow::Result<()> {
+    match what {
+        AdminCommand::Staff {
+            what:
+                StaffCommand::Create {
+                    email,
+                    name,
+                    department,
+                    role,
+                    municipality,
+                },
+        } => {
+            let role = Role::parse(&role)
+                .context("role must be one of admin, department_staff, reviewer, dx_promoter")?;
+            let m = admin::resolve_municipality(db, municipality.as_deref()).await?;
+            let password = read_password()?;
+            let id = admin::create_account(
+                db,
+                admin::NewAccount {
+                    municipality: &m,
+                    email: &email,
+                    name: &name,
+                    password: &password,
+                    staff: Some((&department, role)),
+                },
+            )
+            .await?;
+            println!("staff member {id} created in {m}");
+        }
+        AdminCommand::Resident {
+            what:
+                ResidentCommand::Create {
+                    email,
+                    name,
+                    municipality,
+                },
+        } => {
+            let m = admin::resolve_municipality(db, municipality.as_deref()).await?;
+            let password = read_password()?;
+            let id = admin::create_account(
+                db,
+                admin::NewAccount {
+                    municipality: &m,
+                    email: &email,
+                    name: &name,
+                    password: &password,
+                    staff: None,
+                },
+            )
+            .await?;
+            println!("resident {id} created in {m}");
+        }
+        AdminCommand::Token {
+            what:
+                TokenCommand::Create {
+                    email,
+                    scope,
+                    municipality,
+                },
+        } => {
+            let m = admin::resolve_municipality(db, municipality.as_deref()).await?;
+            let (id, secret) = admin::create_token(db, &m, &email, &scope).await?;
+            eprintln!("token {id} created (shown once; store it safely)");
+            println!("{secret}");
+        }
+        AdminCommand::Token {
+            what: TokenCommand::Revoke { id },
+        } => {
+            admin::revoke_token(db, id).await?;
+            println!("token {id} revoked");
+        }
+        AdminCommand::Municipality {
+            what:
+                MunicipalityCommand::Create {
+                    code,
+                    name_ja,
+                    name_en,
+                },
+        } => {
+            let created = admin::create_municipality(db, &code, &name_ja, &name_en).await?;
+            println!(
+                "municipality {code} {}",
+                if created { "created" } else { "already exists" }
+            );
+        }
+        AdminCommand::Department {
+            what:
+                DepartmentCommand::Create {
+                    code,
+                    name_ja,
+                    name_en,
+                    municipality,
+                },
+        } => {
+            let m = admin::resolve_municipality(db, municipality.as_deref()).await?;
+            match admin::create_department(db, &m, &code, &name_ja, &name_en).await? {
+                Some(id) => println!("department {code} ({id}) created in {m}"),
+                None => println!("department {code} already exists in {m}"),
+            }
+        }
+    }
+    Ok(())
+}

@@ -31,7 +31,8 @@ pub enum Backend {
 
 /// A row type readable from both databases.
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
 
 /// The connection pool. SQLite keeps a separate single-connection writer pool so that writes
 /// inside this process queue instead of failing with SQLITE_BUSY; other processes (the admin CLI
@@ -157,24 +158,30 @@ impl Db {
     }
 
     pub async fn fetch_all<T: Row, S: SqlxBinder>(&self, stmt: &S) -> Result<Vec<T>, sqlx::Error> {
-        dispatch!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(&sql, vals)
-            .fetch_all(ex)
-            .await)
+        dispatch!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(
+            &sql, vals
+        )
+        .fetch_all(ex)
+        .await)
     }
 
     pub async fn fetch_optional<T: Row, S: SqlxBinder>(
         &self,
         stmt: &S,
     ) -> Result<Option<T>, sqlx::Error> {
-        dispatch!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(&sql, vals)
-            .fetch_optional(ex)
-            .await)
+        dispatch!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(
+            &sql, vals
+        )
+        .fetch_optional(ex)
+        .await)
     }
 
     pub async fn fetch_one<T: Row, S: SqlxBinder>(&self, stmt: &S) -> Result<T, sqlx::Error> {
-        dispatch!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(&sql, vals)
-            .fetch_one(ex)
-            .await)
+        dispatch!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(
+            &sql, vals
+        )
+        .fetch_one(ex)
+        .await)
     }
 
     /// A single write outside an explicit transaction (still serialized on SQLite).
@@ -182,11 +189,17 @@ impl Db {
         match self {
             Db::Sqlite { write, .. } => {
                 let (sql, vals) = stmt.build_sqlx(SqliteQueryBuilder);
-                Ok(sqlx::query_with(&sql, vals).execute(write).await?.rows_affected())
+                Ok(sqlx::query_with(&sql, vals)
+                    .execute(write)
+                    .await?
+                    .rows_affected())
             }
             Db::Postgres(p) => {
                 let (sql, vals) = stmt.build_sqlx(PostgresQueryBuilder);
-                Ok(sqlx::query_with(&sql, vals).execute(p).await?.rows_affected())
+                Ok(sqlx::query_with(&sql, vals)
+                    .execute(p)
+                    .await?
+                    .rows_affected())
             }
         }
     }
@@ -218,25 +231,34 @@ impl Tx {
         }
     }
 
-    pub async fn fetch_all<T: Row, S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<T>, sqlx::Error> {
-        dispatch_tx!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(&sql, vals)
-            .fetch_all(ex)
-            .await)
+    pub async fn fetch_all<T: Row, S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        dispatch_tx!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(
+            &sql, vals
+        )
+        .fetch_all(ex)
+        .await)
     }
 
     pub async fn fetch_optional<T: Row, S: SqlxBinder>(
         &mut self,
         stmt: &S,
     ) -> Result<Option<T>, sqlx::Error> {
-        dispatch_tx!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(&sql, vals)
-            .fetch_optional(ex)
-            .await)
+        dispatch_tx!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(
+            &sql, vals
+        )
+        .fetch_optional(ex)
+        .await)
     }
 
     pub async fn fetch_one<T: Row, S: SqlxBinder>(&mut self, stmt: &S) -> Result<T, sqlx::Error> {
-        dispatch_tx!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(&sql, vals)
-            .fetch_one(ex)
-            .await)
+        dispatch_tx!(self, stmt, |ex, sql, vals| sqlx::query_as_with::<_, T, _>(
+            &sql, vals
+        )
+        .fetch_one(ex)
+        .await)
     }
 
     pub async fn execute<S: SqlxBinder>(&mut self, stmt: &S) -> Result<u64, sqlx::Error> {

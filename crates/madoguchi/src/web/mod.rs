@@ -1,0 +1,417 @@
+//! The web shell: state, router assembly, middleware (security headers, CSRF, request ids,
+//! limits, error pages, metrics) and static assets. Each area contributes `fn routes()`.
+
+pub mod ctx;
+pub mod error;
+pub mod forms;
+pub mod i18n;
+pub mod pages;
+pub mod staff;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use tokio::sync::{Notify, RwLock};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::store::{self, MunicipalityRow};
+use crate::config::Config;
+use crate::db::Db;
+use crate::metrics::Metrics;
+use ctx::{CSRF_COOKIE, ClientIp, CsrfToken, LANG_COOKIE};
+use error::{AppError, Rendered};
+use i18n::Lang;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub cfg: Arc<Config>,
+    pub municipalities: Arc<RwLock<Vec<MunicipalityRow>>>,
+    pub mail_notify: Arc<Notify>,
+    pub metrics: Arc<Metrics>,
+    /// Demo mode: sandbox pages (mailbox) are mounted and labelled.
+    pub sandbox: bool,
+}
+
+impl AppState {
+    pub async fn new(db: Db, cfg: Config, sandbox: bool) -> anyhow::Result<AppState> {
+        let list = store::list_municipalities(&db).await?;
+        Ok(AppState {
+            db,
+            cfg: Arc::new(cfg),
+            municipalities: Arc::new(RwLock::new(list)),
+            mail_notify: Arc::new(Notify::new()),
+            metrics: Arc::new(Metrics::new()),
+            sandbox,
+        })
+    }
+
+    /// Picks the municipality for a request host: configured host names first, then the
+    /// default municipality, then the first one in the database.
+    pub async fn tenant_for_host(&self, host: &str) -> Result<MunicipalityRow, AppError> {
+        let name = host_name(host);
+        let code = self
+            .cfg
+            .hosts
+            .get(name)
+            .or(self.cfg.default_municipality.as_ref())
+            .cloned();
+        for attempt in 0..2 {
+            {
+                let list = self.municipalities.read().await;
+                let found = match &code {
+                    Some(c) => list.iter().find(|m| &m.id == c),
+                    None => list.first(),
+                };
+                if let Some(m) = found {
+                    return Ok(m.clone());
+                }
+            }
+            if attempt == 0 {
+                // Created after start-up (e.g. by the admin CLI): reload once.
+                let fresh = store::list_municipalities(&self.db).await?;
+                *self.municipalities.write().await = fresh;
+            }
+        }
+        Err(AppError::Internal(anyhow::anyhow!(
+            "no municipality configured for host {name:?}"
+        )))
+    }
+
+    /// Public base URL for links in mail: the request's host when it is one we serve.
+    pub fn base_url_for(&self, host: &str) -> String {
+        let name = host_name(host);
+        let known = self.cfg.hosts.contains_key(name) || name == "127.0.0.1" || name == "localhost";
+        if known && !host.is_empty() {
+            let scheme = if self.cfg.https { "https" } else { "http" };
+            format!("{scheme}://{host}")
+        } else {
+            self.cfg.base_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+/// Host header without the port (IPv6 literals keep their brackets).
+pub fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host
+            .split(']')
+            .next()
+            .map(|h| &host[..h.len() + 1])
+            .unwrap_or(host);
+    }
+    host.split(':').next().unwrap_or(host)
+}
+
+pub fn router(state: AppState) -> Router {
+    let cfg = state.cfg.clone();
+    let mut csrf = tower_http::csrf::CsrfLayer::new();
+    for origin in &cfg.trusted_origins {
+        match csrf.clone().add_trusted_origin(origin) {
+            Ok(c) => csrf = c,
+            Err(e) => tracing::error!(origin, error = ?e, "ignoring invalid trusted origin"),
+        }
+    }
+    let mut app = Router::new()
+        .merge(pages::routes())
+        .merge(staff::routes())
+        .merge(crate::api::routes())
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/static/{*path}", get(static_file))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }),
+        );
+    if state.sandbox {
+        app = app.merge(pages::sandbox_routes());
+    }
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+    let mut app = app
+        .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
+        .layer(csrf)
+        .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(cfg.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(cfg.request_timeout_secs),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    if cfg.https {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    app.layer(CatchPanicLayer::custom(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+        .layer(middleware::from_fn_with_state(state.clone(), client_ip_and_metrics))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => "ok".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            error::mark_rendered(
+                (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
+            )
+        }
+    }
+}
+
+/// Records the peer address for throttling and counts the request for Prometheus.
+async fn client_ip_and_metrics(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(ClientIp(ip));
+    let method = req.method().clone();
+    let start = std::time::Instant::now();
+    let resp = next.run(req).await;
+    state
+        .metrics
+        .observe(&method, resp.status(), start.elapsed());
+    resp
+}
+
+/// Gives every visitor a CSRF cookie (double-submit token for forms) and checks it on every
+/// form POST. This complements the Sec-Fetch-Site/Origin check of `CsrfLayer`, and covers
+/// login CSRF, which SameSite cookies alone do not.
+async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let jar = CookieJar::from_headers(req.headers());
+    let existing = jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() >= 32);
+    let token = existing
+        .clone()
+        .unwrap_or_else(crate::auth::token::random_secret);
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(CsrfToken(token.clone()));
+    let is_form_post = parts.method == Method::POST
+        && parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.starts_with("application/x-www-form-urlencoded")
+                    || ct.starts_with("multipart/form-data")
+            });
+    let req = if is_form_post {
+        // Read the form once to compare its `csrf` field with the cookie, then hand the same
+        // bytes on. The body limit layer outside has already bounded the size.
+        let bytes = match axum::body::to_bytes(body, state.cfg.max_body_bytes).await {
+            Ok(b) => b,
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+        let field = form_field(&bytes, "csrf");
+        let ok = match (&existing, field) {
+            (Some(cookie), Some(f)) => crate::auth::token::same(cookie, &f),
+            _ => false,
+        };
+        if !ok {
+            tracing::warn!(path = %parts.uri.path(), "form CSRF token missing or wrong");
+            return StatusCode::FORBIDDEN.into_response();
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        Request::from_parts(parts, body)
+    };
+    let mut resp = next.run(req).await;
+    if existing.is_none() {
+        let cookie = Cookie::build((CSRF_COOKIE, token))
+            .path("/")
+            .secure(true)
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .build();
+        if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+fn form_field(bytes: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(bytes)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Turns bare error statuses into pages in the visitor's language (or JSON under /api).
+async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let jar = CookieJar::from_headers(req.headers());
+    let lang = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or_default();
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let csrf = req
+        .extensions()
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
+    let path = req.uri().path().to_owned();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || resp.extensions().get::<Rendered>().is_some()
+    {
+        return resp;
+    }
+    let (code, key) = error::describe(status);
+    if is_api {
+        return error::json_error(status, code, lang.t(key));
+    }
+    let key = if status == StatusCode::FORBIDDEN
+        && path != "/"
+        && resp
+            .extensions()
+            .get::<tower_http::csrf::ProtectionError>()
+            .is_some()
+    {
+        "err.csrf"
+    } else {
+        key
+    };
+    let tenant = match state.tenant_for_host(&host).await {
+        Ok(t) => t,
+        Err(_) => return error::mark_rendered((status, lang.t(key)).into_response()),
+    };
+    let page = pages::ErrorPage {
+        c: ctx::Ctx {
+            l: lang,
+            large_text: jar.get(ctx::LARGE_COOKIE).is_some_and(|c| c.value() == "1"),
+            tenant,
+            user: None,
+            session_secret: None,
+            session_expired: false,
+            csrf,
+            path,
+            ip: String::new(),
+            sandbox: state.sandbox,
+        },
+        status: status.as_u16(),
+        message: lang.t(key),
+    };
+    let mut out = match askama::Template::render(&page) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, lang.t(key)).into_response(),
+    };
+    // Keep cookies the handler set (e.g. a cleared session) on the error page.
+    for v in resp.headers().get_all(header::SET_COOKIE) {
+        out.headers_mut().append(header::SET_COOKIE, v.clone());
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS
+        && let Some(v) = resp.headers().get(header::RETRY_AFTER)
+    {
+        out.headers_mut().insert(header::RETRY_AFTER, v.clone());
+    }
+    error::mark_rendered(out)
+}
+
+#[derive(rust_embed::RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+async fn static_file(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
+    match Assets::get(&path) {
+        Some(file) => {
+            let mime = mime_for(&path);
+            let mut r = Response::new(Body::from(file.data.into_owned()));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            );
+            r
+        }
+        None => AppError::NotFound.into_response(),
+    }
+}
+
+fn mime_for(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "png" => "image/png",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_name_strips_port() {
+        assert_eq!(host_name("shisui.localhost:8080"), "shisui.localhost");
+        assert_eq!(host_name("127.0.0.1"), "127.0.0.1");
+        assert_eq!(host_name("[::1]:8080"), "[::1]");
+    }
+}
