@@ -149,7 +149,12 @@ impl Config {
                 continue;
             }
             let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
-            insert_path(&mut table, &path, env_value(&value))
+            let value = if is_string_key(&path) {
+                toml::Value::String(value)
+            } else {
+                env_value(&value)
+            };
+            insert_path(&mut table, &path, value)
                 .with_context(|| format!("environment variable {key}"))?;
         }
         let cfg: Config = toml::Value::Table(table)
@@ -183,6 +188,27 @@ impl Config {
     pub fn sqlite_url_in(dir: &Path) -> String {
         format!("sqlite://{}", dir.join("madoguchi.db").display())
     }
+}
+
+/// True when the key holds text, so `MADOGUCHI_DEFAULT_MUNICIPALITY=122033` stays the string
+/// "122033" instead of becoming a number. Decided from the types of a fully filled config.
+fn is_string_key(path: &[String]) -> bool {
+    if path.first().is_some_and(|p| p == "hosts") {
+        return true;
+    }
+    let mut c = Config::default();
+    c.metrics_addr = Some(c.addr);
+    c.default_municipality = Some(String::new());
+    let Ok(mut v) = toml::Value::try_from(&c) else {
+        return false;
+    };
+    for p in path {
+        match v.get(p) {
+            Some(next) => v = next.clone(),
+            None => return false,
+        }
+    }
+    v.is_str()
 }
 
 /// An environment value is read as TOML when it parses as one (numbers, booleans, arrays),
@@ -249,6 +275,21 @@ mod tests {
         assert_eq!(cfg.smtp.port, 2525);
         assert_eq!(cfg.smtp.host, "mail.example.jp");
         assert!(cfg.https);
+        let cfg = Config::load(
+            None,
+            env(&[
+                ("MADOGUCHI_DEFAULT_MUNICIPALITY", "122033"),
+                ("MADOGUCHI_HOSTS__SHISUI.LOCALHOST", "123226"),
+                ("MADOGUCHI_SMTP__PORT", "2525"),
+            ]),
+        )
+        .expect("numeric-looking strings");
+        assert_eq!(cfg.default_municipality.as_deref(), Some("122033"));
+        assert_eq!(
+            cfg.hosts.get("shisui.localhost").map(String::as_str),
+            Some("123226")
+        );
+        assert_eq!(cfg.smtp.port, 2525);
     }
 
     #[test]

@@ -493,7 +493,7 @@ mod tests {
     #[test]
     fn every_key_used_in_templates_and_code_exists() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
-        let re_start = "t(\"";
+        let re_start = ".t(\"";
         let mut used = Vec::new();
         let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
             .expect("templates")

@@ -145,7 +145,6 @@ pub fn router(state: AppState) -> Router {
     let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
     let mut app = app
         .fallback(|| async { AppError::NotFound })
-        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
         .layer(csrf)
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
@@ -154,6 +153,11 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(cfg.request_timeout_secs),
         ))
+        .layer(CatchPanicLayer::custom(|_| {
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }))
+        // Outside every layer that can refuse a request, so all refusals get a proper page.
+        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(csp),
@@ -184,8 +188,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         ));
     }
-    app.layer(CatchPanicLayer::custom(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
-        .layer(middleware::from_fn_with_state(state.clone(), client_ip_and_metrics))
+    app.layer(middleware::from_fn_with_state(state.clone(), client_ip_and_metrics))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -265,7 +268,9 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
         };
         if !ok {
             tracing::warn!(path = %parts.uri.path(), "form CSRF token missing or wrong");
-            return StatusCode::FORBIDDEN.into_response();
+            let mut r = StatusCode::FORBIDDEN.into_response();
+            r.extensions_mut().insert(CsrfFailure);
+            return r;
         }
         Request::from_parts(parts, Body::from(bytes))
     } else {
@@ -285,6 +290,10 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
     }
     resp
 }
+
+/// Marks a 403 caused by a missing or wrong form token, so the page can say what to do.
+#[derive(Clone, Copy)]
+struct CsrfFailure;
 
 fn form_field(bytes: &[u8], name: &str) -> Option<String> {
     form_urlencoded::parse(bytes)
@@ -306,30 +315,44 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let csrf = req
-        .extensions()
-        .get::<CsrfToken>()
-        .map(|t| t.0.clone())
+    let mut csrf = jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
         .unwrap_or_default();
     let path = req.uri().path().to_owned();
     let resp = next.run(req).await;
     let status = resp.status();
+    // Handlers that answer an error with their own page (a form with field errors) set a
+    // content type; bare statuses from extractors and layers do not, or send plain text.
+    let finished = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"));
     if !(status.is_client_error() || status.is_server_error())
+        || finished
         || resp.extensions().get::<Rendered>().is_some()
     {
         return resp;
+    }
+    if csrf.is_empty() {
+        // A first-time visitor: the token was just issued in this response's Set-Cookie.
+        for v in resp.headers().get_all(header::SET_COOKIE) {
+            if let Some(rest) = v.to_str().ok().and_then(|s| s.strip_prefix("__Host-csrf=")) {
+                csrf = rest.split(';').next().unwrap_or("").to_owned();
+            }
+        }
     }
     let (code, key) = error::describe(status);
     if is_api {
         return error::json_error(status, code, lang.t(key));
     }
-    let key = if status == StatusCode::FORBIDDEN
-        && path != "/"
-        && resp
+    let csrf_failed = resp.extensions().get::<CsrfFailure>().is_some()
+        || resp
             .extensions()
             .get::<tower_http::csrf::ProtectionError>()
-            .is_some()
-    {
+            .is_some();
+    let key = if status == StatusCode::FORBIDDEN && csrf_failed {
         "err.csrf"
     } else {
         key

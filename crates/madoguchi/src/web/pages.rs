@@ -692,7 +692,7 @@ async fn reset_submit(
 // ---- My Page --------------------------------------------------------------------------------
 
 /// Redirects to the login page (with the reason) unless a resident is signed in.
-pub fn require_resident(c: &Ctx) -> Result<(), Response> {
+pub fn require_resident(c: &Ctx) -> Result<(), Redirect> {
     if c.is_resident() {
         return Ok(());
     }
@@ -701,7 +701,7 @@ pub fn require_resident(c: &Ctx) -> Result<(), Response> {
     } else {
         "/login?needed=1"
     };
-    Err(Redirect::to(to).into_response())
+    Err(Redirect::to(to))
 }
 
 #[derive(Deserialize)]
@@ -716,7 +716,7 @@ async fn mypage(
     Query(q): Query<MyPageQuery>,
 ) -> Result<Response, AppError> {
     if let Err(r) = require_resident(&c) {
-        return Ok(r);
+        return Ok(r.into_response());
     }
     let user = c.user.clone().ok_or(AppError::Unauthorized)?;
     let sessions = store::count_user_sessions(&st.db, user.id).await?;

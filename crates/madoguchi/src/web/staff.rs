@@ -70,8 +70,14 @@ pub struct StaffHome {
     pub notice: Option<&'static str>,
 }
 
+impl StaffHome {
+    pub fn role_selected(&self, code: &str) -> bool {
+        self.form.role == code
+    }
+}
+
 /// Resolves the signed-in staff member or sends the visitor to the staff login.
-fn require_staff(c: &Ctx) -> Result<UserRow, Response> {
+fn require_staff(c: &Ctx) -> Result<UserRow, Redirect> {
     match &c.user {
         Some(u) if u.kind == "staff" => Ok(u.clone()),
         _ => {
@@ -80,7 +86,7 @@ fn require_staff(c: &Ctx) -> Result<UserRow, Response> {
             } else {
                 "/staff/login?needed=1"
             };
-            Err(Redirect::to(to).into_response())
+            Err(Redirect::to(to))
         }
     }
 }
@@ -98,7 +104,7 @@ async fn staff_home(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let notice = match q.done.as_deref() {
         Some("staff") => Some("staff.added"),
@@ -197,7 +203,7 @@ async fn add_staff(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     if !me.is_admin() {
         return Err(AppError::Forbidden);
@@ -319,7 +325,7 @@ async fn add_department(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     if !me.is_admin() {
         return Err(AppError::Forbidden);
