@@ -97,7 +97,7 @@ pub async fn create_account(db: &Db, a: NewAccount<'_>) -> anyhow::Result<i64> {
     anyhow::ensure!(!name.is_empty(), "name must not be empty");
     if let Err(e) = password::check_policy(a.password, &email) {
         bail!(
-            "password refused by the policy: {e:?} (at least {} characters, not a common password)",
+            "password refused by the policy: {e} (use at least {} characters, not a common password)",
             password::MIN_LEN
         );
     }

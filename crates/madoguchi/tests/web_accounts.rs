@@ -299,7 +299,10 @@ db_test!(csrf_and_error_pages, |db: Db| async move {
         r.headers.get("strict-transport-security").is_none(),
         "HSTS only when https = true"
     );
-    let cfg = madoguchi::config::Config { https: true, ..Default::default() };
+    let cfg = madoguchi::config::Config {
+        https: true,
+        ..Default::default()
+    };
     let tls = TestApp::with_config(db.clone(), cfg).await;
     let r = tls.client(ICHIKAWA_HOST).get("/").await;
     assert!(

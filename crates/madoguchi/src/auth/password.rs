@@ -20,6 +20,17 @@ pub enum PolicyError {
     ContainsEmail,
 }
 
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PolicyError::TooShort => "it is shorter than 8 characters",
+            PolicyError::TooLong => "it is longer than 128 characters",
+            PolicyError::Common => "it is on the list of common passwords",
+            PolicyError::ContainsEmail => "it contains the e-mail address",
+        })
+    }
+}
+
 /// Checks a proposed password. Length is counted in characters so Japanese passphrases count fairly.
 pub fn check_policy(password: &str, email: &str) -> Result<(), PolicyError> {
     let n = password.chars().count();
