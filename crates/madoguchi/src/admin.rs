@@ -208,3 +208,41 @@ pub async fn revoke_token(db: &Db, id: i64) -> anyhow::Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Changes a staff member's role (and optionally department). Audited with before and after.
+pub async fn set_staff_role(
+    db: &Db,
+    municipality: &str,
+    email: &str,
+    role: Role,
+    department: Option<&str>,
+) -> anyhow::Result<()> {
+    let email = normalize_email(email).context("not a valid e-mail address")?;
+    let user = store::find_user_by_email(db, municipality, Kind::Staff, &email)
+        .await?
+        .with_context(|| {
+            format!("no staff member with e-mail {email} in municipality {municipality}")
+        })?;
+    let mut tx = db.begin().await?;
+    let dept_id = match department {
+        Some(code) => Some(
+            store::find_department(&mut tx, municipality, code)
+                .await?
+                .with_context(|| format!("no department with code {code:?}"))?
+                .id,
+        ),
+        None => user.department_id,
+    };
+    store::set_role(&mut tx, user.id, role, dept_id).await?;
+    audit::record(
+        &mut tx,
+        municipality,
+        &Actor::Cli,
+        "staff.role_changed",
+        &format!("user:{}", user.id),
+        json!({ "before": { "role": user.role, "department": user.department_id }, "after": { "role": role.as_str(), "department": dept_id } }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -120,6 +120,17 @@ enum StaffCommand {
         #[arg(long)]
         municipality: Option<String>,
     },
+    /// Change a staff member's role (and department).
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        municipality: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -373,6 +384,21 @@ async fn admin_command(db: &Db, what: AdminCommand) -> anyhow::Result<()> {
             )
             .await?;
             println!("staff member {id} created in {m}");
+        }
+        AdminCommand::Staff {
+            what:
+                StaffCommand::SetRole {
+                    email,
+                    role,
+                    department,
+                    municipality,
+                },
+        } => {
+            let role = Role::parse(&role)
+                .context("role must be one of admin, department_staff, reviewer, dx_promoter")?;
+            let m = admin::resolve_municipality(db, municipality.as_deref()).await?;
+            admin::set_staff_role(db, &m, &email, role, department.as_deref()).await?;
+            println!("role of {email} set to {}", role.as_str());
         }
         AdminCommand::Resident {
             what:
