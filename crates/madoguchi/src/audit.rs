@@ -235,11 +235,21 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
             }
         }
         let last = expected_seq - 1;
-        if last != m.audit_seq || prev != m.audit_head {
-            report.first_bad = Some(format!(
-                "municipality {}: the chain ends at event #{last} but the head records #{}; events after #{last} were deleted",
-                m.id, m.audit_seq
-            ));
+        let problem = if last < m.audit_seq {
+            Some(format!(
+                "the chain ends at event #{last} but the head records #{}; events after #{last} were deleted",
+                m.audit_seq
+            ))
+        } else if last > m.audit_seq || prev != m.audit_head {
+            Some(format!(
+                "the events do not match the recorded head (event #{}): the chain was rewritten",
+                m.audit_seq
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            report.first_bad = Some(format!("municipality {}: {p}", m.id));
             return Ok(report);
         }
     }

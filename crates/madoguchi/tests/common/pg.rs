@@ -115,44 +115,56 @@ fn start() -> Result<Cluster, String> {
     let port = 20_000 + (std::process::id() % 40_000) as u16;
     let data = dir.join("data");
 
-    if !copy_template(&bindir, &data, as_root) {
-        let mut initdb = pg_command(&bindir.join("initdb"), as_root, &dir);
-        initdb.arg("-D").arg(&data).args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-locale",
-            "--no-sync",
-            // 1 MB WAL segments instead of 16: a smaller directory to copy from the cache.
-            "--wal-segsize=1",
-        ]);
-        run(&mut initdb, "initdb")?;
-        save_template(&bindir, &data);
+    let log = dir.join("postgres.log");
+    // A cached cluster that will not start (damaged cache) is thrown away and initdb'd afresh.
+    if copy_template(&bindir, &data, as_root) {
+        if pg_ctl_start(&bindir, &dir, port, as_root).is_ok() {
+            return Ok(Cluster { dir, port, bindir });
+        }
+        remove_template(&bindir);
+        let _ = std::fs::remove_dir_all(&data);
+        let _ = std::fs::remove_file(&log);
     }
+    let mut initdb = pg_command(&bindir.join("initdb"), as_root, &dir);
+    initdb.arg("-D").arg(&data).args([
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "-E",
+        "UTF8",
+        "--no-locale",
+        "--no-sync",
+        // 1 MB WAL segments instead of 16: a smaller directory to copy from the cache.
+        "--wal-segsize=1",
+    ]);
+    run(&mut initdb, "initdb")?;
+    save_template(&bindir, &data);
+    pg_ctl_start(&bindir, &dir, port, as_root)?;
+    Ok(Cluster { dir, port, bindir })
+}
 
+/// `pg_ctl start` on `dir/data`, socket in `dir`, no TCP; waits until it accepts connections.
+fn pg_ctl_start(bindir: &Path, dir: &Path, port: u16, as_root: bool) -> Result<(), String> {
     let log = dir.join("postgres.log");
     let server_opts = format!(
         "-p {port} -k '{}' -c listen_addresses='' -c fsync=off -c synchronous_commit=off \
          -c full_page_writes=off",
         dir.display()
     );
-    let mut pg_ctl = pg_command(&bindir.join("pg_ctl"), as_root, &dir);
+    let mut pg_ctl = pg_command(&bindir.join("pg_ctl"), as_root, dir);
     pg_ctl
         .arg("start")
         .arg("-D")
-        .arg(&data)
+        .arg(dir.join("data"))
         .arg("-l")
         .arg(&log)
         .args(["-w", "-t", "60", "-o"])
         .arg(server_opts);
-    if let Err(e) = run(&mut pg_ctl, "pg_ctl start") {
+    run(&mut pg_ctl, "pg_ctl start").map(drop).map_err(|e| {
         let log = std::fs::read_to_string(&log).unwrap_or_default();
-        return Err(format!("{e}\nserver log:\n{log}"));
-    }
-    Ok(Cluster { dir, port, bindir })
+        format!("{e}\nserver log:\n{log}")
+    })
 }
 
 /// Where a pristine `initdb` result is kept between test processes: `initdb` takes about two
@@ -203,6 +215,12 @@ fn copy_template(bindir: &Path, data: &Path, as_root: bool) -> bool {
         let _ = std::fs::remove_dir_all(data);
     }
     copied
+}
+
+fn remove_template(bindir: &Path) {
+    if let Some(template) = template_path(bindir) {
+        let _ = std::fs::remove_dir_all(template);
+    }
 }
 
 /// Stores a fresh `initdb` result for later processes (best effort; written aside, then renamed
