@@ -10,7 +10,13 @@ use anyhow::Context;
 use serde::Deserialize;
 
 /// Environment variables that are flags of the CLI rather than config keys.
-const RESERVED_ENV: &[&str] = &["MADOGUCHI_CONFIG", "MADOGUCHI_DATA_DIR", "MADOGUCHI_LOG"];
+/// (`MADOGUCHI_PG_BINDIR` is read by the test harness.)
+const RESERVED_ENV: &[&str] = &[
+    "MADOGUCHI_CONFIG",
+    "MADOGUCHI_DATA_DIR",
+    "MADOGUCHI_LOG",
+    "MADOGUCHI_PG_BINDIR",
+];
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]

@@ -16,6 +16,11 @@ db_test!(register_verify_login_mypage_logout, |db: Db| async move {
     let r = c.get("/register").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("<html lang=\"ja\""));
+    assert!(
+        r.body
+            .contains("id=\"f-name\" name=\"name\" type=\"text\" value=\"\""),
+        "a fresh form must be empty"
+    );
     let r = c
         .post_form(
             "/register",
@@ -96,6 +101,18 @@ db_test!(register_verify_login_mypage_logout, |db: Db| async move {
     let session = c.cookies.get("__Host-session").cloned().expect("session");
     let r = c.post_form("/logout", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Browsers only honour the removal of a __Host- cookie when it carries the same attributes.
+    let removal = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .find(|s| s.starts_with("__Host-session="))
+        .expect("removal");
+    assert!(
+        removal.contains("Secure") && removal.contains("Max-Age=0") && removal.contains("Path=/"),
+        "{removal}"
+    );
     assert!(!c.cookies.contains_key("__Host-session"));
     // The old session id is dead on the server too, not only forgotten by the browser.
     c.cookies.insert("__Host-session".into(), session);
@@ -520,6 +537,12 @@ db_test!(
                 && r.body.contains("管理者")
         );
         assert!(r.body.contains("shimin@city.ichikawa.example.jp"));
+        assert!(
+            r.body
+                .contains("<option value=\"department_staff\" selected>"),
+            "least privilege by default"
+        );
+        assert!(!r.body.contains("<option value=\"admin\" selected>"));
         assert!(
             !r.body.contains("admin@town.shisui.example.jp"),
             "other municipality's staff leaked"

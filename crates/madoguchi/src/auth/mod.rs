@@ -1,6 +1,7 @@
 //! People and their credentials: residents, staff, sessions, e-mail tokens, API tokens, login
 //! throttling. Storage functions take a `Db` or `Tx`; rules live in plain functions.
 
+pub mod passkey;
 pub mod password;
 pub mod store;
 pub mod token;

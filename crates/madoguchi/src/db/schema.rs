@@ -117,3 +117,29 @@ pub enum OutboxEmails {
     LastError,
     SentAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Passkeys {
+    Table,
+    Id,
+    MunicipalityId,
+    UserId,
+    UserHandle,
+    CredentialId,
+    PasskeyJson,
+    Name,
+    CreatedAt,
+    LastUsedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum WebauthnChallenges {
+    Table,
+    IdHash,
+    MunicipalityId,
+    UserId,
+    Purpose,
+    StateJson,
+    CreatedAt,
+    ExpiresAt,
+}

@@ -6,6 +6,7 @@ pub mod error;
 pub mod forms;
 pub mod i18n;
 pub mod pages;
+pub mod passkeys;
 pub mod staff;
 
 use std::net::SocketAddr;
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(pages::routes())
         .merge(staff::routes())
+        .merge(passkeys::routes())
         .merge(crate::api::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -249,8 +251,10 @@ async fn client_ip_and_metrics(
 }
 
 /// Gives every visitor a CSRF cookie (double-submit token for forms) and checks it on every
-/// form POST. This complements the Sec-Fetch-Site/Origin check of `CsrfLayer`, and covers
-/// login CSRF, which SameSite cookies alone do not.
+/// form POST, and on every JSON POST outside /api/ (the token then comes in the
+/// `x-csrf-token` header; the bearer-token API carries no cookies). This complements the
+/// Sec-Fetch-Site/Origin check of `CsrfLayer`, and covers login CSRF, which SameSite cookies
+/// alone do not.
 async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
     let existing = jar
@@ -271,6 +275,30 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
                 ct.starts_with("application/x-www-form-urlencoded")
                     || ct.starts_with("multipart/form-data")
             });
+    let is_json_post = parts.method == Method::POST
+        && !parts.uri.path().starts_with("/api/")
+        && parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
+    if is_json_post {
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        let ok = match (&existing, sent) {
+            (Some(cookie), Some(h)) => crate::auth::token::same(cookie, h),
+            _ => false,
+        };
+        if !ok {
+            tracing::warn!(path = %parts.uri.path(), "JSON CSRF header missing or wrong");
+            let mut r = StatusCode::FORBIDDEN.into_response();
+            r.extensions_mut().insert(CsrfFailure);
+            return r;
+        }
+    }
     let req = if is_form_post {
         // Read the form once to compare its `csrf` field with the cookie, then hand the same
         // bytes on. The body limit layer outside has already bounded the size.
@@ -308,6 +336,9 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
     resp
 }
 
+/// Header carrying the CSRF token on JSON requests (the passkey script sends it).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
 /// Marks a 403 caused by a missing or wrong form token, so the page can say what to do.
 #[derive(Clone, Copy)]
 struct CsrfFailure;
@@ -320,7 +351,13 @@ fn form_field(bytes: &[u8], name: &str) -> Option<String> {
 
 /// Turns bare error statuses into pages in the visitor's language (or JSON under /api).
 async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
+    // JSON requests (the passkey script's) get JSON errors too, so the script can show them.
+    let is_api = req.uri().path().starts_with("/api/")
+        || req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/json"));
     let jar = CookieJar::from_headers(req.headers());
     let lang = jar
         .get(LANG_COOKIE)
@@ -361,9 +398,6 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
         }
     }
     let (code, key) = error::describe(status);
-    if is_api {
-        return error::json_error(status, code, lang.t(key));
-    }
     let csrf_failed = resp.extensions().get::<CsrfFailure>().is_some()
         || resp
             .extensions()
@@ -374,6 +408,9 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
     } else {
         key
     };
+    if is_api {
+        return error::json_error(status, code, lang.t(key));
+    }
     let tenant = match state.tenant_for_host(&host).await {
         Ok(t) => t,
         Err(_) => return error::mark_rendered((status, lang.t(key)).into_response()),

@@ -109,6 +109,7 @@ pub struct MyPage {
     pub registered: String,
     pub sessions: i64,
     pub notice: Option<&'static str>,
+    pub passkeys: Vec<super::passkeys::PasskeyView>,
 }
 
 #[derive(Template)]
@@ -328,7 +329,9 @@ async fn logout(State(st): State<AppState>, c: Ctx, jar: CookieJar) -> Result<Re
         tx.commit().await?;
         store::delete_session(&st.db, secret).await?;
     }
-    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    // A __Host- cookie is only replaced (and so removed) by a Set-Cookie with the same
+    // attributes: Secure, Path=/, no Domain.
+    let jar = jar.remove(session_cookie(String::new()));
     Ok((jar, Redirect::to("/")).into_response())
 }
 
@@ -724,14 +727,17 @@ async fn mypage(
         .done
         .as_deref()
         .filter(|d| *d == "others")
-        .map(|_| "mypage.logged_out_others");
+        .map(|_| "mypage.logged_out_others")
+        .or_else(|| super::passkeys::notice(q.done.as_deref()));
     let registered = c.l.datetime(user.created_at);
+    let passkeys = super::passkeys::views(&st, &c, user.id).await?;
     Ok(render(&MyPage {
         c,
         email: user.email,
         registered,
         sessions,
         notice,
+        passkeys,
     })?
     .into_response())
 }

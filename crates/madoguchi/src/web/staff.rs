@@ -68,11 +68,17 @@ pub struct StaffHome {
     pub dept_form: AddDepartmentForm,
     pub dept_errs: Errors,
     pub notice: Option<&'static str>,
+    pub passkeys: Vec<super::passkeys::PasskeyView>,
 }
 
 impl StaffHome {
+    /// Least privilege: a fresh form preselects 課の職員, never 管理者.
     pub fn role_selected(&self, code: &str) -> bool {
-        self.form.role == code
+        if self.form.role.is_empty() {
+            code == Role::DepartmentStaff.as_str()
+        } else {
+            self.form.role == code
+        }
     }
 }
 
@@ -109,7 +115,7 @@ async fn staff_home(
     let notice = match q.done.as_deref() {
         Some("staff") => Some("staff.added"),
         Some("department") => Some("staff.department_added"),
-        _ => None,
+        other => super::passkeys::notice(other),
     };
     let page = build_home(
         &st,
@@ -165,6 +171,7 @@ async fn build_home(
         .iter()
         .map(|r| (r.as_str(), r.label(c.l)))
         .collect();
+    let passkeys = super::passkeys::views(st, &c, me.id).await?;
     Ok(StaffHome {
         c,
         me_department,
@@ -177,6 +184,7 @@ async fn build_home(
         dept_form,
         dept_errs,
         notice,
+        passkeys,
     })
 }
 

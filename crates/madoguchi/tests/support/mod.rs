@@ -162,6 +162,35 @@ impl Client<'_> {
         self.send(b.body(Body::from(body)).expect("request")).await
     }
 
+    /// Posts JSON with the CSRF token in the `x-csrf-token` header, as static/js/passkey.js
+    /// does (fetching a page first if there is no token yet).
+    pub async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Resp {
+        if !self.cookies.contains_key("__Host-csrf") {
+            self.get("/").await;
+        }
+        let csrf = self.csrf();
+        self.post_json_with(path, body, &[("x-csrf-token", &csrf)])
+            .await
+    }
+
+    /// Posts JSON with exactly the given extra headers (no CSRF header unless given).
+    pub async fn post_json_with(
+        &mut self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut b = Request::post(path)
+            .header(header::HOST, self.host)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/json");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
     pub async fn login(&mut self, email: &str, password: &str) -> Resp {
         self.post_form("/login", &[("email", email), ("password", password)])
             .await
