@@ -131,10 +131,7 @@ pub fn join_life_events(events: &[LifeEvent]) -> String {
     let mut v = events.to_vec();
     v.sort();
     v.dedup();
-    v.iter()
-        .map(|e| e.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+    v.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(",")
 }
 
 /// A catalogue entry as its author writes it (the demo loader today, the staff editor later).
@@ -279,7 +276,7 @@ pub fn yen(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

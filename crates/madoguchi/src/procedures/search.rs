@@ -99,7 +99,10 @@ fn katakana_to_hiragana(c: char) -> char {
 
 /// ー and the dashes people type instead of it (NFKC has already turned ｰ into ー and － into -).
 fn is_long_vowel_mark(c: char) -> bool {
-    matches!(c, 'ー' | '-' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '〜' | '~')
+    matches!(
+        c,
+        'ー' | '-' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '〜' | '~'
+    )
 }
 
 fn is_separator(c: char) -> bool {
@@ -155,7 +158,9 @@ fn vowel_of(c: char) -> Option<char> {
         ("えけげせぜてでねへべぺめれゑぇゖ", 'い'),
         ("おこごそぞとどのほぼぽもよろをぉょ", 'う'),
     ];
-    ROWS.iter().find(|(row, _)| row.contains(c)).map(|(_, v)| *v)
+    ROWS.iter()
+        .find(|(row, _)| row.contains(c))
+        .map(|(_, v)| *v)
 }
 
 #[cfg(test)]
@@ -333,18 +338,8 @@ mod tests {
             }
         }
         samples.extend(KYUJI_MAP.keys().map(|c| c.to_string()));
-        samples.extend(
-            [
-                "ｼﾞﾄﾞｳﾃｱﾃ",
-                "サーービス",
-                "ーー",
-                "かーー",
-                "A-B",
-                "㍻",
-                "①",
-            ]
-            .map(String::from),
-        );
+        samples
+            .extend(["ｼﾞﾄﾞｳﾃｱﾃ", "サーービス", "ーー", "かーー", "A-B", "㍻", "①"].map(String::from));
         for s in samples {
             let once = n(&s);
             assert_eq!(n(&once), once, "not idempotent for {s:?} ({once:?})");
