@@ -10,8 +10,10 @@
 //! Layout: `model` (rules, no I/O), `search` (normalisation), `store` (SQL), `routes` (pages),
 //! `api` (JSON), `demo` (demo catalogue).
 
+pub mod api;
 pub mod demo;
 pub mod model;
+pub mod routes;
 pub mod search;
 pub mod store;
 

@@ -131,6 +131,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(staff::routes())
         .merge(crate::api::routes())
+        .merge(crate::procedures::routes::routes())
+        .merge(crate::procedures::api::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(static_file))
