@@ -12,8 +12,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{IdentityLevel, LifeEvent, OnlineKpi, online_kpi};
-use super::routes::{MAX_QUERY_CHARS, MAX_TOKENS};
-use super::search::query_tokens;
 use super::store::{self, Filter, ProcedureRow};
 use crate::auth::store::MunicipalityRow;
 use crate::web::AppState;
@@ -178,17 +176,7 @@ async fn list(
             ));
         }
     };
-    let text: String =
-        p.q.as_deref()
-            .unwrap_or("")
-            .chars()
-            .take(MAX_QUERY_CHARS)
-            .collect();
-    let filter = Filter {
-        tokens: query_tokens(&text, MAX_TOKENS),
-        life_event,
-        online,
-    };
+    let filter = Filter::new(p.q.as_deref().unwrap_or(""), life_event, online);
     let rows = store::list(&st.db, &m.id, &filter).await.map_err(|e| {
         tracing::error!(error = %e, "listing procedures");
         internal()

@@ -10,17 +10,12 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::model::{LifeEvent, fee_label, processing_label};
-use super::search::query_tokens;
 use super::store::{self, Filter, ProcedureRow};
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::error::AppError;
 use crate::web::i18n::Lang;
 use crate::web::pages::render;
-
-/// Longest query we read, and the most tokens we search for; anything longer is cut.
-pub const MAX_QUERY_CHARS: usize = 100;
-pub const MAX_TOKENS: usize = 8;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -116,20 +111,11 @@ async fn list(
     c: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let text: String =
-        q.q.as_deref()
-            .unwrap_or("")
-            .chars()
-            .take(MAX_QUERY_CHARS)
-            .collect();
     // An unknown life event (an old bookmark) is ignored rather than refused.
     let life_event = q.life_event.as_deref().and_then(LifeEvent::parse);
     let online_only = matches!(q.online.as_deref(), Some("1" | "true" | "on"));
-    let filter = Filter {
-        tokens: query_tokens(&text, MAX_TOKENS),
-        life_event,
-        online: online_only.then_some(true),
-    };
+    let text = q.q.unwrap_or_default();
+    let filter = Filter::new(&text, life_event, online_only.then_some(true));
     let rows = store::list(&st.db, &c.tenant.id, &filter).await?;
     let l = c.l;
     let items: Vec<View> = rows.iter().map(|r| View::new(l, r)).collect();
@@ -141,7 +127,12 @@ async fn list(
             .map(|e| (e.as_str(), l.t(e.key())))
             .collect(),
         c,
-        q: text.trim().to_owned(),
+        q: text
+            .chars()
+            .take(store::MAX_QUERY_CHARS)
+            .collect::<String>()
+            .trim()
+            .to_owned(),
         life_event: life_event
             .map(|e| e.as_str().to_owned())
             .unwrap_or_default(),
@@ -152,10 +143,12 @@ async fn list(
     })
 }
 
-async fn find(st: &AppState, c: &Ctx, slug: &str) -> Result<ProcedureRow, AppError> {
-    store::find_by_slug(&st.db, &c.tenant.id, slug)
+/// The procedure with this slug in the request's municipality, as its pages show it.
+async fn view(st: &AppState, c: &Ctx, slug: &str) -> Result<View, AppError> {
+    let row = store::find_by_slug(&st.db, &c.tenant.id, slug)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    Ok(View::new(c.l, &row))
 }
 
 async fn detail(
@@ -163,8 +156,7 @@ async fn detail(
     c: Ctx,
     Path(slug): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    let row = find(&st, &c, &slug).await?;
-    let p = View::new(c.l, &row);
+    let p = view(&st, &c, &slug).await?;
     render(&DetailPage { c, p })
 }
 
@@ -175,7 +167,6 @@ async fn apply(
     c: Ctx,
     Path(slug): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    let row = find(&st, &c, &slug).await?;
-    let p = View::new(c.l, &row);
+    let p = view(&st, &c, &slug).await?;
     render(&ApplyPage { c, p })
 }

@@ -4,6 +4,7 @@
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query};
 
 use super::model::{LIKE_ESCAPE, LifeEvent, ProcedureDraft, join_life_events, like_contains};
+use super::search::query_tokens;
 use crate::db::schema::{Departments, Procedures};
 use crate::db::{Db, Tx, now_ms};
 
@@ -41,6 +42,23 @@ pub struct Filter {
     pub life_event: Option<LifeEvent>,
     /// Some(true): online only; Some(false): in person only; None: both.
     pub online: Option<bool>,
+}
+
+/// Longest query read (longer ones are cut) and most tokens searched for, so a pasted page of
+/// text cannot become a query with hundreds of LIKEs.
+pub const MAX_QUERY_CHARS: usize = 100;
+pub const MAX_TOKENS: usize = 8;
+
+impl Filter {
+    /// A filter from what a resident or a program typed; the page and the API share it.
+    pub fn new(query: &str, life_event: Option<LifeEvent>, online: Option<bool>) -> Filter {
+        let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
+        Filter {
+            tokens: query_tokens(&query, MAX_TOKENS),
+            life_event,
+            online,
+        }
+    }
 }
 
 fn select() -> sea_query::SelectStatement {
