@@ -417,6 +417,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "No standard processing period is set",
     ),
     ("proc.department", "担当課", "Department"),
+    ("proc.department_of", "担当課：{n}", "Department: {n}"),
     ("proc.department_none", "確認中", "Being confirmed"),
     ("proc.details", "手続きの内容", "About this procedure"),
     (
