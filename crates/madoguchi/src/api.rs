@@ -19,8 +19,24 @@ use crate::web::error::json_error;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Madoguchi API", version = "1", description = "JSON API of the Madoguchi digital city hall."),
-    paths(me, municipality),
-    components(schemas(Me, Municipality, ErrorBody, ErrorDetail)),
+    paths(
+        me,
+        municipality,
+        crate::procedures::api::list,
+        crate::procedures::api::get_one,
+        crate::procedures::api::kpi,
+    ),
+    components(schemas(
+        Me,
+        Municipality,
+        ErrorBody,
+        ErrorDetail,
+        crate::procedures::api::Procedure,
+        crate::procedures::api::DepartmentRef,
+        crate::procedures::model::IdentityLevel,
+        crate::procedures::model::LifeEvent,
+        crate::procedures::model::OnlineKpi,
+    )),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

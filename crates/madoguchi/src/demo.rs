@@ -1,5 +1,6 @@
 //! Demo data: 市川市 (default) and a second small town, 酒々井町, with departments, staff and
-//! residents (see ../shared/reference/ichikawa.md). Loading is idempotent.
+//! residents (see ../shared/reference/ichikawa.md), and their procedure catalogues
+//! (`procedures::demo`). Loading is idempotent.
 
 use crate::admin::{self, NewAccount};
 use crate::auth::{Kind, Role, store};
@@ -90,6 +91,17 @@ const ICHIKAWA_DEPARTMENTS: &[(&str, &str, &str)] = &[
         "Community Comprehensive Support Division",
     ),
     ("sports", "スポーツ課", "Sports Division"),
+    // Added for the procedure catalogue; names from ichikawa.md §3 ([KOHO2511], [FLOOR]).
+    ("kodomo-kyufu", "子育て給付課", "Child Benefits Division"),
+    (
+        "kodomo-nyuen",
+        "こども施設入園課",
+        "Childcare Admissions Division",
+    ),
+    ("kenko-shien", "健康支援課", "Health Support Division"),
+    ("kodomo-fukushi", "こども福祉課", "Child Welfare Division"),
+    ("kiki-kanri", "危機管理課", "Crisis Management Division"),
+    ("shiminzei", "市民税課", "Municipal Tax Division"),
 ];
 
 const SHISUI_DEPARTMENTS: &[(&str, &str, &str)] = &[
@@ -143,5 +155,6 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
         )
         .await?;
     }
+    crate::procedures::demo::load(db).await?;
     Ok(())
 }

@@ -10,5 +10,6 @@ pub mod db;
 pub mod demo;
 pub mod mail;
 pub mod metrics;
+pub mod procedures;
 pub mod server;
 pub mod web;

@@ -143,3 +143,28 @@ pub enum WebauthnChallenges {
     CreatedAt,
     ExpiresAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Procedures {
+    Table,
+    Id,
+    MunicipalityId,
+    Slug,
+    NameJa,
+    NameEn,
+    ReadingJa,
+    DepartmentId,
+    SummaryJa,
+    SummaryEn,
+    EligibilityJa,
+    DocumentsJa,
+    LegalBasis,
+    FeeYen,
+    ProcessingDays,
+    IdentityLevel,
+    LifeEvents,
+    Online,
+    SearchText,
+    CreatedAt,
+    UpdatedAt,
+}

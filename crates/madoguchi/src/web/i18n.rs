@@ -86,6 +86,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.staff", "職員の方", "For staff"),
     ("nav.staff_home", "職員ホーム", "Staff home"),
     ("nav.logout", "ログアウト", "Log out"),
+    ("nav.procedures", "手続きを探す", "Find a procedure"),
     ("prefs.switch_lang", "English", "日本語"),
     ("prefs.large_on", "文字を大きく", "Larger text"),
     ("prefs.large_off", "文字を標準に", "Standard text"),
@@ -134,6 +135,12 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "home.resident_text",
         "アカウントを作ると、申請の状況をマイページで確認できます。",
         "With an account you can follow your applications on My Page.",
+    ),
+    ("home.procedures_title", "手続きを探す", "Find a procedure"),
+    (
+        "home.procedures_text",
+        "オンラインで申請できる手続きや、必要なもの・手数料・かかる日数を調べられます。",
+        "See which procedures you can do online, what you need, the fee and how long they take.",
     ),
     ("home.staff_title", "職員の方", "City staff"),
     (
@@ -471,6 +478,154 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("table.subject", "件名", "Subject"),
     ("table.sent_at", "日時", "Time"),
     ("table.body", "本文", "Body"),
+    ("proc.list_title", "手続きの一覧", "Procedures"),
+    (
+        "proc.list_lead",
+        "市役所の手続きを、名前・よみがな・ライフイベントから探せます。",
+        "Find a city procedure by its name, its reading or a life event.",
+    ),
+    ("proc.search", "手続きの検索", "Search procedures"),
+    ("proc.q_label", "キーワード", "Keywords"),
+    (
+        "proc.q_help",
+        "例：児童手当、じどうてあて、住民票。ひらがな・カタカナ・全角半角・旧字体のどれでも探せます。",
+        "e.g. 児童手当, じどうてあて, child allowance. Hiragana, katakana, full or half width and old kanji forms all work.",
+    ),
+    ("proc.life_event_label", "ライフイベント", "Life event"),
+    ("proc.life_event_all", "すべて", "All"),
+    (
+        "proc.online_only",
+        "オンラインで申請できる手続きだけを表示する",
+        "Show only procedures you can do online",
+    ),
+    ("proc.search_submit", "検索する", "Search"),
+    ("proc.results", "検索結果", "Results"),
+    ("proc.all", "すべての手続き", "All procedures"),
+    ("proc.count", "{n}件の手続きがあります。", "{n} procedures."),
+    (
+        "proc.none_found",
+        "条件に合う手続きが見つかりませんでした。キーワードを短くするか、ひらがなで入力してみてください。",
+        "No procedure matches. Try a shorter keyword, or type it in hiragana.",
+    ),
+    (
+        "proc.show_all",
+        "すべての手続きを見る",
+        "See all procedures",
+    ),
+    (
+        "proc.online",
+        "オンラインで申請できます",
+        "You can apply online",
+    ),
+    (
+        "proc.in_person",
+        "来庁が必要です",
+        "You need to come to the office",
+    ),
+    ("proc.fee_amount", "手数料 {n}円", "Fee: ¥{n}"),
+    ("proc.free", "無料", "Free"),
+    (
+        "proc.processing_days",
+        "標準処理期間 {n}日",
+        "Standard processing period: {n} days",
+    ),
+    (
+        "proc.processing_same_day",
+        "標準処理期間 即日",
+        "Standard processing period: same day",
+    ),
+    (
+        "proc.processing_none",
+        "標準処理期間の定めはありません",
+        "No standard processing period is set",
+    ),
+    ("proc.department", "担当課", "Department"),
+    ("proc.department_of", "担当課：{n}", "Department: {n}"),
+    ("proc.department_none", "確認中", "Being confirmed"),
+    ("proc.details", "手続きの内容", "About this procedure"),
+    (
+        "proc.ja_only",
+        "次の項目の一部は日本語だけで書かれています。",
+        "Some of the following is written in Japanese only.",
+    ),
+    ("proc.eligibility", "申請できる方", "Who can apply"),
+    ("proc.documents", "必要なもの", "What you need"),
+    (
+        "proc.documents_none",
+        "特にありません",
+        "Nothing in particular",
+    ),
+    ("proc.legal_basis", "根拠法令", "Legal basis"),
+    ("proc.fee_label", "手数料", "Fee"),
+    (
+        "proc.processing_label",
+        "標準処理期間",
+        "Standard processing period",
+    ),
+    ("proc.identity", "本人確認", "Identity check"),
+    ("proc.identity_none", "ログイン不要", "No login needed"),
+    (
+        "proc.identity_signed_in",
+        "ログインが必要",
+        "You need to log in",
+    ),
+    (
+        "proc.identity_card",
+        "マイナンバーカードでの本人確認が必要",
+        "Identity check with your My Number Card needed",
+    ),
+    ("proc.life_events", "ライフイベント", "Life events"),
+    ("proc.apply_online", "オンラインで申請する", "Apply online"),
+    (
+        "proc.in_person_text",
+        "この手続きはオンラインでは申請できません。担当課の窓口でお手続きください。",
+        "You cannot apply for this online. Please go to the department's counter.",
+    ),
+    (
+        "proc.back_to_list",
+        "手続きの一覧へ戻る",
+        "Back to the list of procedures",
+    ),
+    (
+        "proc.back_to_detail",
+        "手続きの説明へ戻る",
+        "Back to the procedure",
+    ),
+    ("proc.apply_title", "オンライン申請", "Apply online"),
+    (
+        "proc.apply_preparing",
+        "この手続きのオンライン申請は準備中です",
+        "Online applications for this procedure are not open yet",
+    ),
+    (
+        "proc.apply_preparing_text",
+        "申請フォームを準備しています。公開されるまでは、担当課の窓口でお手続きください。必要なものは手続きの説明のページでご確認いただけます。",
+        "We are preparing the online form. Until it opens, please apply at the department's counter. The procedure page lists what you need.",
+    ),
+    ("life.birth", "出産・子どもの誕生", "Having a baby"),
+    ("life.marriage", "結婚", "Getting married"),
+    ("life.divorce", "離婚", "Divorce"),
+    (
+        "life.death",
+        "おくやみ（ご家族の死亡）",
+        "A death in the family",
+    ),
+    ("life.move_in", "市外からの引っ越し", "Moving into the city"),
+    (
+        "life.move_out",
+        "市外への引っ越し",
+        "Moving out of the city",
+    ),
+    (
+        "life.move_within",
+        "市内での引っ越し",
+        "Moving within the city",
+    ),
+    ("life.childcare", "子育て", "Raising children"),
+    ("life.care", "介護", "Long-term care"),
+    ("life.disaster", "災害", "Disasters"),
+    ("life.tax", "税金", "Taxes"),
+    ("life.business", "仕事・事業", "Work and business"),
     ("err.title", "エラー", "Error"),
     ("err.back_home", "ホームへ戻る", "Back to home"),
     (
@@ -594,6 +749,31 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "This code is already used.",
     ),
     (
+        "v.text_long",
+        "長すぎます。短くしてください。",
+        "This is too long. Please shorten it.",
+    ),
+    (
+        "v.slug_invalid",
+        "アドレス名は半角の小文字英数字とハイフンで、64文字以内で入力してください。",
+        "Use up to 64 lower-case letters, digits and hyphens for the address name.",
+    ),
+    (
+        "v.reading_invalid",
+        "よみがなは、ひらがなで入力してください。",
+        "Enter the reading in hiragana.",
+    ),
+    (
+        "v.amount_invalid",
+        "金額は0円以上の整数で入力してください。",
+        "Enter an amount of 0 yen or more, in whole yen.",
+    ),
+    (
+        "v.days_invalid",
+        "日数は0から3650までの整数で入力してください。",
+        "Enter a number of days from 0 to 3650.",
+    ),
+    (
         "v.text_required",
         "入力してください。",
         "This field is required.",
@@ -618,16 +798,22 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
         let re_start = ".t(\"";
         let mut used = Vec::new();
-        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
-            .expect("templates")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web");
-        files.extend(
-            std::fs::read_dir(src)
-                .expect("src/web")
-                .map(|e| e.expect("entry").path()),
-        );
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).expect("readable directory") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        walk(std::path::Path::new(dir), &mut files);
+        for src in ["/src/web", "/src/procedures"] {
+            let d = format!("{}{src}", env!("CARGO_MANIFEST_DIR"));
+            walk(std::path::Path::new(&d), &mut files);
+        }
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap_or_default();
             let mut rest = text.as_str();

@@ -133,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::routes())
         .merge(passkeys::routes())
         .merge(crate::api::routes())
+        .merge(crate::procedures::routes::routes())
+        .merge(crate::procedures::api::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(static_file))
