@@ -288,7 +288,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo::load(&db).await.context("loading demo data")?;
             let mut banner = String::from("\nMadoguchi demo (SQLite: ");
             banner.push_str(&redact(&cfg.database_url));
-            banner.push_str(")\n  市川市:   http://{addr}/\n  酒々井町: http://shisui.localhost:PORT/ (second demo municipality)\n  Sandbox mailbox: http://{addr}/sandbox/mailbox\n\nDemo accounts (password: ");
+            banner.push_str(")\n  市川市:   http://{addr}/  (passkeys need a host name: http://localhost:PORT/)\n  酒々井町: http://shisui.localhost:PORT/ (second demo municipality)\n  Sandbox mailbox: http://{addr}/sandbox/mailbox\n\nDemo accounts (password: ");
             banner.push_str(demo::PASSWORD);
             banner.push_str(")\n");
             for acc in demo::ACCOUNTS {
