@@ -58,6 +58,16 @@ struct Server {
     lines: mpsc::Receiver<String>,
 }
 
+impl Drop for Server {
+    /// A failing assertion must not leave the server running.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn start_server(url: &str) -> Server {
     let mut child = bin()
         .args(["serve", "--addr", "127.0.0.1:0", "--database-url", url])
