@@ -103,9 +103,18 @@ PG_BINDIR=$(pg_bindir) || { echo "error: PostgreSQL server binaries (initdb) not
 export PATH="$PATH:$PG_BINDIR"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if ((node_major < 20)); then
-  echo "error: Node.js >= 20 is needed by the e2e suite (mailparser, playwright-core); found $(node --version)." >&2
-  echo "       Install a newer Node.js (e.g. NodeSource's nodejs 20/22 package) and re-run." >&2
-  exit 1
+  # Debian 12 ships Node 18; the e2e suite (playwright-core, mailparser) needs 20+. The npm
+  # registry's `node` package carries an official Node 20 binary: install it under target/
+  # (rebuildable, git-ignored) and put it first on PATH for this run.
+  echo "Node $(node --version) is older than 20: installing node@20 from the npm registry into target/node"
+  mkdir -p "$REPO_ROOT/target/node"
+  npm install --prefix "$REPO_ROOT/target/node" --no-audit --no-fund node@20
+  export PATH="$REPO_ROOT/target/node/node_modules/.bin:$PATH"
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  if ((node_major < 20)); then
+    echo "error: could not provide Node.js >= 20 (found $(node --version))" >&2
+    exit 1
+  fi
 fi
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
