@@ -278,31 +278,41 @@ pub async fn do_login(
         return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
     }
     store::record_login_attempt(&st.db, &c.tenant.id, &email, &c.ip, true).await?;
-    let mut tx = st.db.begin().await?;
-    let secret = store::create_session(
-        &mut tx,
-        user.id,
-        &c.tenant.id,
-        st.cfg.session.absolute_hours * 3_600_000,
-    )
-    .await?;
+    let tx = st.db.begin().await?;
+    let detail = json!({ "kind": kind.as_str(), "ip": c.ip, "method": "password" });
+    let jar = finish_login(st, &c, jar, tx, user.id, detail).await?;
+    let to = if staff { "/staff" } else { "/mypage" };
+    Ok((jar, Redirect::to(to)).into_response())
+}
+
+/// The one way a login ends, whatever proved the identity (password or passkey): a new
+/// session in the caller's transaction, the `login` audit event, commit, then the browser's
+/// previous session is ended (the session id is cycled) and the new cookie is set.
+pub async fn finish_login(
+    st: &AppState,
+    c: &Ctx,
+    jar: CookieJar,
+    mut tx: crate::db::Tx,
+    user_id: i64,
+    detail: serde_json::Value,
+) -> Result<CookieJar, AppError> {
+    let absolute_ms = st.cfg.session.absolute_hours * 3_600_000;
+    let secret = store::create_session(&mut tx, user_id, &c.tenant.id, absolute_ms).await?;
+    let target = format!("user:{user_id}");
     audit::record(
         &mut tx,
         &c.tenant.id,
-        &Actor::User(user.id),
+        &Actor::User(user_id),
         "login",
-        &format!("user:{}", user.id),
-        json!({ "kind": kind.as_str(), "ip": c.ip }),
+        &target,
+        detail,
     )
     .await?;
     tx.commit().await?;
-    // Cycle the session id: whatever session the browser had before is ended.
     if let Some(old) = &c.session_secret {
         store::delete_session(&st.db, old).await?;
     }
-    let jar = jar.add(session_cookie(secret));
-    let to = if staff { "/staff" } else { "/mypage" };
-    Ok((jar, Redirect::to(to)).into_response())
+    Ok(jar.add(session_cookie(secret)))
 }
 
 pub fn session_cookie(secret: String) -> Cookie<'static> {
@@ -467,29 +477,53 @@ fn token_problem(state: &TokenState) -> Option<&'static str> {
     }
 }
 
+/// The page a mail link opens: the form that uses the token (a GET changes nothing), or a
+/// clear message when the link is unknown, used or expired.
+async fn token_form(
+    st: &AppState,
+    c: Ctx,
+    token: String,
+    purpose: Purpose,
+) -> Result<Response, AppError> {
+    let state = store::peek_email_token(&st.db, &token, purpose).await?;
+    if let Some(p) = token_problem(&state) {
+        return bad_token(c, purpose, p);
+    }
+    let purpose = match purpose {
+        Purpose::Verify => "verify",
+        Purpose::Reset => "reset",
+    };
+    Ok(render(&TokenFormPage {
+        c,
+        purpose,
+        token,
+        errs: Errors::default(),
+    })?
+    .into_response())
+}
+
+/// 400 with what went wrong with the link and where to go next.
+fn bad_token(c: Ctx, purpose: Purpose, text: &'static str) -> Result<Response, AppError> {
+    let (title, link) = match purpose {
+        Purpose::Verify => ("verify.title", ("/login", "nav.login")),
+        Purpose::Reset => ("reset.title", ("/password/forgot", "login.forgot")),
+    };
+    let page = MessagePage {
+        c,
+        title,
+        text,
+        kind: "error",
+        link: Some(link),
+    };
+    Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response())
+}
+
 async fn verify_form(
     State(st): State<AppState>,
     c: Ctx,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
-    let state = store::peek_email_token(&st.db, &q.token, Purpose::Verify).await?;
-    if let Some(p) = token_problem(&state) {
-        let page = MessagePage {
-            c,
-            title: "verify.title",
-            text: p,
-            kind: "error",
-            link: Some(("/login", "nav.login")),
-        };
-        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
-    }
-    Ok(render(&TokenFormPage {
-        c,
-        purpose: "verify",
-        token: q.token,
-        errs: Errors::default(),
-    })?
-    .into_response())
+    token_form(&st, c, q.token, Purpose::Verify).await
 }
 
 async fn verify_submit(
@@ -500,14 +534,11 @@ async fn verify_submit(
     let mut tx = st.db.begin().await?;
     let state = store::consume_email_token(&mut tx, &q.token, Purpose::Verify).await?;
     let TokenState::Valid(user_id) = state else {
-        let page = MessagePage {
+        return bad_token(
             c,
-            title: "verify.title",
-            text: token_problem(&state).unwrap_or("token.invalid"),
-            kind: "error",
-            link: Some(("/login", "nav.login")),
-        };
-        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+            Purpose::Verify,
+            token_problem(&state).unwrap_or("token.invalid"),
+        );
     };
     store::set_email_verified(&mut tx, user_id).await?;
     audit::record(
@@ -602,24 +633,7 @@ async fn reset_form(
     c: Ctx,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
-    let state = store::peek_email_token(&st.db, &q.token, Purpose::Reset).await?;
-    if let Some(p) = token_problem(&state) {
-        let page = MessagePage {
-            c,
-            title: "reset.title",
-            text: p,
-            kind: "error",
-            link: Some(("/password/forgot", "login.forgot")),
-        };
-        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
-    }
-    Ok(render(&TokenFormPage {
-        c,
-        purpose: "reset",
-        token: q.token,
-        errs: Errors::default(),
-    })?
-    .into_response())
+    token_form(&st, c, q.token, Purpose::Reset).await
 }
 
 #[derive(Deserialize)]
@@ -639,14 +653,11 @@ async fn reset_submit(
 ) -> Result<Response, AppError> {
     let state = store::peek_email_token(&st.db, &f.token, Purpose::Reset).await?;
     let TokenState::Valid(user_id) = state else {
-        let page = MessagePage {
+        return bad_token(
             c,
-            title: "reset.title",
-            text: token_problem(&state).unwrap_or("token.invalid"),
-            kind: "error",
-            link: Some(("/password/forgot", "login.forgot")),
-        };
-        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+            Purpose::Reset,
+            token_problem(&state).unwrap_or("token.invalid"),
+        );
     };
     let user = store::find_user(&st.db, user_id)
         .await?

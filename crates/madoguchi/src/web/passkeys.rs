@@ -28,7 +28,7 @@ use webauthn_rs::prelude::{
 use super::AppState;
 use super::ctx::Ctx;
 use super::error::{AppError, json_error};
-use super::pages::session_cookie;
+use super::pages::finish_login;
 use crate::audit::{self, Actor};
 use crate::auth::passkey::{self, CHALLENGE_COOKIE, Challenge, Purpose, RegisterState};
 use crate::auth::store;
@@ -386,28 +386,9 @@ async fn login_finish(
     let updated = pk.update_credential(&result).unwrap_or(false);
     let mut tx = st.db.begin().await?;
     passkey::record_use(&mut tx, row.id, updated.then_some(&pk)).await?;
-    let secret = store::create_session(
-        &mut tx,
-        user.id,
-        &c.tenant.id,
-        st.cfg.session.absolute_hours * 3_600_000,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &c.tenant.id,
-        &Actor::User(user.id),
-        "login",
-        &format!("user:{}", user.id),
-        json!({ "kind": user.kind, "ip": c.ip, "method": "passkey", "passkey_id": row.id }),
-    )
-    .await?;
-    tx.commit().await?;
-    // Cycle the session id, as the password login does.
-    if let Some(old) = &c.session_secret {
-        store::delete_session(&st.db, old).await?;
-    }
-    let jar = jar.add(session_cookie(secret));
+    let detail =
+        json!({ "kind": user.kind, "ip": c.ip, "method": "passkey", "passkey_id": row.id });
+    let jar = finish_login(&st, &c, jar, tx, user.id, detail).await?;
     let redirect = home_of(&user.kind);
     Ok((jar, Json(json!({ "ok": true, "redirect": redirect }))).into_response())
 }
