@@ -24,6 +24,7 @@ pub struct OutboxRow {
     pub body: String,
     pub created_at: i64,
     pub attempts: i64,
+    pub next_attempt_at: i64,
     pub sent_at: Option<i64>,
 }
 
@@ -60,7 +61,7 @@ pub async fn enqueue(
     .map(|_| ())
 }
 
-fn columns() -> [OutboxEmails; 8] {
+fn columns() -> [OutboxEmails; 9] {
     [
         OutboxEmails::Id,
         OutboxEmails::MunicipalityId,
@@ -69,8 +70,45 @@ fn columns() -> [OutboxEmails; 8] {
         OutboxEmails::Body,
         OutboxEmails::CreatedAt,
         OutboxEmails::Attempts,
+        OutboxEmails::NextAttemptAt,
         OutboxEmails::SentAt,
     ]
+}
+
+/// How long a sender owns a claimed message before another may retry it (a sender that died
+/// mid-send gives the message back after this).
+pub const CLAIM_LEASE_MS: i64 = 120_000;
+
+/// Claims a pending message for this sender. Several app instances may scan the same outbox:
+/// only the one whose conditional update changes the row sends it, so no mail goes out twice.
+pub async fn claim(db: &Db, row: &OutboxRow, now: i64) -> Result<bool, sqlx::Error> {
+    let n = db
+        .execute(
+            &Query::update()
+                .table(OutboxEmails::Table)
+                .value(OutboxEmails::NextAttemptAt, now + CLAIM_LEASE_MS)
+                .and_where(Expr::col(OutboxEmails::Id).eq(row.id))
+                .and_where(Expr::col(OutboxEmails::SentAt).is_null())
+                .and_where(Expr::col(OutboxEmails::NextAttemptAt).eq(row.next_attempt_at))
+                .to_owned(),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Messages due for sending at `now`, oldest first.
+pub async fn due(db: &Db, now: i64, limit: u64) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    db.fetch_all(
+        &Query::select()
+            .columns(columns())
+            .from(OutboxEmails::Table)
+            .and_where(Expr::col(OutboxEmails::SentAt).is_null())
+            .and_where(Expr::col(OutboxEmails::NextAttemptAt).lte(now))
+            .order_by(OutboxEmails::Id, Order::Asc)
+            .limit(limit)
+            .to_owned(),
+    )
+    .await
 }
 
 /// The newest messages of a municipality (sandbox mailbox page).
@@ -132,19 +170,11 @@ async fn send_pending(
     from: &Mailbox,
 ) -> anyhow::Result<()> {
     let now = now_ms();
-    let rows: Vec<OutboxRow> = db
-        .fetch_all(
-            &Query::select()
-                .columns(columns())
-                .from(OutboxEmails::Table)
-                .and_where(Expr::col(OutboxEmails::SentAt).is_null())
-                .and_where(Expr::col(OutboxEmails::NextAttemptAt).lte(now))
-                .order_by(OutboxEmails::Id, Order::Asc)
-                .limit(50)
-                .to_owned(),
-        )
-        .await?;
+    let rows = due(db, now, 50).await?;
     for row in rows {
+        if !claim(db, &row, now).await? {
+            continue;
+        }
         let result = async {
             let msg = Message::builder()
                 .from(from.clone())
