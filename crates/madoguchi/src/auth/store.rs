@@ -502,14 +502,16 @@ fn token_state(row: Option<EmailTokenRow>) -> TokenState {
 
 // ---- login throttling -----------------------------------------------------------------------
 
+/// Records a login attempt inside `tx`: a successful one shares the transaction of the new
+/// session and its audit event, so a login costs one durable commit.
 pub async fn record_login_attempt(
-    db: &Db,
+    tx: &mut Tx,
     municipality: &str,
     email: &str,
     ip: &str,
     success: bool,
 ) -> Result<(), sqlx::Error> {
-    db.execute(
+    tx.execute(
         &Query::insert()
             .into_table(LoginAttempts::Table)
             .columns([

@@ -254,7 +254,9 @@ pub async fn do_login(
     let ok = password::verify(f.password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let user = user.filter(|u| ok && u.disabled_at.is_none());
     let Some(user) = user else {
-        store::record_login_attempt(&st.db, &c.tenant.id, &email, &c.ip, false).await?;
+        let mut tx = st.db.begin().await?;
+        store::record_login_attempt(&mut tx, &c.tenant.id, &email, &c.ip, false).await?;
+        tx.commit().await?;
         tracing::warn!(email = %email, ip = %c.ip, kind = kind.as_str(), "login failed");
         let page = LoginPage {
             c,
@@ -277,8 +279,8 @@ pub async fn do_login(
         };
         return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
     }
-    store::record_login_attempt(&st.db, &c.tenant.id, &email, &c.ip, true).await?;
-    let tx = st.db.begin().await?;
+    let mut tx = st.db.begin().await?;
+    store::record_login_attempt(&mut tx, &c.tenant.id, &email, &c.ip, true).await?;
     let detail = json!({ "kind": kind.as_str(), "ip": c.ip, "method": "password" });
     let jar = finish_login(st, &c, jar, tx, user.id, detail).await?;
     let to = if staff { "/staff" } else { "/mypage" };
