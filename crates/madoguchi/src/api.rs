@@ -169,6 +169,19 @@ impl ApiCaller {
             .split_whitespace()
             .any(|s| s == scope || s == "*")
     }
+
+    /// 403 unless the token carries `scope`.
+    pub fn require_scope(&self, scope: &'static str) -> Result<(), ApiRejection> {
+        if self.has_scope(scope) {
+            return Ok(());
+        }
+        tracing::warn!(token = self.token.id, scope, "API token lacks the scope");
+        Err(ApiRejection(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "このアクセストークンには、この操作の権限（スコープ）がありません。 The token lacks the scope for this call.",
+        ))
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -185,9 +198,10 @@ pub struct Me {
 
 /// The account and token behind the bearer token.
 #[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn me(caller: ApiCaller) -> Json<Me> {
-    Json(Me {
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn me(caller: ApiCaller) -> Result<Json<Me>, ApiRejection> {
+    caller.require_scope("api:read")?;
+    Ok(Json(Me {
         id: caller.user.id,
         municipality: caller.user.municipality_id.clone(),
         kind: caller.user.kind.clone(),
@@ -196,7 +210,7 @@ async fn me(caller: ApiCaller) -> Json<Me> {
         role: caller.user.role.clone(),
         token_id: caller.token.id,
         scope: caller.token.scope.clone(),
-    })
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
