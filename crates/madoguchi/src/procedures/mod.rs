@@ -11,6 +11,7 @@
 //! `api` (JSON), `demo` (demo catalogue).
 
 pub mod api;
+pub mod case;
 pub mod demo;
 pub mod model;
 pub mod routes;
