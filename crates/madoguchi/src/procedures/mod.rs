@@ -14,6 +14,7 @@ pub mod api;
 pub mod case;
 pub mod demo;
 pub mod model;
+pub mod receipt;
 pub mod routes;
 pub mod search;
 pub mod store;
