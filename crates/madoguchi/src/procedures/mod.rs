@@ -11,8 +11,10 @@
 //! `api` (JSON), `demo` (demo catalogue).
 
 pub mod api;
+pub mod case;
 pub mod demo;
 pub mod model;
+pub mod receipt;
 pub mod routes;
 pub mod search;
 pub mod store;
