@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod jp;
 pub mod model;
 pub mod routes;
 pub mod search;
