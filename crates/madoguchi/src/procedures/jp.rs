@@ -23,6 +23,19 @@ pub trait FieldMessage {
     fn message_en(&self) -> String;
 }
 
+/// `Display` (for logs and `?`) is the English message; each error is a `std::error::Error`.
+macro_rules! english_display {
+    ($t:ty) => {
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.message_en())
+            }
+        }
+
+        impl std::error::Error for $t {}
+    };
+}
+
 /// Quotes at most a few dozen characters of what was typed back to the resident.
 fn echo(input: &str) -> String {
     const MAX: usize = 30;
@@ -292,13 +305,7 @@ impl FieldMessage for WarekiError {
     }
 }
 
-impl fmt::Display for WarekiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message_en())
-    }
-}
-
-impl std::error::Error for WarekiError {}
+english_display!(WarekiError);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
@@ -470,13 +477,7 @@ impl FieldMessage for FuriganaError {
     }
 }
 
-impl fmt::Display for FuriganaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message_en())
-    }
-}
-
-impl std::error::Error for FuriganaError {}
+english_display!(FuriganaError);
 
 /// Normalises the reading of a name to full-width katakana.
 ///
@@ -572,13 +573,7 @@ impl FieldMessage for PostalCodeError {
     }
 }
 
-impl fmt::Display for PostalCodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message_en())
-    }
-}
-
-impl std::error::Error for PostalCodeError {}
+english_display!(PostalCodeError);
 
 impl PostalCode {
     /// Accepts `272-8501`, `2728501`, `〒272-8501`, full-width digits, and any hyphen or dash
@@ -758,13 +753,7 @@ impl FieldMessage for PhoneError {
     }
 }
 
-impl fmt::Display for PhoneError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message_en())
-    }
-}
-
-impl std::error::Error for PhoneError {}
+english_display!(PhoneError);
 
 impl PhoneNumber {
     /// Accepts digits with hyphens (any dash, or ー), spaces and parentheses, full-width or
@@ -884,13 +873,7 @@ impl FieldMessage for YenError {
     }
 }
 
-impl fmt::Display for YenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message_en())
-    }
-}
-
-impl std::error::Error for YenError {}
+english_display!(YenError);
 
 impl Yen {
     pub const MAX: u64 = 1_000_000_000_000;
