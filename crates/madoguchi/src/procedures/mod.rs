@@ -13,6 +13,7 @@
 pub mod api;
 pub mod case;
 pub mod demo;
+pub mod jp;
 pub mod model;
 pub mod receipt;
 pub mod routes;

@@ -57,7 +57,7 @@ static KYUJI_MAP: LazyLock<HashMap<char, char>> = LazyLock::new(|| {
 /// Normalises text for catalogue search (see the module documentation for the rules).
 pub fn normalize_for_search(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    for c in input.nfkc() {
+    for c in fold_width(input).chars() {
         let c = KYUJI_MAP.get(&c).copied().unwrap_or(c);
         let c = katakana_to_hiragana(c);
         if is_long_vowel_mark(c) {
@@ -89,7 +89,13 @@ pub fn query_tokens(query: &str, max: usize) -> Vec<String> {
         .collect()
 }
 
-fn katakana_to_hiragana(c: char) -> char {
+/// Width folding (Unicode NFKC), step 1 above. Shared with the Japanese form fields
+/// (`super::jp`) so that search and validation agree on what `１`, `ｶﾞ` or `－` mean.
+pub(crate) fn fold_width(input: &str) -> String {
+    input.nfkc().collect()
+}
+
+pub(crate) fn katakana_to_hiragana(c: char) -> char {
     match c {
         // ァ..ヶ map one to one onto ぁ..ゖ; ヽヾ onto ゝゞ.
         'ァ'..='ヶ' | 'ヽ' | 'ヾ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
@@ -97,12 +103,23 @@ fn katakana_to_hiragana(c: char) -> char {
     }
 }
 
-/// ー and the dashes people type instead of it (NFKC has already turned ｰ into ー and － into -).
+/// The inverse of [`katakana_to_hiragana`]: ぁ..ゖ onto ァ..ヶ, ゝゞ onto ヽヾ.
+pub(crate) fn hiragana_to_katakana(c: char) -> char {
+    match c {
+        'ぁ'..='ゖ' | 'ゝ' | 'ゞ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// The dashes and hyphens people type between digits or for a long vowel, after width folding
+/// (NFKC has already turned `－` into `-`; `‐`, `―`, `−` and the like survive it).
+pub(crate) fn is_dash(c: char) -> bool {
+    matches!(c, '-' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−')
+}
+
+/// ー and the dashes people type instead of it (NFKC has already turned ｰ into ー).
 fn is_long_vowel_mark(c: char) -> bool {
-    matches!(
-        c,
-        'ー' | '-' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '〜' | '~'
-    )
+    is_dash(c) || matches!(c, 'ー' | '〜' | '~')
 }
 
 fn is_separator(c: char) -> bool {
@@ -210,6 +227,17 @@ mod tests {
         }
         // Hiragana, kanji and Latin are left as they are.
         assert_eq!(n("ひらがな漢字abc"), "ひらがな漢字abc");
+    }
+
+    #[test]
+    fn kana_shift_is_a_bijection_between_the_two_blocks() {
+        for h in ('ぁ'..='ゖ').chain(['ゝ', 'ゞ']) {
+            let k = hiragana_to_katakana(h);
+            assert_ne!(k, h, "{h}");
+            assert_eq!(katakana_to_hiragana(k), h, "{h} -> {k}");
+        }
+        assert_eq!(hiragana_to_katakana('ア'), 'ア');
+        assert_eq!(hiragana_to_katakana('漢'), '漢');
     }
 
     #[test]
