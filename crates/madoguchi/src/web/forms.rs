@@ -55,6 +55,18 @@ pub fn required_text(
     v
 }
 
+/// A person's name (required, at most 100 characters) and e-mail address, as every sign-up and
+/// staff form asks for them. Returns the trimmed name and the normalised address (None when
+/// it is not valid; the error is in `errs`).
+pub fn name_and_email(errs: &mut Errors, name: &str, email: &str) -> (String, Option<String>) {
+    let name = required_text(errs, "name", name, 100, "v.name_required", "v.name_long");
+    let email = crate::auth::normalize_email(email);
+    if email.is_none() {
+        errs.add("email", "v.email_invalid");
+    }
+    (name, email)
+}
+
 /// Applies the password policy and the confirmation check.
 pub fn new_password(errs: &mut Errors, password: &str, confirm: &str, email: &str) {
     use crate::auth::password::{PolicyError, check_policy};

@@ -377,18 +377,7 @@ async fn register_submit(
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, AppError> {
     let mut errs = Errors::default();
-    let name = forms::required_text(
-        &mut errs,
-        "name",
-        &f.name,
-        100,
-        "v.name_required",
-        "v.name_long",
-    );
-    let email = normalize_email(&f.email);
-    if email.is_none() {
-        errs.add("email", "v.email_invalid");
-    }
+    let (name, email) = forms::name_and_email(&mut errs, &f.name, &f.email);
     forms::new_password(
         &mut errs,
         &f.password,

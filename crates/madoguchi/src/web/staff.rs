@@ -18,7 +18,7 @@ use super::forms::{self, Errors};
 use super::pages::{LoginForm, LoginQuery, do_login, login_page, render};
 use crate::audit::{self, Actor};
 use crate::auth::store::{self, CreateError, DepartmentRow, NewUser, UserRow};
-use crate::auth::{Kind, Role, normalize_email, password};
+use crate::auth::{Kind, Role, password};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -217,18 +217,7 @@ async fn add_staff(
         return Err(AppError::Forbidden);
     }
     let mut errs = Errors::default();
-    let name = forms::required_text(
-        &mut errs,
-        "name",
-        &f.name,
-        100,
-        "v.name_required",
-        "v.name_long",
-    );
-    let email = normalize_email(&f.email);
-    if email.is_none() {
-        errs.add("email", "v.email_invalid");
-    }
+    let (name, email) = forms::name_and_email(&mut errs, &f.name, &f.email);
     let role = Role::parse(&f.role);
     if role.is_none() {
         errs.add("role", "v.role_invalid");

@@ -20,7 +20,7 @@
 //! `name::postgres`, both `#[tokio::test(flavor = "multi_thread", worker_threads = 2)]`. Each
 //! calls the closure once with a fresh, fully migrated [`madoguchi::db::Db`]; the closure returns
 //! a future (`async move { … }`) whose output is `()`. Attributes written before the name
-//! (`db_test!(#[ignore] name, …)`) are put on both tests. Filter with `cargo test sqlite` or
+//! (`db_test!(#[should_panic] name, …)`) are put on both tests. Filter with `cargo test sqlite` or
 //! `cargo test postgres`. Items of the test file are visible inside the closure (the module
 //! does `use super::*`). A body that runs longer than [`TEST_TIMEOUT`] fails (a deadlock shows
 //! up as a failure, not a hung run).
