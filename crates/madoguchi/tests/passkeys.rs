@@ -255,8 +255,7 @@ db_test!(register_login_and_delete_a_passkey, |db: Db| async move {
             "{a}: {actions:?}"
         );
     }
-    let report = madoguchi::audit::verify(&db).await.expect("verify");
-    assert!(report.first_bad.is_none(), "{:?}", report.first_bad);
+    assert_audit_intact(&db).await;
 });
 
 db_test!(

@@ -132,8 +132,7 @@ db_test!(register_verify_login_mypage_logout, |db: Db| async move {
             "audit lacks {a}: {actions:?}"
         );
     }
-    let report = madoguchi::audit::verify(&db).await.expect("verify");
-    assert!(report.first_bad.is_none(), "{:?}", report.first_bad);
+    assert_audit_intact(&db).await;
 });
 
 db_test!(

@@ -543,10 +543,6 @@ pub async fn recent_failures(
     ip: &str,
     window_ms: i64,
 ) -> Result<(i64, i64), sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct C {
-        n: i64,
-    }
     let since = now_ms() - window_ms;
     #[derive(sqlx::FromRow)]
     struct M {
@@ -565,30 +561,37 @@ pub async fn recent_failures(
         )
         .await?;
     let from = Ord::max(last_success.n.unwrap_or(since), since);
-    let by_account: C = db
+    let account = sea_query::Cond::all()
+        .add(Expr::col(LoginAttempts::MunicipalityId).eq(municipality))
+        .add(Expr::col(LoginAttempts::Email).eq(email));
+    let by_account = count_failures(db, account, from).await?;
+    let by_ip = count_failures(
+        db,
+        sea_query::Cond::all().add(Expr::col(LoginAttempts::Ip).eq(ip)),
+        since,
+    )
+    .await?;
+    Ok((by_account, by_ip))
+}
+
+/// Failed attempts matching `who` since `from`.
+async fn count_failures(db: &Db, who: sea_query::Condition, from: i64) -> Result<i64, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct C {
+        n: i64,
+    }
+    let c: C = db
         .fetch_one(
             &Query::select()
                 .expr_as(Func::count(Expr::col(LoginAttempts::Id)), Alias::new("n"))
                 .from(LoginAttempts::Table)
-                .and_where(Expr::col(LoginAttempts::MunicipalityId).eq(municipality))
-                .and_where(Expr::col(LoginAttempts::Email).eq(email))
+                .cond_where(who)
                 .and_where(Expr::col(LoginAttempts::Success).eq(false))
                 .and_where(Expr::col(LoginAttempts::At).gte(from))
                 .to_owned(),
         )
         .await?;
-    let by_ip: C = db
-        .fetch_one(
-            &Query::select()
-                .expr_as(Func::count(Expr::col(LoginAttempts::Id)), Alias::new("n"))
-                .from(LoginAttempts::Table)
-                .and_where(Expr::col(LoginAttempts::Ip).eq(ip))
-                .and_where(Expr::col(LoginAttempts::Success).eq(false))
-                .and_where(Expr::col(LoginAttempts::At).gte(since))
-                .to_owned(),
-        )
-        .await?;
-    Ok((by_account.n, by_ip.n))
+    Ok(c.n)
 }
 
 // ---- API tokens -----------------------------------------------------------------------------

@@ -242,3 +242,9 @@ pub async fn audit_actions(db: &Db) -> Vec<String> {
         .expect("audit rows");
     rows.into_iter().map(|a| a.action).collect()
 }
+
+/// Every municipality's audit chain verifies.
+pub async fn assert_audit_intact(db: &Db) {
+    let report = madoguchi::audit::verify(db).await.expect("verify");
+    assert!(report.first_bad.is_none(), "{:?}", report.first_bad);
+}
