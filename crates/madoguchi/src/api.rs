@@ -61,7 +61,17 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(openapi_doc())
+}
+
+/// The whole OpenAPI document: the foundation's paths and each module's `ApiDoc`.
+pub fn openapi_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::procedures::application::ApiDoc::openapi());
+    doc.merge(crate::procedures::runner::ApiDoc::openapi());
+    doc.merge(crate::procedures::editor::ApiDoc::openapi());
+    doc.merge(crate::postal::ApiDoc::openapi());
+    doc
 }
 
 #[derive(Serialize, ToSchema)]

@@ -168,3 +168,105 @@ pub enum Procedures {
     CreatedAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum FormVersions {
+    Table,
+    Id,
+    MunicipalityId,
+    ProcedureId,
+    Version,
+    State,
+    Definition,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+    PublishedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Applications {
+    Table,
+    Id,
+    MunicipalityId,
+    Receipt,
+    ProcedureId,
+    FormVersionId,
+    ApplicantUserId,
+    ApplicantEmail,
+    ApplicantName,
+    Answers,
+    Computed,
+    FeeYen,
+    State,
+    DepartmentId,
+    AssignedTo,
+    CorrectionFields,
+    DueAt,
+    SubmittedAt,
+    UpdatedAt,
+    DecidedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum IdempotencyKeys {
+    Table,
+    MunicipalityId,
+    Scope,
+    Key,
+    RequestHash,
+    ApplicationId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApplicationEntries {
+    Table,
+    Id,
+    ApplicationId,
+    Kind,
+    AuthorUserId,
+    AuthorRole,
+    FromState,
+    ToState,
+    Body,
+    Fields,
+    Internal,
+    ReadAt,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApplicationDrafts {
+    Table,
+    Id,
+    MunicipalityId,
+    ProcedureId,
+    FormVersionId,
+    OwnerUserId,
+    Email,
+    ResumeTokenHash,
+    Answers,
+    CurrentPage,
+    CreatedAt,
+    UpdatedAt,
+    ExpiresAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Attachments {
+    Table,
+    Id,
+    MunicipalityId,
+    PublicId,
+    DraftId,
+    ApplicationId,
+    OwnerUserId,
+    FieldPath,
+    Filename,
+    ContentType,
+    SizeBytes,
+    Sha256,
+    Data,
+    CreatedAt,
+}

@@ -11,12 +11,16 @@
 //! `api` (JSON), `demo` (demo catalogue).
 
 pub mod api;
+pub mod application;
 pub mod case;
 pub mod demo;
+pub mod editor;
+pub mod form;
 pub mod jp;
 pub mod model;
 pub mod receipt;
 pub mod routes;
+pub mod runner;
 pub mod search;
 pub mod store;
 

@@ -1,0 +1,145 @@
+//! SQL for form versions (`form_versions`). Reads take the municipality and never return
+//! another municipality's rows; writes take a `Tx` so the caller audits in the same transaction.
+
+use sea_query::{Expr, ExprTrait, Order, Query};
+
+use super::def::FormDefinition;
+use crate::db::schema::FormVersions as F;
+use crate::db::{Db, Tx, now_ms};
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct FormVersionRow {
+    pub id: i64,
+    pub municipality_id: String,
+    pub procedure_id: i64,
+    pub version: i64,
+    /// `draft`, `published` or `archived`.
+    pub state: String,
+    /// JSON in the format of `def::FormDefinition`.
+    pub definition: String,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub published_at: Option<i64>,
+}
+
+impl FormVersionRow {
+    /// The stored definition. Rows are written only from a parsed definition, so a failure
+    /// here means the row was edited by hand; callers treat it as "no form".
+    pub fn parsed(&self) -> Result<FormDefinition, serde_json::Error> {
+        serde_json::from_str(&self.definition)
+    }
+}
+
+fn select() -> sea_query::SelectStatement {
+    let mut q = Query::select();
+    q.columns([
+        F::Id,
+        F::MunicipalityId,
+        F::ProcedureId,
+        F::Version,
+        F::State,
+        F::Definition,
+        F::CreatedBy,
+        F::CreatedAt,
+        F::UpdatedAt,
+        F::PublishedAt,
+    ])
+    .from(F::Table);
+    q
+}
+
+/// The published version of a procedure's form, if it has one.
+pub async fn published(
+    db: &Db,
+    municipality: &str,
+    procedure_id: i64,
+) -> Result<Option<FormVersionRow>, sqlx::Error> {
+    db.fetch_optional(
+        select()
+            .and_where(Expr::col(F::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(F::ProcedureId).eq(procedure_id))
+            .and_where(Expr::col(F::State).eq("published")),
+    )
+    .await
+}
+
+/// One version by id (an application's own version, even when archived since).
+pub async fn by_id(
+    db: &Db,
+    municipality: &str,
+    id: i64,
+) -> Result<Option<FormVersionRow>, sqlx::Error> {
+    db.fetch_optional(
+        select()
+            .and_where(Expr::col(F::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(F::Id).eq(id)),
+    )
+    .await
+}
+
+/// Every version of a procedure's form, newest first.
+pub async fn versions(
+    db: &Db,
+    municipality: &str,
+    procedure_id: i64,
+) -> Result<Vec<FormVersionRow>, sqlx::Error> {
+    db.fetch_all(
+        select()
+            .and_where(Expr::col(F::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(F::ProcedureId).eq(procedure_id))
+            .order_by(F::Version, Order::Desc),
+    )
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    id: i64,
+}
+
+/// Inserts a version (the caller picks the number and state, and audits).
+pub async fn insert(
+    tx: &mut Tx,
+    municipality: &str,
+    procedure_id: i64,
+    version: i64,
+    state: &str,
+    definition: &FormDefinition,
+    created_by: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    let json = serde_json::to_string(definition)
+        .map_err(|e| sqlx::Error::Protocol(format!("form definition: {e}")))?;
+    let now = now_ms();
+    let published_at = (state == "published").then_some(now);
+    let row: IdRow = tx
+        .fetch_one(
+            Query::insert()
+                .into_table(F::Table)
+                .columns([
+                    F::MunicipalityId,
+                    F::ProcedureId,
+                    F::Version,
+                    F::State,
+                    F::Definition,
+                    F::CreatedBy,
+                    F::CreatedAt,
+                    F::UpdatedAt,
+                    F::PublishedAt,
+                ])
+                .values_panic([
+                    municipality.into(),
+                    procedure_id.into(),
+                    version.into(),
+                    state.into(),
+                    json.into(),
+                    created_by.into(),
+                    now.into(),
+                    now.into(),
+                    published_at.into(),
+                ])
+                .returning_col(F::Id),
+        )
+        .await?;
+    Ok(row.id)
+}
