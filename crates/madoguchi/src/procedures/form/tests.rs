@@ -1122,3 +1122,96 @@ fn parse_definition_reports_unreadable_files() {
     assert!(e[0].message_en.contains("cannot be read"), "{e:?}");
     assert!(parse_definition(&small().to_string()).is_ok());
 }
+
+#[test]
+fn read_page_takes_group_files_by_submitted_index() {
+    let d = parse_definition(
+        r#"{"format": 1, "title_ja": "t", "title_en": "t", "pages": [{"id": "p", "title_ja": "p", "title_en": "p", "fields": [
+          {"id": "docs", "type": "group", "label_ja": "書類", "label_en": "Documents", "item_label_ja": "書類", "item_label_en": "Document",
+           "fields": [{"id": "title", "type": "text", "label_ja": "題名", "label_en": "Title"},
+                      {"id": "scan", "type": "file", "label_ja": "写し", "label_en": "Copy", "accept": ["image/png"], "max_bytes": 100}]}]}]}"#,
+    )
+    .unwrap_or_else(|p| panic!("{p:#?}"));
+    let files = obj(json!({
+        "docs/4/scan": {"id": "a1", "name": "a.png", "size": 10, "type": "image/png"},
+        "docs/9/scan": {"id": "a2", "name": "b.png", "size": 500, "type": "image/png"}
+    }));
+    let input = form(&[("f.docs.4.title", "住民票"), ("f.docs.9.title", "領収書")]);
+    let got = read_page(&d, "p", &Answers::new(), &input, &files, TODAY);
+    assert_eq!(
+        codes(&got.errors),
+        vec![("docs/1/scan/size".into(), "file_size")]
+    );
+    assert!(
+        got.errors[0].message_ja.contains("書類2 写し"),
+        "{}",
+        got.errors[0].message_ja
+    );
+    let files =
+        obj(json!({"docs/4/scan": {"id": "a1", "name": "a.png", "size": 10, "type": "image/png"}}));
+    let got = read_page(
+        &d,
+        "p",
+        &Answers::new(),
+        &form(&[("f.docs.4.title", "住民票")]),
+        &files,
+        TODAY,
+    );
+    assert!(got.errors.is_empty(), "{:#?}", got.errors);
+    assert_eq!(got.answers["docs"][0]["scan"]["id"], json!("a1"));
+}
+
+mod lenient {
+    use super::*;
+    use crate::procedures::jp::{Era, format_wareki};
+    use proptest::prelude::*;
+    use time::Duration;
+
+    fn full_width(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '0'..='9' => char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c),
+                '.' => '．',
+                _ => c,
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// However a resident writes a date (和暦, era letter, 西暦, full-width), read_page
+        /// stores the same canonical date, and validate accepts it.
+        #[test]
+        fn typed_dates_become_canonical(days in 0i64..58_000, style in 0u8..5) {
+            let d = def();
+            let day = Era::Meiji.start() + Duration::days(days);
+            prop_assume!(day <= TODAY);
+            let (era, y) = Era::of(day).expect("era");
+            let (m, dd) = (u8::from(day.month()), day.day());
+            let typed = match style {
+                0 => format_wareki(day),
+                1 => format!("{}{y}.{m}.{dd}", era.letter()),
+                2 => format!("{}/{m}/{dd}", day.year()),
+                3 => full_width(&format!("{}{y}年{m}月{dd}日", era.name_ja())),
+                _ => format_date(day),
+            };
+            let got = read_page(&d, "applicant", &Answers::new(), &form(&[("f.birth_date", &typed)]), &Answers::new(), TODAY);
+            prop_assert_eq!(got.answers.get("birth_date"), Some(&json!(format_date(day))), "{}", typed);
+            let mut v = full();
+            v["birth_date"] = json!(format_date(day));
+            prop_assert!(validate(&d, &v, TODAY).is_ok());
+        }
+
+        /// Kana in any width or script is stored as full-width katakana that validate accepts.
+        #[test]
+        fn typed_kana_becomes_canonical(pick in 0usize..6) {
+            let d = def();
+            let (typed, want) = [("ｲﾁｶﾜ", "イチカワ"), ("いちかわ", "イチカワ"), ("ﾊﾟｰｸ", "パーク"), ("やまだ たろう", "ヤマダ\u{3000}タロウ"), (" ガ ", "ガ"), ("ヴィ", "ヴィ")][pick];
+            let input = form(&[("f.name.family", "市川"), ("f.name.given", "花子"), ("f.name.family_kana", typed), ("f.name.given_kana", "ハナコ")]);
+            let got = read_page(&d, "applicant", &Answers::new(), &input, &Answers::new(), TODAY);
+            prop_assert_eq!(&got.answers["name"]["family_kana"], &json!(want));
+            let mut v = full();
+            v["name"] = got.answers["name"].clone();
+            prop_assert!(validate(&d, &v, TODAY).is_ok());
+        }
+    }
+}
