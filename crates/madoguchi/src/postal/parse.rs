@@ -180,6 +180,7 @@ struct RawRow {
 impl RawRow {
     fn into_entry(self) -> Entry {
         let (town, town_kana, town_note) = clean_town(&self.town, &self.town_kana, &self.city);
+        let (town, town_note) = (same_dashes(&town), same_dashes(&town_note));
         Entry {
             code: self.code,
             local_government_code: self.local_government_code,
@@ -343,6 +344,13 @@ impl Joiner {
             None => Ok(()),
         }
     }
+}
+
+/// The same text whichever decoder made the file: Shift_JIS 0x8160 and 0x817C are 〜 and − to
+/// some converters (iconv) and ～ and － to others (Windows, WHATWG); the latter are kept.
+pub fn same_dashes(s: &str) -> String {
+    s.replace('\u{301C}', "\u{FF5E}")
+        .replace('\u{2212}', "\u{FF0D}")
 }
 
 /// Half-width kana to full-width (`ﾁﾊﾞｹﾝ` → `チバケン`), full-width left as is.
@@ -548,6 +556,14 @@ mod tests {
             (e.town.as_str(), e.town_kana.as_str(), e.town_note.as_str()),
             ("奥瀬", "オクセ", "その他")
         );
+    }
+
+    #[test]
+    fn wave_dashes_and_minus_signs_are_the_same_from_either_decoder() {
+        let iconv = "\"12215\",\"28926\",\"2892614\",\"チバケン\",\"アサヒシ\",\"エガサキ\",\"千葉県\",\"旭市\",\"江ケ崎（１２〜２２、１７２３−３番地）\",1,0,0,0,0,0\r\n";
+        let e = one(iconv.as_bytes());
+        assert_eq!(e.town_note, "１２～２２、１７２３－３番地");
+        assert_eq!(one(&sjis(&same_dashes(iconv))), e);
     }
 
     #[test]
