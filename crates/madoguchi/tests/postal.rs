@@ -237,6 +237,10 @@ db_test!(the_api_answers_200_404_and_400, |db: Db| async move {
                 .map(|v| v.to_str().unwrap_or("")),
             Some("public, max-age=86400")
         );
+        assert!(
+            r.headers.get(header::SET_COOKIE).is_none(),
+            "a publicly cacheable answer sets no cookie"
+        );
         assert_eq!(
             r.json(),
             serde_json::json!([{
