@@ -247,6 +247,21 @@ fn parse_row(line: &str) -> Result<RawRow, String> {
 }
 
 fn split_csv(line: &str) -> Result<Vec<String>, String> {
+    // Japan Post's files never put a quote or comma inside a column: take the quick path when
+    // every column is plain or simply quoted.
+    let quick: Option<Vec<String>> = line
+        .split(',')
+        .map(
+            |f| match f.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+                Some(inner) if !inner.contains('"') => Some(inner.to_owned()),
+                _ if !f.contains('"') => Some(f.to_owned()),
+                _ => None,
+            },
+        )
+        .collect();
+    if let Some(fields) = quick {
+        return Ok(fields);
+    }
     let mut fields = Vec::with_capacity(COLUMNS);
     let mut cur = String::new();
     let mut chars = line.chars().peekable();
@@ -349,12 +364,18 @@ impl Joiner {
 /// The same text whichever decoder made the file: Shift_JIS 0x8160 and 0x817C are 〜 and − to
 /// some converters (iconv) and ～ and － to others (Windows, WHATWG); the latter are kept.
 pub fn same_dashes(s: &str) -> String {
+    if !s.contains(['\u{301C}', '\u{2212}']) {
+        return s.to_owned();
+    }
     s.replace('\u{301C}', "\u{FF5E}")
         .replace('\u{2212}', "\u{FF0D}")
 }
 
 /// Half-width kana to full-width (`ﾁﾊﾞｹﾝ` → `チバケン`), full-width left as is.
 pub fn widen_kana(kana: &str) -> String {
+    if kana.chars().all(|c| matches!(c, 'ァ'..='ヺ' | 'ー')) {
+        return kana.to_owned();
+    }
     fold_width(kana).trim().to_owned()
 }
 
