@@ -320,3 +320,101 @@ db_test!(the_api_answers_200_404_and_400, |db: Db| async move {
     assert!(path["responses"]["404"].is_object() && path["responses"]["400"].is_object());
     assert!(doc["components"]["schemas"]["PostalAddress"].is_object());
 });
+
+/// `madoguchi postal import|lookup` as an operator runs them; returns (success, stdout, stderr).
+fn cli(url: &str, args: &[&str]) -> (bool, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("MADOGUCHI_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd
+        .args(args)
+        .arg("--database-url")
+        .arg(url)
+        .output()
+        .expect("run madoguchi");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn cli_suite(url: String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shipped = dir.path().join("utf_ken_all_12.csv.gz");
+    std::fs::write(&shipped, CHIBA_GZ).expect("write");
+    let shipped = shipped.to_str().expect("path");
+    let (ok, out, err) = cli(&url, &["postal", "import", shipped]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("UTF-8 (utf_ken_all.csv): 3610 rows read, 3610 addresses written (3610 new, 0 removed, 0 unchanged;"),
+        "{out}"
+    );
+    let (ok, _, err) = cli(&url, &["postal", "import", shipped]);
+    assert!(!ok && err.contains("--replace"), "{err}");
+    let (ok, out, err) = cli(&url, &["postal", "import", "--replace", shipped]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("(0 new, 0 removed, 3610 unchanged; 0 postal codes changed)"),
+        "{out}"
+    );
+
+    let mut lines: Vec<String> = chiba_text().lines().map(str::to_owned).collect();
+    lines[9] = lines[9].replacen(",0,", ",x,", 1);
+    let broken = dir.path().join("KEN_ALL.CSV");
+    std::fs::write(&broken, lines.join("\r\n")).expect("write");
+    let (ok, _, err) = cli(
+        &url,
+        &[
+            "postal",
+            "import",
+            "--replace",
+            broken.to_str().expect("path"),
+        ],
+    );
+    assert!(!ok, "a malformed file fails");
+    assert!(
+        err.contains("line 10: column 10 (a flag) must be one digit"),
+        "{err}"
+    );
+
+    let (ok, out, err) = cli(&url, &["postal", "lookup", "272-0021"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("272-0021 千葉県市川市八幡  チバケン イチカワシ ヤワタ"),
+        "{out}"
+    );
+    let (ok, _, err) = cli(&url, &["postal", "lookup", "2728501"]);
+    assert!(!ok && err.contains("no address for 272-8501"), "{err}");
+    let (ok, _, err) = cli(&url, &["postal", "lookup", "27285"]);
+    assert!(!ok && err.contains("7 digits"), "{err}");
+
+    let db = Db::connect(&url).await.expect("connect");
+    assert_eq!(
+        rows(&db).await,
+        CHIBA_ROWS as i64,
+        "the refused file changed nothing"
+    );
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    cli_suite(format!("sqlite://{}", dir.path().join("m.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_on_postgres() {
+    let name = common::pg::create_database().await;
+    let cluster = common::pg::cluster_async().await;
+    cli_suite(format!(
+        "postgres://postgres@localhost/{name}?host={}&port={}",
+        cluster.dir.display(),
+        cluster.port
+    ))
+    .await;
+}
