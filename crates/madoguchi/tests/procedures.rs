@@ -414,7 +414,7 @@ db_test!(writes_are_audited_and_idempotent, |db: Db| async move {
         .iter()
         .filter(|a| *a == "procedure.created")
         .count();
-    assert_eq!(created, 34);
+    assert_eq!(created, 37);
     // Loading the demo again writes nothing.
     madoguchi::demo::load(&db).await.expect("demo again");
     let actions = audit_actions(&db).await;
