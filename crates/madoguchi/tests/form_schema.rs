@@ -629,6 +629,20 @@ proptest! {
 }
 
 #[test]
+fn every_shipped_definition_is_named_after_a_demo_procedure() {
+    let slugs: Vec<String> = madoguchi::procedures::demo::drafts()
+        .into_iter()
+        .map(|(_, d)| d.slug)
+        .collect();
+    for (slug, _) in shipped() {
+        assert!(
+            slugs.contains(&slug),
+            "forms/{slug}.json: no procedure {slug} in the demo catalogue"
+        );
+    }
+}
+
+#[test]
 fn shipped_definitions_are_publishable_and_their_examples_validate() {
     for (slug, def) in shipped() {
         assert!(
