@@ -284,41 +284,75 @@ pub fn csv_text(rows: &[Vec<String>]) -> String {
 /// Which bytes the CSV is sent as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CsvEncoding {
-    /// UTF-8 with a byte order mark (what Excel needs to read UTF-8).
+    /// UTF-8 with a byte order mark (what Excel needs to read UTF-8). The default.
     Utf8Bom,
-    /// Shift_JIS (Windows-31J, what older Excel and many RPA tools expect).
+    /// Shift_JIS as JIS X 0208 defines it (`?encoding=sjis`): what older 基幹系 systems and
+    /// RPA tools accept. Vendor extensions (NEC/IBM: 髙, ①, ㈱…) are replaced too.
     ShiftJis,
+    /// Windows-31J (`?encoding=cp932`): Shift_JIS with the NEC/IBM extensions, which Excel on
+    /// Windows reads.
+    Cp932,
 }
 
-/// The replacement for characters Shift_JIS cannot hold (〓, げた記号).
+impl CsvEncoding {
+    pub fn parse(s: Option<&str>) -> Option<CsvEncoding> {
+        match s.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("") | Some("utf-8") | Some("utf8") => Some(CsvEncoding::Utf8Bom),
+            Some("sjis") | Some("shift_jis") | Some("shift-jis") => Some(CsvEncoding::ShiftJis),
+            Some("cp932") | Some("windows-31j") => Some(CsvEncoding::Cp932),
+            Some(_) => None,
+        }
+    }
+    pub fn charset(self) -> &'static str {
+        match self {
+            CsvEncoding::Utf8Bom => "utf-8",
+            CsvEncoding::ShiftJis => "shift_jis",
+            CsvEncoding::Cp932 => "windows-31j",
+        }
+    }
+}
+
+/// The replacement for characters Shift_JIS cannot hold (〓, げた記号; 0x81 0xAC).
 pub const GETA: char = '〓';
+const GETA_SJIS: [u8; 2] = [0x81, 0xAC];
+
+/// Whether a two-byte Windows-31J code is in JIS X 0208 (rows 1–8 and 16–84), i.e. not one
+/// of the NEC special characters (row 13), NEC-selected or IBM extensions.
+fn in_jis_x_0208(lead: u8, trail: u8) -> bool {
+    match lead {
+        0x81..=0x84 | 0x89..=0x9F | 0xE0..=0xE9 => true,
+        0x88 => trail >= 0x9F,
+        0xEA => trail <= 0xA4,
+        _ => false,
+    }
+}
 
 /// Encodes CSV text. Returns the bytes and how many characters had to be replaced by 〓.
 pub fn csv_bytes(text: &str, enc: CsvEncoding) -> (Vec<u8>, usize) {
-    match enc {
-        CsvEncoding::Utf8Bom => {
-            let mut b = vec![0xEF, 0xBB, 0xBF];
-            b.extend_from_slice(text.as_bytes());
-            (b, 0)
-        }
-        CsvEncoding::ShiftJis => {
-            let mut out = Vec::with_capacity(text.len());
-            let mut replaced = 0;
-            let mut buf = [0u8; 4];
-            for c in text.chars() {
-                let s = c.encode_utf8(&mut buf);
-                let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(s);
-                if unmappable {
-                    replaced += 1;
-                    let (geta, _, _) = encoding_rs::SHIFT_JIS.encode("〓");
-                    out.extend_from_slice(&geta);
-                } else {
-                    out.extend_from_slice(&bytes);
-                }
-            }
-            (out, replaced)
+    if enc == CsvEncoding::Utf8Bom {
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice(text.as_bytes());
+        return (b, 0);
+    }
+    let mut out = Vec::with_capacity(text.len() * 2);
+    let mut replaced = 0;
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        let s = c.encode_utf8(&mut buf);
+        let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(s);
+        let fits = !unmappable
+            && match (enc, bytes.as_ref()) {
+                (CsvEncoding::ShiftJis, [lead, trail]) => in_jis_x_0208(*lead, *trail),
+                _ => true,
+            };
+        if fits {
+            out.extend_from_slice(&bytes);
+        } else {
+            replaced += 1;
+            out.extend_from_slice(&GETA_SJIS);
         }
     }
+    (out, replaced)
 }
 
 #[cfg(test)]
@@ -375,14 +409,40 @@ mod tests {
         assert_eq!(&b[..3], &[0xEF, 0xBB, 0xBF]);
         assert_eq!(&b[3..], "市川".as_bytes());
         assert_eq!(n, 0);
-        let (b, n) = csv_bytes("髙橋,市川\r\n", CsvEncoding::ShiftJis);
-        assert_eq!(n, 1);
+        // 髙 (IBM extension), ① and ㈱ (NEC row 13) and an emoji are not JIS X 0208.
+        let (b, n) = csv_bytes("髙橋,①㈱,😀,市川\r\n", CsvEncoding::ShiftJis);
+        assert_eq!(n, 4);
         let (back, _, errors) = encoding_rs::SHIFT_JIS.decode(&b);
         assert!(!errors);
-        assert_eq!(back, "〓橋,市川\r\n");
-        // 市 is 0x8E 0x73 in Shift_JIS.
-        let (b, _) = csv_bytes("市", CsvEncoding::ShiftJis);
-        assert_eq!(b, vec![0x8E, 0x73]);
+        assert_eq!(back, "〓橋,〓〓,〓,市川\r\n");
+        // Windows-31J keeps the vendor characters; only the emoji is lost.
+        let (b, n) = csv_bytes("髙橋,①㈱,😀", CsvEncoding::Cp932);
+        assert_eq!(n, 1);
+        let (back, _, _) = encoding_rs::SHIFT_JIS.decode(&b);
+        assert_eq!(back, "髙橋,①㈱,〓");
+        // 市 is 0x8E 0x73, 〓 0x81 0xAC, ASCII stays one byte.
+        assert_eq!(csv_bytes("市", CsvEncoding::ShiftJis).0, vec![0x8E, 0x73]);
+        assert_eq!(
+            csv_bytes("〓a", CsvEncoding::ShiftJis),
+            (vec![0x81, 0xAC, b'a'], 0)
+        );
+        // Every JIS X 0208 kanji of the first and last rows round-trips.
+        for c in ['亜', '腕', '弌', '熙'] {
+            let (b, n) = csv_bytes(&c.to_string(), CsvEncoding::ShiftJis);
+            assert_eq!(n, 0, "{c}");
+            assert_eq!(encoding_rs::SHIFT_JIS.decode(&b).0, c.to_string());
+        }
+    }
+
+    #[test]
+    fn csv_encoding_parse() {
+        assert_eq!(CsvEncoding::parse(None), Some(CsvEncoding::Utf8Bom));
+        assert_eq!(
+            CsvEncoding::parse(Some("SJIS")),
+            Some(CsvEncoding::ShiftJis)
+        );
+        assert_eq!(CsvEncoding::parse(Some("cp932")), Some(CsvEncoding::Cp932));
+        assert_eq!(CsvEncoding::parse(Some("latin1")), None);
     }
 
     #[test]
