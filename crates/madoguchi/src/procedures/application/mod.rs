@@ -6,6 +6,7 @@
 //! `pages` (resident pages), `staff` (staff pages and the CSV export).
 
 pub mod api;
+pub mod forms;
 pub mod messages;
 pub mod pages;
 pub mod rules;
@@ -32,7 +33,19 @@ pub fn routes() -> Router<AppState> {
 
 /// This module's part of the OpenAPI document, merged by `api::openapi`.
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(api::create, api::get_one, api::list_for_procedure),
+    components(schemas(
+        api::CreateBody,
+        api::GuestApplicant,
+        api::Created,
+        api::ApplicationJson,
+        api::EntryJson,
+        api::FieldProblem,
+        api::InvalidBody,
+        api::InvalidDetail,
+    ))
+)]
 pub struct ApiDoc;
 
 /// The states in which a case still waits for someone (not closed).
