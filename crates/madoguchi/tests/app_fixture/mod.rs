@@ -201,3 +201,107 @@ pub async fn insert_draft(db: &Db, municipality: &str, procedure: i64, version: 
     let rows: Vec<(i64,)> = fetch_raw(db, "SELECT MAX(id) FROM application_drafts").await;
     rows[0].0
 }
+
+pub async fn resident<'a>(
+    app: &'a TestApp,
+    host: &'static str,
+    email: &str,
+) -> crate::support::Client<'a> {
+    let mut c = app.client(host);
+    let r = c.login(email, PASSWORD).await;
+    assert!(
+        r.status.is_redirection(),
+        "login {email}: {} {}",
+        r.status,
+        r.body
+    );
+    c
+}
+
+pub async fn staff<'a>(
+    app: &'a TestApp,
+    host: &'static str,
+    email: &str,
+) -> crate::support::Client<'a> {
+    let mut c = app.client(host);
+    let r = c
+        .post_form("/staff/login", &[("email", email), ("password", PASSWORD)])
+        .await;
+    assert!(
+        r.status.is_redirection(),
+        "staff login {email}: {} {}",
+        r.status,
+        r.body
+    );
+    c
+}
+
+/// Submits through the API as a signed-in resident (CSRF header from the cookie).
+pub async fn submit_as(
+    c: &mut crate::support::Client<'_>,
+    f: &Fixture,
+    name: &str,
+    key: &str,
+) -> crate::support::Resp {
+    if !c.cookies.contains_key("__Host-csrf") {
+        c.get("/").await;
+    }
+    let csrf = c.csrf();
+    let body = json!({"procedure_id": f.procedure_id, "answers": Value::Object(answers(name))});
+    c.post_json_with(
+        "/api/v1/applications",
+        &body,
+        &[("x-csrf-token", &csrf), ("idempotency-key", key)],
+    )
+    .await
+}
+
+/// A submitted application's compact receipt (via the API as hanako).
+pub async fn new_case(app: &TestApp, f: &Fixture, key: &str) -> String {
+    let mut c = resident(app, crate::support::ICHIKAWA_HOST, HANAKO).await;
+    let r = submit_as(&mut c, f, "市川 花子", key).await;
+    assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.body);
+    r.json()["receipt"]
+        .as_str()
+        .expect("receipt")
+        .replace('-', "")
+}
+
+pub async fn app_state(db: &Db, receipt: &str) -> String {
+    let rows: Vec<(String,)> = fetch_raw(
+        db,
+        &format!("SELECT state FROM applications WHERE receipt = '{receipt}'"),
+    )
+    .await;
+    rows[0].0.clone()
+}
+
+/// GET returning the raw bytes (the support client decodes bodies as UTF-8).
+pub async fn raw_get(
+    app: &TestApp,
+    c: &crate::support::Client<'_>,
+    path: &str,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    use tower::ServiceExt;
+    let cookies = c
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let req = axum::http::Request::get(path)
+        .header(axum::http::header::HOST, c.host)
+        .header(axum::http::header::COOKIE, cookies)
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let resp = madoguchi::web::router(app.state.clone())
+        .oneshot(req)
+        .await
+        .expect("infallible");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, headers, bytes.to_vec())
+}

@@ -164,16 +164,25 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn require(c: &Caller, scope: &str) -> Result<(), Response> {
-    if c.has_scope(scope) {
-        Ok(())
-    } else {
-        Err(err(
+/// The token lacks a scope (403).
+pub struct MissingScope(&'static str);
+
+impl IntoResponse for MissingScope {
+    fn into_response(self) -> Response {
+        err(
             StatusCode::FORBIDDEN,
             "insufficient_scope",
             "このアクセストークンには、この操作の権限（スコープ）がありません。",
-            &format!("The token lacks the scope {scope}."),
-        ))
+            &format!("The token lacks the scope {}.", self.0),
+        )
+    }
+}
+
+fn require(c: &Caller, scope: &'static str) -> Result<(), MissingScope> {
+    if c.has_scope(scope) {
+        Ok(())
+    } else {
+        Err(MissingScope(scope))
     }
 }
 
@@ -281,7 +290,7 @@ async fn create_inner(
     headers: &HeaderMap,
     body: Result<Json<CreateBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Response> {
-    require(&caller, SCOPE_WRITE)?;
+    require(&caller, SCOPE_WRITE).map_err(IntoResponse::into_response)?;
     let Json(body) = body.map_err(|e| {
         err(
             StatusCode::BAD_REQUEST,
@@ -347,10 +356,12 @@ async fn create_inner(
             let email = crate::auth::normalize_email(&g.email);
             let name = g.name.trim();
             match email {
-                Some(email) if !name.is_empty() && name.chars().count() <= 100 => Applicant::Guest {
-                    name: name.to_owned(),
-                    email,
-                },
+                Some(email) if !name.is_empty() && name.chars().count() <= 100 => {
+                    Applicant::Guest {
+                        name: name.to_owned(),
+                        email,
+                    }
+                }
                 _ => {
                     return Err(err(
                         StatusCode::UNPROCESSABLE_ENTITY,
@@ -578,7 +589,7 @@ pub async fn get_one(
     Path(receipt): Path<String>,
 ) -> Response {
     if let Err(r) = require(&caller, SCOPE_READ) {
-        return r;
+        return r.into_response();
     }
     let Ok(number) = ReceiptNumber::parse(&receipt) else {
         return not_found();
@@ -647,7 +658,7 @@ pub async fn list_for_procedure(
     Query(q): Query<ListParams>,
 ) -> Response {
     if let Err(r) = require(&caller, SCOPE_READ) {
-        return r;
+        return r.into_response();
     }
     let m = &caller.tenant.id;
     let procedure = match crate::procedures::store::find_by_id(&st.db, m, id).await {
@@ -658,7 +669,8 @@ pub async fn list_for_procedure(
     let user = &caller.user;
     let allowed = user.kind() == Kind::Staff
         && (user.is_admin()
-            || (procedure.department_id.is_some() && user.department_id == procedure.department_id));
+            || (procedure.department_id.is_some()
+                && user.department_id == procedure.department_id));
     if !allowed {
         return not_found();
     }

@@ -298,9 +298,7 @@ fn correction_inputs(
                 Some(Value::Number(n)) => n.to_string(),
                 _ => String::new(),
             };
-            let value = typed
-                .map(|t| field(t, &name).to_owned())
-                .unwrap_or(stored);
+            let value = typed.map(|t| field(t, &name).to_owned()).unwrap_or(stored);
             let kind = simple_kind(f);
             CorrectionInput {
                 id: format!("f-{}", f.id),
@@ -413,8 +411,17 @@ async fn detail(
     }
     let (user, app) = own_application(&st, &c, &receipt).await?;
     store::mark_read(&st.db, app.id, true, crate::db::now_ms()).await?;
-    let page = detail_page(&st, c, &user, &app, done_notice(q.done.as_deref()), None, None, &[])
-        .await?;
+    let page = detail_page(
+        &st,
+        c,
+        &user,
+        &app,
+        done_notice(q.done.as_deref()),
+        None,
+        None,
+        &[],
+    )
+    .await?;
     Ok(render(&page)?.into_response())
 }
 
@@ -431,11 +438,25 @@ async fn post_message(
     let (user, app) = own_application(&st, &c, &receipt).await?;
     let pairs = form_pairs(&body);
     let text = field(&pairs, "body").to_owned();
-    match workflow::message(&st.db, &c.tenant.id, app.id, &user, &text, &base_url(&st, &headers)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/applications/{}?done=message#timeline", app.receipt)).into_response()),
+    match workflow::message(
+        &st.db,
+        &c.tenant.id,
+        app.id,
+        &user,
+        &text,
+        &base_url(&st, &headers),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/applications/{}?done=message#timeline",
+            app.receipt
+        ))
+        .into_response()),
         Err(e @ (workflow::ActError::EmptyText | workflow::ActError::TooLong)) => {
             let l = c.l;
-            let mut page = detail_page(&st, c, &user, &app, None, Some(e.message(l)), None, &[]).await?;
+            let mut page =
+                detail_page(&st, c, &user, &app, None, Some(e.message(l)), None, &[]).await?;
             page.message_text = text;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -496,11 +517,14 @@ async fn withdraw(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/applications/{}?done=withdrawn", app.receipt)).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/applications/{}?done=withdrawn", app.receipt)).into_response(),
+        ),
         Err(workflow::ActError::NotFound) => Err(AppError::NotFound),
         Err(e @ (workflow::ActError::Transition(_) | workflow::ActError::Stale)) => {
             let l = c.l;
-            let page = detail_page(&st, c, &user, &app, None, Some(e.message(l)), None, &[]).await?;
+            let page =
+                detail_page(&st, c, &user, &app, None, Some(e.message(l)), None, &[]).await?;
             Ok((StatusCode::CONFLICT, render(&page)?).into_response())
         }
         Err(e) => Err(AppError::Internal(e.into())),
@@ -571,7 +595,17 @@ async fn resubmit(
         Ok(a) => a,
         Err(problems) => {
             let msg = l.t("app.correction_fix").to_owned();
-            let page = detail_page(&st, c, &user, &app, None, Some(msg), Some(&pairs), &problems).await?;
+            let page = detail_page(
+                &st,
+                c,
+                &user,
+                &app,
+                None,
+                Some(msg),
+                Some(&pairs),
+                &problems,
+            )
+            .await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
@@ -579,7 +613,10 @@ async fn resubmit(
     match workflow::resubmit(&st.db, &c.tenant.id, app.id, &user, answers, computed).await {
         Ok(_) => {
             st.mail_notify.notify_one();
-            Ok(Redirect::to(&format!("/applications/{}?done=resubmitted", app.receipt)).into_response())
+            Ok(
+                Redirect::to(&format!("/applications/{}?done=resubmitted", app.receipt))
+                    .into_response(),
+            )
         }
         Err(workflow::ActError::NotFound) => Err(AppError::NotFound),
         Err(
@@ -587,7 +624,17 @@ async fn resubmit(
             | workflow::ActError::Transition(_)
             | workflow::ActError::Stale),
         ) => {
-            let page = detail_page(&st, c, &user, &app, None, Some(e.message(l)), Some(&pairs), &[]).await?;
+            let page = detail_page(
+                &st,
+                c,
+                &user,
+                &app,
+                None,
+                Some(e.message(l)),
+                Some(&pairs),
+                &[],
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(AppError::Internal(e.into())),

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::pages::{EntryView, base_url, entry_views, field, form_pairs, shown_receipt, state_label};
+use super::pages::{
+    EntryView, base_url, entry_views, field, form_pairs, shown_receipt, state_label,
+};
 use super::rules::{self, CsvEncoding};
 use super::store::{self, ApplicationRow, QueueFilter};
 use super::{forms, workflow};
@@ -35,13 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/cases/{receipt}/message", post(message))
         .route("/staff/cases/{receipt}/note", post(note))
         .route("/staff/cases/{receipt}/assign", post(assign))
-        .route(
-            "/staff/procedures/{slug}/applications.csv",
-            get(export_csv),
-        )
+        .route("/staff/procedures/{slug}/applications.csv", get(export_csv))
 }
 
-fn require_staff(c: &Ctx) -> Result<UserRow, Response> {
+fn require_staff(c: &Ctx) -> Result<UserRow, Redirect> {
     match &c.user {
         Some(u) if u.kind == "staff" => Ok(u.clone()),
         _ => {
@@ -50,7 +49,7 @@ fn require_staff(c: &Ctx) -> Result<UserRow, Response> {
             } else {
                 "/staff/login?needed=1"
             };
-            Err(Redirect::to(to).into_response())
+            Err(Redirect::to(to))
         }
     }
 }
@@ -106,7 +105,7 @@ async fn queue(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let l = c.l;
     let m = c.tenant.id.clone();
@@ -158,19 +157,24 @@ async fn queue(
             )
         })
         .collect();
-    let catalogue = crate::procedures::store::list(
-        &st.db,
-        &m,
-        &crate::procedures::store::Filter::default(),
-    )
-    .await?;
+    let catalogue =
+        crate::procedures::store::list(&st.db, &m, &crate::procedures::store::Filter::default())
+            .await?;
     let mine_procs: Vec<_> = catalogue
         .iter()
-        .filter(|p| me.is_admin() || (p.department_id.is_some() && p.department_id == me.department_id))
+        .filter(|p| {
+            me.is_admin() || (p.department_id.is_some() && p.department_id == me.department_id)
+        })
         .collect();
     let procedures = mine_procs
         .iter()
-        .map(|p| (p.id, name(l, &p.name_ja, &p.name_en), procedure == Some(p.id)))
+        .map(|p| {
+            (
+                p.id,
+                name(l, &p.name_ja, &p.name_en),
+                procedure == Some(p.id),
+            )
+        })
         .collect();
     let export_links = mine_procs
         .iter()
@@ -243,8 +247,8 @@ async fn visible_case(
     me: &UserRow,
     receipt: &str,
 ) -> Result<ApplicationRow, AppError> {
-    let number =
-        crate::procedures::receipt::ReceiptNumber::parse(receipt).map_err(|_| AppError::NotFound)?;
+    let number = crate::procedures::receipt::ReceiptNumber::parse(receipt)
+        .map_err(|_| AppError::NotFound)?;
     let app = store::by_receipt(&st.db, &c.tenant.id, &number.compact())
         .await?
         .ok_or(AppError::NotFound)?;
@@ -314,7 +318,12 @@ async fn build_case(
     let attachments = store::attachments_of(&st.db, app.id)
         .await?
         .into_iter()
-        .map(|a| (a.filename, format!("{} ({} bytes)", a.content_type, a.size_bytes)))
+        .map(|a| {
+            (
+                a.filename,
+                format!("{} ({} bytes)", a.content_type, a.size_bytes),
+            )
+        })
         .collect();
     let applicant_email = match app.applicant_user_id {
         Some(uid) => crate::auth::store::find_user(&st.db, uid)
@@ -373,7 +382,7 @@ async fn case_page(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let app = visible_case(&st, &c, &me, &receipt).await?;
     store::mark_read(&st.db, app.id, false, now_ms()).await?;
@@ -439,7 +448,7 @@ async fn action(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let app = visible_case(&st, &c, &me, &receipt).await?;
     let pairs = form_pairs(&body);
@@ -447,8 +456,16 @@ async fn action(
         return Err(AppError::BadRequest);
     };
     let text = field(&pairs, "text").to_owned();
-    match workflow::act(&st.db, &c.tenant.id, app.id, &me, act, &text, &base_url(&st, &headers))
-        .await
+    match workflow::act(
+        &st.db,
+        &c.tenant.id,
+        app.id,
+        &me,
+        act,
+        &text,
+        &base_url(&st, &headers),
+    )
+    .await
     {
         Ok(done) => {
             if done.mailed {
@@ -469,7 +486,7 @@ async fn message(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let app = visible_case(&st, &c, &me, &receipt).await?;
     let pairs = form_pairs(&body);
@@ -501,12 +518,14 @@ async fn note(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let app = visible_case(&st, &c, &me, &receipt).await?;
     let pairs = form_pairs(&body);
     match workflow::note(&st.db, &c.tenant.id, app.id, &me, field(&pairs, "body")).await {
-        Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{}?done=note", app.receipt)).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/staff/cases/{}?done=note", app.receipt)).into_response())
+        }
         Err(e) => refused(&st, c, &me, &app, e).await,
     }
 }
@@ -519,7 +538,7 @@ async fn assign(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let app = visible_case(&st, &c, &me, &receipt).await?;
     let pairs = form_pairs(&body);
@@ -532,7 +551,9 @@ async fn assign(
         },
     };
     match workflow::assign(&st.db, &c.tenant.id, app.id, &me, to).await {
-        Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{}?done=assign", app.receipt)).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/staff/cases/{}?done=assign", app.receipt)).into_response())
+        }
         Err(e) => refused(&st, c, &me, &app, e).await,
     }
 }
@@ -602,7 +623,7 @@ async fn export_csv(
 ) -> Result<Response, AppError> {
     let me = match require_staff(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let m = c.tenant.id.clone();
     let procedure = crate::procedures::store::find_by_slug(&st.db, &m, &slug)
@@ -636,10 +657,8 @@ async fn export_csv(
     .await?;
     apps.sort_by_key(|a| (a.submitted_at, a.id));
     let versions = crate::procedures::form::store::versions(&st.db, &m, procedure.id).await?;
-    let parsed: Vec<(i64, Option<crate::procedures::form::def::FormDefinition>)> = versions
-        .iter()
-        .map(|v| (v.id, v.parsed().ok()))
-        .collect();
+    let parsed: Vec<(i64, Option<crate::procedures::form::def::FormDefinition>)> =
+        versions.iter().map(|v| (v.id, v.parsed().ok())).collect();
     let latest = parsed.iter().find_map(|(_, d)| d.clone());
     let def_for = |id: i64| {
         parsed

@@ -94,11 +94,16 @@ impl ActError {
             ActError::Transition(e) => e.message_ja(),
             ActError::Correction(e) => e.message_ja(),
             ActError::UnknownField(f) => format!("項目「{f}」はこの申請フォームにありません。"),
-            ActError::Stale => "ほかの方がこの申請を更新しました。画面を更新して、今の状態をご確認ください。".into(),
+            ActError::Stale => {
+                "ほかの方がこの申請を更新しました。画面を更新して、今の状態をご確認ください。"
+                    .into()
+            }
             ActError::EmptyText => "本文を入力してください。".into(),
             ActError::TooLong => format!("本文は{MAX_TEXT_CHARS}文字以内で入力してください。"),
             ActError::InvalidAssignee => "担当者には、この課の職員を選んでください。".into(),
-            ActError::Corrupt(_) | ActError::Db(_) => "システムで問題が起きました。時間をおいてもう一度お試しください。".into(),
+            ActError::Corrupt(_) | ActError::Db(_) => {
+                "システムで問題が起きました。時間をおいてもう一度お試しください。".into()
+            }
         }
     }
     pub fn message_en(&self) -> String {
@@ -167,10 +172,7 @@ async fn load_visible(
 }
 
 /// The form definition an application was filled on.
-pub async fn definition_of(
-    db: &Db,
-    app: &ApplicationRow,
-) -> Result<FormDefinition, ActError> {
+pub async fn definition_of(db: &Db, app: &ApplicationRow) -> Result<FormDefinition, ActError> {
     let v = crate::procedures::form::store::by_id(db, &app.municipality_id, app.form_version_id)
         .await?
         .ok_or_else(|| ActError::Corrupt(format!("form version {}", app.form_version_id)))?;
@@ -232,10 +234,19 @@ pub async fn act(
     };
     let now = now_ms();
     let mut tx = db.begin().await?;
-    let correction = (!t.correction_fields.is_empty()).then(|| json!(t.correction_fields).to_string());
+    let correction =
+        (!t.correction_fields.is_empty()).then(|| json!(t.correction_fields).to_string());
     let decided = t.decision_notice.map(|_| now);
-    if store::set_state(&mut tx, id, t.from.as_str(), t.to.as_str(), correction.clone(), decided, now)
-        .await?
+    if store::set_state(
+        &mut tx,
+        id,
+        t.from.as_str(),
+        t.to.as_str(),
+        correction.clone(),
+        decided,
+        now,
+    )
+    .await?
         != 1
     {
         return Err(ActError::Stale);
@@ -296,7 +307,17 @@ pub async fn act(
             CaseState::Completed => ("手続完了のお知らせ", "Completed"),
             _ => ("状況の更新", "Status update"),
         };
-        mail_applicant(&mut tx, municipality, &app, &to, what_ja, what_en, &body, base_url).await?;
+        mail_applicant(
+            &mut tx,
+            municipality,
+            &app,
+            &to,
+            what_ja,
+            what_en,
+            &body,
+            base_url,
+        )
+        .await?;
         mailed = true;
     }
     tx.commit().await?;
