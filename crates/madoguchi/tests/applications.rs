@@ -909,3 +909,54 @@ db_test!(csv_export_bytes, |db: Db| async move {
         StatusCode::BAD_REQUEST
     );
 });
+
+db_test!(staff_download_attachments_as_files, |db: Db| async move {
+    let app = TestApp::demo(db.clone()).await;
+    let f = Fixture::new(&app).await;
+    insert_attachment(&db, ICHIKAWA, "att-1", Some(f.hanako), None).await;
+    let mut c = resident(&app, ICHIKAWA_HOST, HANAKO).await;
+    c.get("/").await;
+    let csrf = c.csrf();
+    let mut a = answers("市川 花子");
+    a.insert(
+        "proof".into(),
+        json!({"id": "att-1", "name": "a.pdf", "size": 3, "type": "application/pdf"}),
+    );
+    let r = c
+        .post_json_with(
+            "/api/v1/applications",
+            &json!({"procedure_id": f.procedure_id, "answers": a}),
+            &[("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let receipt = r.json()["receipt"]
+        .as_str()
+        .expect("receipt")
+        .replace('-', "");
+    let clerk = staff(&app, ICHIKAWA_HOST, SHIMIN_STAFF).await;
+    let path = format!("/staff/cases/{receipt}/attachments/att-1");
+    let (status, headers, bytes) = raw_get(&app, &clerk, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, b"abc");
+    assert_eq!(
+        headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/octet-stream")
+    );
+    assert!(
+        headers
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("attachment;"))
+    );
+    let (status, _, _) = raw_get(
+        &app,
+        &clerk,
+        &format!("/staff/cases/{receipt}/attachments/nope"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let nozei = staff(&app, ICHIKAWA_HOST, OTHER_DEPT).await;
+    let (status, _, _) = raw_get(&app, &nozei, &path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+});

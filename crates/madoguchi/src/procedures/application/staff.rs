@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/cases/{receipt}/message", post(message))
         .route("/staff/cases/{receipt}/note", post(note))
         .route("/staff/cases/{receipt}/assign", post(assign))
+        .route(
+            "/staff/cases/{receipt}/attachments/{public_id}",
+            get(attachment),
+        )
         .route("/staff/procedures/{slug}/applications.csv", get(export_csv))
 }
 
@@ -216,7 +220,8 @@ pub struct CasePage {
     pub overdue: bool,
     pub assignee: String,
     pub answers: Vec<forms::Row>,
-    pub attachments: Vec<(String, String)>,
+    /// (public id, file name, type and size)
+    pub attachments: Vec<(String, String, String)>,
     pub timeline: Vec<EntryView>,
     pub actions: Vec<ActionButton>,
     pub can_correct: bool,
@@ -320,8 +325,9 @@ async fn build_case(
         .into_iter()
         .map(|a| {
             (
+                a.public_id,
                 a.filename,
-                format!("{} ({} bytes)", a.content_type, a.size_bytes),
+                format!("{}, {} bytes", a.content_type, a.size_bytes),
             )
         })
         .collect();
@@ -556,6 +562,51 @@ async fn assign(
         }
         Err(e) => refused(&st, c, &me, &app, e).await,
     }
+}
+
+/// An attachment of the case, always as a download (never shown inline, so an uploaded HTML or
+/// SVG file cannot run in the city's origin).
+async fn attachment(
+    State(st): State<AppState>,
+    c: Ctx,
+    Path((receipt, public_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let me = match require_staff(&c) {
+        Ok(u) => u,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let app = visible_case(&st, &c, &me, &receipt).await?;
+    let a = store::attachment_data(&st.db, app.id, &public_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut r = Response::new(axum::body::Body::from(a.data));
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    // RFC 6266 / 5987: an ASCII fallback and the UTF-8 name.
+    let ascii: String = a
+        .filename
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ".-_".contains(ch) {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let utf8: String = form_urlencoded::byte_serialize(a.filename.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    tracing::info!(application = app.id, attachment = %public_id, declared_type = %a.content_type, "attachment downloaded by staff");
+    Ok(r)
 }
 
 #[derive(Deserialize, Default)]

@@ -694,3 +694,26 @@ pub async fn municipality_name(
     )
     .await
 }
+
+#[derive(sqlx::FromRow)]
+pub struct AttachmentData {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// One attachment's bytes, only if it belongs to this application.
+pub async fn attachment_data(
+    db: &Db,
+    application_id: i64,
+    public_id: &str,
+) -> Result<Option<AttachmentData>, sqlx::Error> {
+    db.fetch_optional(
+        Query::select()
+            .columns([F::Filename, F::ContentType, F::Data])
+            .from(F::Table)
+            .and_where(Expr::col(F::ApplicationId).eq(application_id))
+            .and_where(Expr::col(F::PublicId).eq(public_id)),
+    )
+    .await
+}
