@@ -6,6 +6,7 @@
 //! `pages` (resident pages), `staff` (staff pages and the CSV export).
 
 pub mod api;
+pub mod correction;
 pub mod forms;
 pub mod messages;
 pub mod pages;

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::store::{self, ApplicationRow, EntryRow};
 use super::{forms, workflow};
@@ -191,19 +191,6 @@ pub fn entry_views(
         .collect()
 }
 
-/// An input of the 補正 form.
-pub struct CorrectionInput {
-    pub name: String,
-    pub id: String,
-    pub label: String,
-    pub value: String,
-    pub multiline: bool,
-    pub input_type: &'static str,
-    pub error: String,
-    /// The field's type cannot be edited here; the resident is told to send a message.
-    pub unsupported: bool,
-}
-
 #[derive(Template)]
 #[template(path = "application/detail.html")]
 pub struct DetailPage {
@@ -218,7 +205,7 @@ pub struct DetailPage {
     pub answers: Vec<forms::Row>,
     pub timeline: Vec<EntryView>,
     pub can_withdraw: bool,
-    pub correction: Vec<CorrectionInput>,
+    pub correction: Vec<super::correction::Input>,
     pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub message_text: String,
@@ -261,69 +248,6 @@ async fn own_application(
     Ok((user, app))
 }
 
-fn simple_kind(f: &crate::procedures::form::def::Field) -> Option<(&'static str, bool)> {
-    use crate::procedures::form::def::FieldKind as K;
-    match &f.kind {
-        K::Text { .. } => Some(("text", false)),
-        K::LongText { .. } => Some(("text", true)),
-        K::Date { .. } => Some(("text", false)),
-        K::Phone => Some(("tel", false)),
-        K::Email => Some(("email", false)),
-        K::Yen { .. } | K::Number { .. } => Some(("text", false)),
-        _ => None,
-    }
-}
-
-/// The 補正 inputs: the requested fields only, with the stored (or just typed) values.
-fn correction_inputs(
-    def: &FormDefinition,
-    requested: &[String],
-    answers: &Map<String, Value>,
-    typed: Option<&[(String, String)]>,
-    errors: &[forms::Problem],
-    l: Lang,
-) -> Vec<CorrectionInput> {
-    requested
-        .iter()
-        .filter_map(|id| {
-            def.pages
-                .iter()
-                .flat_map(|p| p.fields.iter())
-                .find(|f| &f.id == id)
-        })
-        .map(|f| {
-            let name = format!("f.{}", f.id);
-            let stored = match answers.get(&f.id) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => String::new(),
-            };
-            let value = typed.map(|t| field(t, &name).to_owned()).unwrap_or(stored);
-            let kind = simple_kind(f);
-            CorrectionInput {
-                id: format!("f-{}", f.id),
-                name,
-                label: match l {
-                    Lang::Ja => f.label_ja.clone(),
-                    Lang::En => f.label_en.clone(),
-                },
-                value,
-                multiline: kind.is_some_and(|k| k.1),
-                input_type: kind.map_or("text", |k| k.0),
-                error: errors
-                    .iter()
-                    .find(|e| e.path == f.id || e.path.starts_with(&format!("{}/", f.id)))
-                    .map(|e| match l {
-                        Lang::Ja => e.message_ja.clone(),
-                        Lang::En => e.message_en.clone(),
-                    })
-                    .unwrap_or_default(),
-                unsupported: kind.is_none(),
-            }
-        })
-        .collect()
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn detail_page(
     st: &AppState,
@@ -352,7 +276,7 @@ async fn detail_page(
     )
     .is_ok();
     let correction = match (&def, state) {
-        (Some(d), CaseState::CorrectionRequested) => correction_inputs(
+        (Some(d), CaseState::CorrectionRequested) => super::correction::inputs(
             d,
             &workflow::requested_fields(app),
             &answers,
@@ -531,46 +455,6 @@ async fn withdraw(
     }
 }
 
-/// Reads the typed values of the requested fields into a copy of the stored answers.
-fn apply_typed(
-    def: &FormDefinition,
-    requested: &[String],
-    stored: &Map<String, Value>,
-    pairs: &[(String, String)],
-) -> Map<String, Value> {
-    use crate::procedures::form::def::FieldKind as K;
-    let mut out = stored.clone();
-    for f in def.pages.iter().flat_map(|p| p.fields.iter()) {
-        if !requested.contains(&f.id) || simple_kind(f).is_none() {
-            continue;
-        }
-        let raw = field(pairs, &format!("f.{}", f.id)).trim().to_owned();
-        if raw.is_empty() {
-            out.remove(&f.id);
-            continue;
-        }
-        let v = match &f.kind {
-            K::Yen { .. } | K::Number { .. } => {
-                let digits: String = raw
-                    .chars()
-                    .filter(|c| !matches!(c, ',' | '，' | '円'))
-                    .map(|c| match c {
-                        '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-                        _ => c,
-                    })
-                    .collect();
-                digits
-                    .parse::<i64>()
-                    .map(Value::from)
-                    .unwrap_or(Value::String(raw))
-            }
-            _ => Value::String(raw),
-        };
-        out.insert(f.id.clone(), v);
-    }
-    out
-}
-
 async fn resubmit(
     State(st): State<AppState>,
     c: Ctx,
@@ -586,7 +470,7 @@ async fn resubmit(
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let requested = workflow::requested_fields(&app);
-    let merged = apply_typed(&def, &requested, &workflow::answers_of(&app), &pairs);
+    let merged = super::correction::apply(&def, &requested, &workflow::answers_of(&app), &pairs);
     let today = time::OffsetDateTime::now_utc()
         .to_offset(time::macros::offset!(+9))
         .date();
