@@ -47,7 +47,7 @@ fn pick(l: Lang, ja: &str, en: &str) -> String {
     }
 }
 
-fn typed_or<'a>(typed: Option<&'a [(String, String)]>, name: &str, stored: String) -> String {
+fn typed_or(typed: Option<&[(String, String)]>, name: &str, stored: String) -> String {
     match typed {
         Some(t) => t
             .iter()
