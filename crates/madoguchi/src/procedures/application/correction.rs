@@ -214,107 +214,43 @@ pub fn inputs(
         .collect()
 }
 
-fn half_width_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+fn editable(f: &Field) -> bool {
+    !matches!(
+        f.kind,
+        FieldKind::File { .. } | FieldKind::Group { .. } | FieldKind::Consent { .. }
+    )
 }
 
-/// The stored answers with the requested fields replaced by what was typed. Values are taken as
-/// typed (numbers as integers when they parse); the full validation that follows says what is
-/// wrong, field by field.
+/// The stored answers with the requested fields replaced by what was typed, read by the form
+/// engine's lenient reader, and the problems of those fields. Files, groups and consents keep
+/// their stored answers (they are not editable on this form).
 pub fn apply(
     def: &FormDefinition,
     requested: &[String],
     stored: &Map<String, Value>,
     pairs: &[(String, String)],
-) -> Map<String, Value> {
-    let get = |n: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    today: time::Date,
+) -> (Map<String, Value>, Vec<super::forms::Problem>) {
+    let ids: Vec<String> = def
+        .pages
+        .iter()
+        .flat_map(|p| p.fields.iter())
+        .filter(|f| requested.contains(&f.id) && editable(f))
+        .map(|f| f.id.clone())
+        .collect();
+    let (read, problems) = super::forms::read_fields(def, &ids, stored, pairs, today);
     let mut out = stored.clone();
-    for f in def.pages.iter().flat_map(|p| p.fields.iter()) {
-        if !requested.contains(&f.id) {
-            continue;
-        }
-        let name = format!("f.{}", f.id);
-        let value: Option<Value> = match &f.kind {
-            FieldKind::Yen { .. } | FieldKind::Number { .. } => {
-                let raw = get(&name);
-                let digits: String = half_width_digits(&raw)
-                    .chars()
-                    .filter(|c| !matches!(c, ',' | '，' | '円'))
-                    .collect();
-                (!raw.is_empty()).then(|| {
-                    digits
-                        .parse::<i64>()
-                        .map(Value::from)
-                        .unwrap_or(Value::String(raw))
-                })
-            }
-            FieldKind::Text { .. }
-            | FieldKind::LongText { .. }
-            | FieldKind::Date { .. }
-            | FieldKind::Phone
-            | FieldKind::Email => {
-                let raw = get(&name);
-                (!raw.is_empty()).then_some(Value::String(raw))
-            }
-            FieldKind::Name { .. } | FieldKind::Address => {
-                let mut m = Map::new();
-                for (key, _, _) in parts_of(f) {
-                    let v = get(&format!("{name}.{key}"));
-                    if !v.is_empty() {
-                        m.insert(key.to_owned(), Value::String(v));
-                    }
-                }
-                (!m.is_empty()).then_some(Value::Object(m))
-            }
-            FieldKind::YesNo => match get(&name).as_str() {
-                "yes" => Some(Value::Bool(true)),
-                "no" => Some(Value::Bool(false)),
-                _ => None,
-            },
-            FieldKind::Choice { .. } => {
-                let v = get(&name);
-                (!v.is_empty()).then_some(Value::String(v))
-            }
-            FieldKind::MultiChoice { options, .. } => {
-                let chosen: Vec<&String> = pairs
-                    .iter()
-                    .filter(|(k, _)| *k == name)
-                    .map(|(_, v)| v)
-                    .collect();
-                // In the options' order, as the canonical answer wants.
-                let vals: Vec<Value> = options
-                    .iter()
-                    .filter(|o| chosen.contains(&&o.value))
-                    .map(|o| Value::String(o.value.clone()))
-                    .collect();
-                (!vals.is_empty()).then_some(Value::Array(vals))
-            }
-            // Not editable here: keep the stored answer.
-            FieldKind::File { .. } | FieldKind::Group { .. } | FieldKind::Consent { .. } => {
-                continue;
-            }
-        };
-        match value {
+    for id in ids {
+        match read.get(&id) {
             Some(v) => {
-                out.insert(f.id.clone(), v);
+                out.insert(id, v.clone());
             }
             None => {
-                out.remove(&f.id);
+                out.remove(&id);
             }
         }
     }
-    out
+    (out, problems)
 }
 
 #[cfg(test)]
@@ -343,39 +279,55 @@ mod tests {
             .collect()
     }
 
+    fn today() -> time::Date {
+        time::macros::date!(2026 - 12 - 01)
+    }
+
     #[test]
     fn only_requested_fields_are_read() {
         let d = def();
         let stored: Map<String, Value> =
             serde_json::from_value(json!({"n": 2, "ok": true})).expect("map");
-        let out = apply(
+        let (out, problems) = apply(
             &d,
             &["who".into(), "pets".into()],
             &stored,
             &pairs(&[
                 ("f.who.family", "市川"),
                 ("f.who.given", "花子"),
+                ("f.who.family_kana", "イチカワ"),
+                ("f.who.given_kana", "ハナコ"),
                 ("f.pets", "cat"),
                 ("f.pets", "dog"),
                 ("f.n", "９"),
                 ("f.ok", "no"),
             ]),
+            today(),
         );
-        assert_eq!(out["who"], json!({"family": "市川", "given": "花子"}));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            out["who"],
+            json!({"family": "市川", "given": "花子", "family_kana": "イチカワ", "given_kana": "ハナコ"})
+        );
         assert_eq!(out["pets"], json!(["dog", "cat"]));
         assert_eq!(out["n"], json!(2), "not requested: unchanged");
         assert_eq!(out["ok"], json!(true), "not requested: unchanged");
-        let out = apply(
+        // Lenient input: full-width digits.
+        let (out, problems) = apply(
             &d,
             &["n".into(), "ok".into()],
             &stored,
-            &pairs(&[("f.n", "１,２"), ("f.ok", "no")]),
+            &pairs(&[("f.n", "１２"), ("f.ok", "no")]),
+            today(),
         );
+        assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(out["n"], json!(12));
         assert_eq!(out["ok"], json!(false));
-        // Emptied: the answer is removed (validation then says it is required).
-        let out = apply(&d, &["n".into()], &stored, &pairs(&[]));
+        // Emptied: the answer is removed and the problem named.
+        let (out, problems) = apply(&d, &["n".into()], &stored, &pairs(&[]), today());
         assert!(!out.contains_key("n"));
+        assert!(problems.iter().all(|p| p.path == "n"), "{problems:?}");
+        assert!(!problems.is_empty());
     }
 
     #[test]

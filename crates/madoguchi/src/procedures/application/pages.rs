@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::store::{self, ApplicationRow, EntryRow};
 use super::{forms, workflow};
@@ -470,29 +470,35 @@ async fn resubmit(
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let requested = workflow::requested_fields(&app);
-    let merged = super::correction::apply(&def, &requested, &workflow::answers_of(&app), &pairs);
     let today = time::OffsetDateTime::now_utc()
         .to_offset(time::macros::offset!(+9))
         .date();
     let l = c.l;
+    let (merged, mut problems) =
+        super::correction::apply(&def, &requested, &workflow::answers_of(&app), &pairs, today);
     let answers = match forms::validate(&def, &Value::Object(merged), today) {
-        Ok(a) => a,
-        Err(problems) => {
-            let msg = l.t("app.correction_fix").to_owned();
-            let page = detail_page(
-                &st,
-                c,
-                &user,
-                &app,
-                None,
-                Some(msg),
-                Some(&pairs),
-                &problems,
-            )
-            .await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        Ok(a) if problems.is_empty() => a,
+        Ok(_) => Map::new(),
+        Err(more) => {
+            problems.extend(more);
+            Map::new()
         }
     };
+    if !problems.is_empty() {
+        let msg = l.t("app.correction_fix").to_owned();
+        let page = detail_page(
+            &st,
+            c,
+            &user,
+            &app,
+            None,
+            Some(msg),
+            Some(&pairs),
+            &problems,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
     let computed = forms::compute(&def, &answers);
     match workflow::resubmit(&st.db, &c.tenant.id, app.id, &user, answers, computed).await {
         Ok(_) => {
