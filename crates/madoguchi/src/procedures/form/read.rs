@@ -116,6 +116,7 @@ impl Reader<'_> {
 
     /// One field's answer; `None` when left blank (or when it could not be read: then an error
     /// was recorded).
+    #[allow(clippy::only_used_in_recursion)]
     fn field(&mut self, f: &Field, loc: &Loc, today: Date) -> Option<Value> {
         let label = (loc.label_ja.as_str(), loc.label_en.as_str());
         match &f.kind {
