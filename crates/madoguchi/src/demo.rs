@@ -155,6 +155,7 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
         )
         .await?;
     }
-    crate::procedures::demo::load(db).await?;
+    // The catalogue, with the shipped forms published and their procedures online.
+    crate::procedures::editor::demo::load(db).await?;
     Ok(())
 }

@@ -53,7 +53,6 @@ pub struct Page {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct Field {
     /// `[a-z][a-z0-9_]*`, unique in the whole form (fields inside a group are unique within it).
     pub id: String,
