@@ -156,5 +156,7 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
         .await?;
     }
     crate::procedures::demo::load(db).await?;
+    // 郵便番号 data for 千葉県 (national table; loaded only while it is empty).
+    crate::postal::load_demo(db).await?;
     Ok(())
 }
