@@ -312,7 +312,8 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
             Ok(b) => b,
             Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
-        let field = form_field(&bytes, "csrf");
+        let field =
+            form_field(&bytes, "csrf").or_else(|| multipart_field(&parts.headers, &bytes, "csrf"));
         let ok = match (&existing, field) {
             (Some(cookie), Some(f)) => crate::auth::token::same(cookie, &f),
             _ => false,
@@ -353,6 +354,31 @@ fn form_field(bytes: &[u8], name: &str) -> Option<String> {
     form_urlencoded::parse(bytes)
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// A small text part of a multipart/form-data body (the CSRF token of an upload form).
+/// Only the part's value is read; everything else is left to the handler's extractor.
+fn multipart_field(headers: &axum::http::HeaderMap, bytes: &[u8], name: &str) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    if !ct.starts_with("multipart/form-data") {
+        return None;
+    }
+    let boundary = ct
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("boundary="))
+        .next()?
+        .trim_matches('"');
+    let delim = format!("--{boundary}");
+    let want = format!("name=\"{name}\"");
+    let text = String::from_utf8_lossy(bytes);
+    text.split(delim.as_str()).find_map(|part| {
+        let (head, value) = part.split_once("\r\n\r\n")?;
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+        let is_it = disposition.split(';').any(|p| p.trim() == want);
+        is_it.then(|| value.trim_end_matches("\r\n").to_owned())
+    })
 }
 
 /// Turns bare error statuses into pages in the visitor's language (or JSON under /api).
