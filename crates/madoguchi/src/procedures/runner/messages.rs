@@ -279,4 +279,19 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "入力途中の内容は、最後に保存してから30日で削除されます。お手数ですが、最初から入力してください。",
         "Unfinished applications are deleted 30 days after they were last saved. Please start again.",
     ),
+    (
+        "runner.submit_failed",
+        "申請を受け付けられませんでした",
+        "The application could not be accepted",
+    ),
+    (
+        "runner.submit_failed_text",
+        "お手数ですが、次の内容を確かめてから、もう一度「申請する」を押してください。",
+        "Please check the following and press Apply again.",
+    ),
+    (
+        "runner.to_check",
+        "入力内容の確認へ戻る",
+        "Back to check your answers",
+    ),
 ];

@@ -268,6 +268,7 @@ pub struct NoticePage {
     pub c: Ctx,
     pub title: &'static str,
     pub text: &'static str,
+    pub detail: String,
     pub link: String,
     pub link_label: &'static str,
 }
@@ -286,6 +287,7 @@ fn notice(
             c,
             title,
             text,
+            detail: String::new(),
             link,
             link_label,
         })?,
@@ -1269,8 +1271,14 @@ async fn postal_address(st: &AppState, code: &str) -> Result<Option<String>, App
     let Ok(pc) = crate::procedures::jp::PostalCode::parse(code) else {
         return Ok(None);
     };
-    let _ = (st, pc.digits());
-    Ok(None)
+    let found = crate::postal::lookup(&st.db, &pc).await?;
+    // Several towns can share a code: fill only what they have in common (the resident types the rest).
+    let Some(first) = found.first() else {
+        return Ok(None);
+    };
+    let same_town = found.iter().all(|a| a.town == first.town);
+    let town = if same_town { first.town.as_str() } else { "" };
+    Ok(Some(format!("{}{}{}", first.prefecture, first.city, town)))
 }
 
 // ---- check-field and autosave (form.js) ----------------------------------------------------
@@ -1584,7 +1592,7 @@ async fn submit(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     let base = st.base_url_for(host);
-    let receipt = super::submit::submit(
+    let res = super::submit::submit(
         &st,
         &c,
         &pc.def,
@@ -1600,8 +1608,29 @@ async fn submit(
         },
     )
     .await?;
-    st.mail_notify.notify_one();
-    Ok(Redirect::to(&apply_url(&slug, &format!("done/{receipt}"))).into_response())
+    match res {
+        Ok(receipt) => Ok(
+            Redirect::to(&apply_url(&slug, &format!("done/{}", receipt.compact()))).into_response(),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "submission refused");
+            let detail = match c.l {
+                Lang::Ja => e.message_ja(),
+                Lang::En => e.message_en(),
+            };
+            let link = apply_url(&slug, "check");
+            let link_label = c.l.t("runner.to_check");
+            let page = NoticePage {
+                c,
+                title: "runner.submit_failed",
+                text: "runner.submit_failed_text",
+                detail,
+                link,
+                link_label,
+            };
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+    }
 }
 
 async fn done(

@@ -3,7 +3,10 @@
 
 use super::engine::Answers;
 use super::store::DraftRow;
+use crate::audit::Actor;
+use crate::procedures::application::{self, Applicant, Idempotency, NewApplication, SubmitError};
 use crate::procedures::form::def::{FieldKind, FormDefinition};
+use crate::procedures::receipt::ReceiptNumber;
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::error::AppError;
@@ -42,15 +45,51 @@ pub fn guest_contact(
     (name, email.or_else(|| draft_email.map(str::to_owned)))
 }
 
-/// Submits; returns the receipt number's compact form.
+/// Submits; returns the receipt number (or why the case module refused it).
 pub async fn submit(
     st: &AppState,
     c: &Ctx,
     def: &FormDefinition,
     r: Request<'_>,
-) -> Result<String, AppError> {
-    let _ = (st, c, def, r);
-    Err(AppError::Internal(anyhow::anyhow!(
-        "application::submit is not merged yet"
-    )))
+) -> Result<Result<ReceiptNumber, SubmitError>, AppError> {
+    let applicant = match (&c.user, c.is_resident()) {
+        (Some(u), true) => Applicant::Resident {
+            user_id: u.id,
+            name: u.name.clone(),
+            email: u.email.clone(),
+        },
+        _ => {
+            let (name, email) = guest_contact(def, &r.answers, r.draft.email.as_deref());
+            let Some(email) = email else {
+                return Ok(Err(SubmitError::Corrupt(
+                    "a guest application needs an e-mail address".into(),
+                )));
+            };
+            Applicant::Guest { name, email }
+        }
+    };
+    let actor = match &applicant {
+        Applicant::Resident { user_id, .. } => Actor::User(*user_id),
+        Applicant::Guest { .. } => Actor::Anonymous,
+    };
+    let new = NewApplication {
+        procedure_id: r.procedure_id,
+        form_version_id: r.form_version_id,
+        answers: r.answers,
+        computed: r.computed,
+        applicant,
+        idempotency: Some(Idempotency {
+            scope: r.scope,
+            key: r.key,
+        }),
+        draft_id: Some(r.draft.id),
+    };
+    match application::submit(&st.db, &c.tenant.id, &actor, r.base_url, new).await {
+        Ok(s) => {
+            st.mail_notify.notify_one();
+            Ok(Ok(s.receipt))
+        }
+        Err(SubmitError::Db(e)) => Err(e.into()),
+        Err(e) => Ok(Err(e)),
+    }
 }
