@@ -105,14 +105,70 @@ pub fn read_page(
             errors,
         };
     };
-    for f in &page.fields {
-        let name = format!("f.{}", f.id);
+    read_fields(&page.fields, "", &raw, files, &mut answers, &mut errors);
+    PageInput {
+        answers,
+        raw,
+        errors,
+    }
+}
+
+fn read_fields(
+    fields: &[Field],
+    prefix: &str,
+    raw: &HashMap<String, String>,
+    files: &Answers,
+    answers: &mut Answers,
+    errors: &mut Vec<FieldError>,
+) {
+    for f in fields {
+        let path = format!("{prefix}{}", f.id);
+        let name = format!("f.{}", path.replace('/', "."));
         let v = raw.get(&name).map(|s| s.trim()).unwrap_or("");
+        let mut bad = false;
         let value = match &f.kind {
             FieldKind::YesNo if !v.is_empty() => Some(serde_json::Value::Bool(v == "yes")),
             FieldKind::Consent { .. } if v == "on" => Some(serde_json::Value::Bool(true)),
-            FieldKind::File { .. } => files.get(&f.id).cloned(),
-            FieldKind::Group { .. } => Some(serde_json::Value::Array(Vec::new())),
+            FieldKind::File { .. } => files.get(&path).cloned(),
+            FieldKind::Name { .. } | FieldKind::Address => {
+                let mut o = Answers::new();
+                for (k, val) in raw {
+                    if let Some(sub) = k.strip_prefix(&format!("{name}."))
+                        && !val.trim().is_empty()
+                    {
+                        o.insert(sub.to_owned(), val.trim().into());
+                    }
+                }
+                (!o.is_empty()).then_some(serde_json::Value::Object(o))
+            }
+            FieldKind::Date { .. } if !v.is_empty() => match crate::procedures::jp::parse_wareki(v)
+            {
+                Ok(d) => Some(d.to_string().into()),
+                Err(_) => {
+                    bad = true;
+                    None
+                }
+            },
+            FieldKind::Group { fields, .. } => {
+                let n = raw
+                    .get(&format!("n.{}", f.id))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(1);
+                let mut items = Vec::new();
+                for i in 0..n {
+                    let mut item = Answers::new();
+                    read_fields(
+                        fields,
+                        &format!("{path}/{i}/"),
+                        raw,
+                        files,
+                        &mut item,
+                        errors,
+                    );
+                    items.push(serde_json::Value::Object(item));
+                }
+                Some(serde_json::Value::Array(items))
+            }
             _ if !v.is_empty() => Some(serde_json::Value::String(v.to_owned())),
             _ => None,
         };
@@ -120,19 +176,14 @@ pub fn read_page(
             Some(v) => {
                 answers.insert(f.id.clone(), v);
             }
-            None if f.required && field_shown(f, &answers) => errors.push(FieldError {
-                path: f.id.clone(),
+            None if bad || (f.required && field_shown(f, answers)) => errors.push(FieldError {
+                path: path.clone(),
                 code: "required",
                 message_ja: format!("{}を入力してください。", f.label_ja),
                 message_en: format!("Enter {}.", f.label_en),
             }),
             None => {}
         }
-    }
-    PageInput {
-        answers,
-        raw,
-        errors,
     }
 }
 
