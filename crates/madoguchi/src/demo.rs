@@ -157,5 +157,7 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
     }
     // The catalogue, with the shipped forms published and their procedures online.
     crate::procedures::editor::demo::load(db).await?;
+    // 郵便番号 data for 千葉県 (national table; loaded only while it is empty).
+    crate::postal::load_demo(db).await?;
     Ok(())
 }

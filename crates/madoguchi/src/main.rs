@@ -79,6 +79,13 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Japan Post's postal-code data (郵便番号 → address), see docs/postal.md.
+    Postal {
+        #[command(subcommand)]
+        what: PostalCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// A constant-response server: the machine's ceiling for benchmarks.
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:8081")]
@@ -228,6 +235,21 @@ enum DepartmentCommand {
         #[arg(long)]
         municipality: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum PostalCommand {
+    /// Load KEN_ALL.CSV (Shift_JIS) or utf_ken_all.csv (UTF-8), plain or gzipped, in one
+    /// transaction. The table must be empty unless --replace is given.
+    Import {
+        /// The unzipped CSV file from Japan Post (or the shipped data/postal/*.csv.gz).
+        path: PathBuf,
+        /// Replace every row already in the table (the report says what changed).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Print the addresses of one postal code.
+    Lookup { code: String },
 }
 
 #[derive(Subcommand)]
@@ -411,6 +433,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             r?;
         }
+        Command::Postal { what, db: a } => {
+            let cfg = load_config(&a)?;
+            let db = open(&cfg).await?;
+            let code = postal_command(&db, what).await;
+            db.close().await;
+            return code;
+        }
         Command::Ceiling { addr } => server::ceiling(addr).await?,
     }
     Ok(ExitCode::SUCCESS)
@@ -450,6 +479,61 @@ async fn forms_command(db: &Db, what: FormsCommand) -> anyhow::Result<()> {
         FormsCommand::Check { .. } => {}
     }
     Ok(())
+}
+
+async fn postal_command(db: &Db, what: PostalCommand) -> anyhow::Result<ExitCode> {
+    use std::io::{IsTerminal, Write};
+    match what {
+        PostalCommand::Import { path, replace } => {
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let start = std::time::Instant::now();
+            let tty = std::io::stderr().is_terminal();
+            let mut shown = 0;
+            let mut progress = |done: usize, total: usize| {
+                let pct = done * 100 / total.max(1);
+                if tty && (pct >= shown + 5 || done == total) {
+                    shown = pct;
+                    eprint!("\rwriting addresses: {done}/{total} ({pct}%)");
+                    let _ = std::io::stderr().flush();
+                }
+            };
+            let report = madoguchi::postal::import::import(
+                db,
+                &bytes,
+                replace,
+                &audit::Actor::Cli,
+                &mut progress,
+            )
+            .await;
+            if tty {
+                eprintln!();
+            }
+            let report = report.with_context(|| format!("importing {}", path.display()))?;
+            println!("{report} in {:.2} s", start.elapsed().as_secs_f64());
+        }
+        PostalCommand::Lookup { code } => {
+            let code = madoguchi::procedures::jp::PostalCode::parse(&code)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let found = madoguchi::postal::lookup(db, &code).await?;
+            if found.is_empty() {
+                eprintln!("no address for {code}");
+                return Ok(ExitCode::FAILURE);
+            }
+            for a in found {
+                let note = if a.town_note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" （{}）", a.town_note)
+                };
+                println!(
+                    "{code} {}{}{}{note}  {} {} {}",
+                    a.prefecture, a.city, a.town, a.prefecture_kana, a.city_kana, a.town_kana
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn admin_command(db: &Db, what: AdminCommand) -> anyhow::Result<()> {

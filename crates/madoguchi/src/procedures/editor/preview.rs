@@ -1,6 +1,7 @@
 //! The editor's live preview: every page of the form with its questions as residents see
-//! them (labels, hints, required marks, the inputs of each type). The inputs are inert (no
-//! form around them, `disabled`), so nothing can be sent from the preview.
+//! them, drawn by the runner's page renderer (`runner::preview_html`). The inputs are inert
+//! (no form around them, inside a disabled fieldset), so nothing can be sent from the preview.
+//! `field_html` is a simpler drawing kept as the fallback.
 
 use crate::procedures::form::{Field, FieldKind, FormDefinition};
 use crate::web::i18n::Lang;
@@ -213,10 +214,19 @@ pub fn html(def: &FormDefinition, l: Lang) -> String {
         if let Some(i) = &p.intro_ja {
             out.push_str(&format!("<p>{}</p>", esc(i)));
         }
-        for f in &p.fields {
-            field_html(f, l, "", &mut out);
+        // The runner's own page renderer, so the preview is exactly what residents see; the
+        // fieldset disables every input. The editor's simpler drawing is the fallback.
+        out.push_str("<fieldset disabled class=\"preview__inputs\">");
+        match crate::procedures::runner::preview_html(def, &p.id, l) {
+            Ok(h) => out.push_str(&h),
+            Err(e) => {
+                tracing::warn!(error = %e, page = %p.id, "runner preview failed; simple preview");
+                for f in &p.fields {
+                    field_html(f, l, "", &mut out);
+                }
+            }
         }
-        out.push_str("</section>");
+        out.push_str("</fieldset></section>");
     }
     out
 }
@@ -226,22 +236,41 @@ mod tests {
     use super::super::edit;
     use super::*;
 
-    #[test]
-    fn every_type_is_shown_and_text_is_escaped() {
+    fn all_kinds() -> FormDefinition {
         let mut d = edit::empty("<script>", "t");
         for (code, _, _) in edit::KINDS {
             edit::add_field(&mut d, "page_1", code).expect("add");
         }
+        d
+    }
+
+    #[test]
+    fn the_whole_form_is_shown_inert_and_escaped() {
+        let d = all_kinds();
         let h = html(&d, Lang::Ja);
         assert!(h.contains("&lt;script&gt;"));
         assert!(!h.contains("<script>"));
+        assert!(!h.contains("<form"));
+        assert!(h.contains("<fieldset disabled"));
+        for label in ["氏名", "電話番号", "メールアドレス", "同意"] {
+            assert!(h.contains(label), "{label}");
+        }
+    }
+
+    #[test]
+    fn the_fallback_draws_every_type() {
+        let d = all_kinds();
+        let mut h = String::new();
+        for f in &d.pages[0].fields {
+            field_html(f, Lang::Ja, "", &mut h);
+        }
         assert!(h.contains("セイ（カタカナ）"));
         assert!(h.contains("郵便番号"));
         assert!(h.contains("子どもを追加"));
         assert!(h.contains("同意する"));
         assert!(h.contains("円"));
-        assert!(!h.contains("<form"));
-        let e = html(&d, Lang::En);
-        assert!(e.contains("Add a child"));
+        let mut e = String::new();
+        field_html(&d.pages[0].fields[13], Lang::En, "", &mut e);
+        assert!(e.contains("Add a child"), "{e}");
     }
 }

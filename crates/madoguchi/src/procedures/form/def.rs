@@ -52,6 +52,9 @@ pub struct Page {
     pub fields: Vec<Field>,
 }
 
+// No `deny_unknown_fields` here: serde does not support it together with `flatten` (every
+// definition failed with "unknown field `type`"). `FieldKind` keeps it, and it sees every key
+// this struct does not take, so unknown keys are still refused.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Field {
     /// `[a-z][a-z0-9_]*`, unique in the whole form (fields inside a group are unique within it).

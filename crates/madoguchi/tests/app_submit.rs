@@ -1,0 +1,320 @@
+//! Storing submissions (issue 3, Applications): `application::submit` on SQLite and PostgreSQL.
+//! One transaction with the idempotency key, receipt, attachments, draft, timeline, audit event
+//! and confirmation mail; retries and concurrent identical requests make one application.
+
+#[macro_use]
+mod common;
+#[allow(dead_code)]
+mod app_fixture;
+mod support;
+
+use app_fixture::*;
+use madoguchi::audit::Actor;
+use madoguchi::db::Db;
+use madoguchi::procedures::application::{self, Applicant, Idempotency, SubmitError};
+use madoguchi::procedures::receipt::ReceiptNumber;
+use serde_json::json;
+use support::*;
+
+db_test!(submit_stores_everything_in_one_go, |db: Db| async move {
+    let app = TestApp::demo(db.clone()).await;
+    let f = Fixture::new(&app).await;
+    let s = application::submit(
+        &db,
+        ICHIKAWA,
+        &Actor::User(f.hanako),
+        "http://127.0.0.1",
+        f.new_app(answers("市川 花子"), Some("k1")),
+    )
+    .await
+    .expect("submit");
+    assert!(s.created);
+    // The receipt is valid and stored compact.
+    assert_eq!(
+        ReceiptNumber::parse(&s.receipt.to_string()).expect("parse"),
+        s.receipt
+    );
+    let row = application::store::by_id(&db, ICHIKAWA, s.id)
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(row.receipt, s.receipt.compact());
+    assert_eq!(row.state, "received");
+    assert_eq!(row.department_id, Some(f.shimin_dept));
+    assert_eq!(row.applicant_user_id, Some(f.hanako));
+    assert_eq!(row.fee_yen, Some(300));
+    let due = row.due_at.expect("due date from 標準処理期間");
+    assert!(due > row.submitted_at + 6 * 86_400_000, "7 days: {due}");
+    assert!(due <= row.submitted_at + 8 * 86_400_000);
+    let answers: serde_json::Value = serde_json::from_str(&row.answers).expect("json");
+    assert_eq!(answers["full_name"], "市川 花子");
+    // Timeline entry, audit event and the confirmation mail.
+    let entries = application::store::entries(&db, s.id, true)
+        .await
+        .expect("entries");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].to_state.as_deref(), Some("received"));
+    assert!(
+        audit_actions(&db)
+            .await
+            .contains(&"application.submitted".to_owned())
+    );
+    let (subject, body) = last_mail(&db, ICHIKAWA, "hanako@example.jp")
+        .await
+        .expect("mail");
+    assert!(subject.contains(&s.receipt.to_string()), "{subject}");
+    assert!(
+        body.contains(&format!(
+            "http://127.0.0.1/applications/{}",
+            s.receipt.compact()
+        )),
+        "{body}"
+    );
+    assert_audit_intact(&db).await;
+});
+
+db_test!(
+    retry_returns_the_first_application_and_other_body_conflicts,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        let f = Fixture::new(&app).await;
+        let submit = |name: &'static str, key: &'static str| {
+            let db = db.clone();
+            let new = f.new_app(answers(name), Some(key));
+            async move { application::submit(&db, ICHIKAWA, &Actor::User(1), "http://x", new).await }
+        };
+        let first = submit("市川 花子", "same").await.expect("first");
+        let again = submit("市川 花子", "same").await.expect("retry");
+        assert!(first.created);
+        assert!(!again.created);
+        assert_eq!(first.id, again.id);
+        assert_eq!(first.receipt, again.receipt);
+        match submit("市川 次郎", "same").await {
+            Err(SubmitError::IdempotencyConflict) => {}
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        // A new key is a new application; no key at all too.
+        let other = submit("市川 花子", "other").await.expect("other key");
+        assert!(other.created);
+        assert_ne!(other.id, first.id);
+        let no_key = application::submit(
+            &db,
+            ICHIKAWA,
+            &Actor::User(1),
+            "http://x",
+            f.new_app(answers("市川 花子"), None),
+        )
+        .await
+        .expect("no key");
+        assert!(no_key.created);
+        assert_eq!(count_applications(&db).await, 3);
+        // The same key in another scope (another account) is independent.
+        let mut new = f.new_app(answers("市川 花子"), Some("same"));
+        new.idempotency = Some(Idempotency {
+            scope: "token:99".into(),
+            key: "same".into(),
+        });
+        assert!(
+            application::submit(&db, ICHIKAWA, &Actor::ApiToken(99), "http://x", new)
+                .await
+                .expect("other scope")
+                .created
+        );
+        assert_eq!(count_applications(&db).await, 4);
+        assert_audit_intact(&db).await;
+    }
+);
+
+db_test!(
+    twenty_concurrent_identical_requests_make_one_application,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        let f = Fixture::new(&app).await;
+        let results =
+            common::join_all(
+                (0..20).map(|_| {
+                    let db = db.clone();
+                    let new = f.new_app(answers("市川 花子"), Some("double-click"));
+                    async move {
+                        application::submit(&db, ICHIKAWA, &Actor::User(1), "http://x", new).await
+                    }
+                }),
+            )
+            .await;
+        let ok: Vec<_> = results
+            .into_iter()
+            .map(|r| r.expect("every request succeeds"))
+            .collect();
+        assert_eq!(ok.iter().filter(|s| s.created).count(), 1);
+        assert!(
+            ok.iter()
+                .all(|s| s.id == ok[0].id && s.receipt == ok[0].receipt)
+        );
+        assert_eq!(count_applications(&db).await, 1);
+        let mails = madoguchi::mail::recent(&db, ICHIKAWA, 100)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .filter(|m| m.subject.contains("申請を受け付けました"))
+            .count();
+        assert_eq!(mails, 1, "one confirmation mail");
+        let submitted = audit_actions(&db)
+            .await
+            .into_iter()
+            .filter(|a| a == "application.submitted")
+            .count();
+        assert_eq!(submitted, 1);
+        assert_audit_intact(&db).await;
+    }
+);
+
+db_test!(
+    attachments_must_be_the_applicants_and_unlinked,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        let f = Fixture::new(&app).await;
+        let taro_other_town = 5; // any user id that is not hanako
+        insert_attachment(&db, ICHIKAWA, "att-mine", Some(f.hanako), None).await;
+        insert_attachment(&db, ICHIKAWA, "att-theirs", Some(taro_other_town), None).await;
+        let with_file = |id: &str| {
+            let mut a = answers("市川 花子");
+            a.insert(
+                "proof".into(),
+                json!({"id": id, "name": "a.pdf", "size": 3, "type": "application/pdf"}),
+            );
+            a
+        };
+        // Someone else's file: refused, nothing stored.
+        match application::submit(
+            &db,
+            ICHIKAWA,
+            &Actor::User(f.hanako),
+            "http://x",
+            f.new_app(with_file("att-theirs"), None),
+        )
+        .await
+        {
+            Err(SubmitError::UnknownAttachment(p)) => assert_eq!(p, "proof"),
+            other => panic!("expected UnknownAttachment, got {other:?}"),
+        }
+        match application::submit(
+            &db,
+            ICHIKAWA,
+            &Actor::User(f.hanako),
+            "http://x",
+            f.new_app(with_file("no-such"), None),
+        )
+        .await
+        {
+            Err(SubmitError::UnknownAttachment(_)) => {}
+            other => panic!("expected UnknownAttachment, got {other:?}"),
+        }
+        assert_eq!(count_applications(&db).await, 0);
+        assert!(
+            !audit_actions(&db)
+                .await
+                .contains(&"application.submitted".to_owned())
+        );
+        // Her own file: linked.
+        let s = application::submit(
+            &db,
+            ICHIKAWA,
+            &Actor::User(f.hanako),
+            "http://x",
+            f.new_app(with_file("att-mine"), None),
+        )
+        .await
+        .expect("own file");
+        let linked = application::store::attachments_of(&db, s.id)
+            .await
+            .expect("attachments");
+        assert_eq!(linked.len(), 1);
+        assert_eq!(linked[0].public_id, "att-mine");
+        // Already linked: a second application cannot take it.
+        match application::submit(
+            &db,
+            ICHIKAWA,
+            &Actor::User(f.hanako),
+            "http://x",
+            f.new_app(with_file("att-mine"), None),
+        )
+        .await
+        {
+            Err(SubmitError::UnknownAttachment(_)) => {}
+            other => panic!("expected UnknownAttachment, got {other:?}"),
+        }
+        assert_eq!(count_applications(&db).await, 1);
+    }
+);
+
+db_test!(
+    draft_is_deleted_and_guest_applications_work,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        let f = Fixture::new(&app).await;
+        let draft = insert_draft(&db, ICHIKAWA, f.procedure_id, f.form_version_id).await;
+        insert_attachment(&db, ICHIKAWA, "att-draft", None, Some(draft)).await;
+        let mut a = answers("成田 一郎");
+        a.insert(
+            "proof".into(),
+            json!({"id": "att-draft", "name": "a.pdf", "size": 3, "type": "application/pdf"}),
+        );
+        let mut new = f.new_app(a, Some("g1"));
+        new.applicant = Applicant::Guest {
+            name: "成田 一郎".into(),
+            email: "ichiro@example.jp".into(),
+        };
+        new.draft_id = Some(draft);
+        new.idempotency = Some(Idempotency {
+            scope: format!("draft:{draft}"),
+            key: "g1".into(),
+        });
+        let s = application::submit(&db, ICHIKAWA, &Actor::Anonymous, "http://x", new.clone())
+            .await
+            .expect("guest submit");
+        let drafts: Vec<(i64,)> =
+            common::fetch_raw(&db, "SELECT COUNT(*) FROM application_drafts").await;
+        assert_eq!(drafts[0].0, 0);
+        let row = application::store::by_id(&db, ICHIKAWA, s.id)
+            .await
+            .expect("read")
+            .expect("row");
+        assert_eq!(row.applicant_user_id, None);
+        assert_eq!(row.applicant_email.as_deref(), Some("ichiro@example.jp"));
+        assert!(
+            last_mail(&db, ICHIKAWA, "ichiro@example.jp")
+                .await
+                .is_some()
+        );
+        // The retry (draft gone by now) still finds the first application.
+        let again = application::submit(&db, ICHIKAWA, &Actor::Anonymous, "http://x", new)
+            .await
+            .expect("retry");
+        assert_eq!(again.id, s.id);
+        assert!(!again.created);
+    }
+);
+
+db_test!(wrong_procedure_or_version_is_refused, |db: Db| async move {
+    let app = TestApp::demo(db.clone()).await;
+    let f = Fixture::new(&app).await;
+    let mut new = f.new_app(answers("市川 花子"), None);
+    new.procedure_id = 999_999;
+    assert!(matches!(
+        application::submit(&db, ICHIKAWA, &Actor::User(1), "http://x", new).await,
+        Err(SubmitError::UnknownProcedure)
+    ));
+    // Ichikawa's procedure from Shisui's host.
+    let new = f.new_app(answers("市川 花子"), None);
+    assert!(matches!(
+        application::submit(&db, SHISUI, &Actor::User(1), "http://x", new).await,
+        Err(SubmitError::UnknownProcedure)
+    ));
+    let mut new = f.new_app(answers("市川 花子"), None);
+    new.form_version_id = 999_999;
+    assert!(matches!(
+        application::submit(&db, ICHIKAWA, &Actor::User(1), "http://x", new).await,
+        Err(SubmitError::UnknownFormVersion)
+    ));
+    assert_eq!(count_applications(&db).await, 0);
+});
