@@ -202,7 +202,7 @@ db_test!(version_state_machine, |db: Db| async move {
     // The published row cannot be edited even through the store.
     let mut tx = db.begin().await.expect("tx");
     assert_eq!(
-        fstore::update_draft(&mut tx, v1.id, &changed)
+        fstore::update_draft(&mut tx, v1.id, v1.updated_at, &changed)
             .await
             .expect("update"),
         0
@@ -262,6 +262,51 @@ db_test!(version_state_machine, |db: Db| async move {
     assert_eq!(count(&actions, "form.draft_discarded"), 1);
     assert_audit_intact(&db).await;
 });
+
+db_test!(
+    two_editors_starting_a_draft_at_once_make_one,
+    |db: Db| async move {
+        madoguchi::demo::load(&db).await.expect("demo");
+        let p = procedure(&db, ICHIKAWA, SLUG).await;
+        let a = versions::create_draft(&db, &Actor::User(2), ICHIKAWA, &p, Source::Empty);
+        let b = versions::create_draft(&db, &Actor::User(3), ICHIKAWA, &p, Source::Empty);
+        let (ra, rb) = tokio::join!(a, b);
+        let ok = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(ok, 1, "{ra:?} {rb:?}");
+        assert!(
+            [&ra, &rb]
+                .iter()
+                .any(|r| matches!(r, Err(VersionError::DraftExists(_)))),
+            "{ra:?} {rb:?}"
+        );
+        assert_eq!(
+            form_rows(&db, ICHIKAWA, p.id).await,
+            vec![(1, "draft".into())]
+        );
+        // Two saves from the same revision: the second is refused as stale.
+        let rev = fstore::versions(&db, ICHIKAWA, p.id).await.expect("rows")[0].updated_at;
+        let first = versions::save_draft_if(
+            &db,
+            &Actor::User(2),
+            ICHIKAWA,
+            p.id,
+            &good_form(),
+            Some(rev),
+        )
+        .await;
+        assert!(matches!(first, Ok(true)), "{first:?}");
+        let mut other = good_form();
+        other.title_ja = "別の題名".into();
+        let second =
+            versions::save_draft_if(&db, &Actor::User(3), ICHIKAWA, p.id, &other, Some(rev)).await;
+        assert!(matches!(second, Err(VersionError::Stale)), "{second:?}");
+        let stored = fstore::versions(&db, ICHIKAWA, p.id).await.expect("rows")[0]
+            .parsed()
+            .expect("def");
+        assert_eq!(stored, good_form());
+        assert_audit_intact(&db).await;
+    }
+);
 
 db_test!(
     export_import_round_trip_and_bad_files,
@@ -660,6 +705,25 @@ db_test!(editor_actions_without_javascript, |db: Db| async move {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("削除できません"));
     assert_eq!(def().await, before);
+    // An edit made on a page drawn before someone else's save is refused, not merged blindly.
+    let rev = fstore::versions(&db, ICHIKAWA, p.id).await.expect("rows")[0].updated_at;
+    let stale = (rev - 1).to_string();
+    let r = c
+        .post_form(&edit_url, &[("action", "add_page"), ("rev", &stale)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("ほかの人がこの下書きを先に変更しました"),
+        "{}",
+        r.body
+    );
+    assert_eq!(def().await, before);
+    let current = rev.to_string();
+    assert!(
+        r.body
+            .contains(&format!("name=\"rev\" value=\"{current}\"")),
+        "the page carries the new revision"
+    );
     // ↑/↓.
     let r = c
         .post_form(

@@ -435,4 +435,9 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("editor.kind", "種類", "Type"),
     ("editor.condition", "表示条件", "Condition"),
+    (
+        "editor.err.stale",
+        "ほかの人がこの下書きを先に変更しました。最新の内容を表示しています。必要ならもう一度操作してください。",
+        "Someone else changed this draft first. The latest version is shown; repeat your change if it is still needed.",
+    ),
 ];

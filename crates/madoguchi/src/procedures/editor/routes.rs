@@ -224,6 +224,8 @@ pub struct EditorPage {
     pub errors: Vec<String>,
     pub json_mode: bool,
     pub json: String,
+    /// The draft's revision, sent back with every edit.
+    pub rev: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -370,6 +372,7 @@ async fn build(
         errors: extra.errors,
         json_mode: extra.json_mode,
         json,
+        rev: draft.map(|d| d.updated_at).unwrap_or_default(),
         c,
     })
 }
@@ -490,6 +493,9 @@ pub struct EditForm {
     pub intro_ja: String,
     #[serde(default)]
     pub json: String,
+    /// The draft's revision when the page was drawn (absent: no check).
+    #[serde(default)]
+    pub rev: Option<i64>,
     #[serde(flatten)]
     pub f: FieldEdit,
 }
@@ -600,7 +606,7 @@ async fn edit_action(
     if let Err(e) = result {
         return refused(&st, c, &p, vec![l.t(e.key).to_owned()], None).await;
     }
-    match versions::save_draft(&st.db, &Actor::User(me.id), &m, p.id, &def).await {
+    match versions::save_draft_if(&st.db, &Actor::User(me.id), &m, p.id, &def, f.rev).await {
         Ok(true) => Ok(back(&slug, "saved", &anchor)),
         Ok(false) => Ok(back(&slug, "unchanged", &anchor)),
         Err(VersionError::Db(e)) => Err(internal(e)),

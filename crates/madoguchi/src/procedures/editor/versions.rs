@@ -50,6 +50,9 @@ pub enum VersionError {
     NoDraft,
     #[error("the draft has problems")]
     Problems(Vec<Problem>),
+    /// Someone else saved the draft after this editor loaded it.
+    #[error("the draft was changed by someone else")]
+    Stale,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -61,6 +64,7 @@ impl VersionError {
             VersionError::DraftExists(_) => "editor.err.draft_exists",
             VersionError::NoDraft => "editor.err.no_draft",
             VersionError::Problems(_) => "editor.err.problems",
+            VersionError::Stale => "editor.err.stale",
             VersionError::Db(_) => "err.internal",
         }
     }
@@ -175,16 +179,33 @@ pub async fn save_draft(
     procedure_id: i64,
     def: &FormDefinition,
 ) -> Result<bool, VersionError> {
+    save_draft_if(db, actor, municipality, procedure_id, def, None).await
+}
+
+/// [`save_draft`], refused with [`VersionError::Stale`] when the draft's revision (its
+/// `updated_at`, which every save moves forward) is no longer `rev`: two people editing the
+/// same draft never silently overwrite each other's changes.
+pub async fn save_draft_if(
+    db: &Db,
+    actor: &Actor,
+    municipality: &str,
+    procedure_id: i64,
+    def: &FormDefinition,
+    rev: Option<i64>,
+) -> Result<bool, VersionError> {
     let mut tx = db.begin().await?;
     let draft = store::draft_tx(&mut tx, municipality, procedure_id)
         .await?
         .ok_or(VersionError::NoDraft)?;
+    if rev.is_some_and(|r| r != draft.updated_at) {
+        return Err(VersionError::Stale);
+    }
     let old = draft.parsed().ok();
     if old.as_ref() == Some(def) {
         return Ok(false);
     }
-    if store::update_draft(&mut tx, draft.id, def).await? != 1 {
-        return Err(VersionError::NoDraft);
+    if store::update_draft(&mut tx, draft.id, draft.updated_at, def).await? != 1 {
+        return Err(VersionError::Stale);
     }
     let changes: Vec<String> = old
         .map(|o| diff::diff(&o, def).into_iter().map(|c| c.ja).collect())

@@ -208,11 +208,14 @@ pub async fn next_version(tx: &mut Tx, procedure_id: i64) -> Result<i64, sqlx::E
     Ok(row.v.unwrap_or(0) + 1)
 }
 
-/// Replaces the definition of a DRAFT. Published and archived rows are never matched, so
-/// they cannot be edited through this (returns the number of rows changed: 0 or 1).
+/// Replaces the definition of a DRAFT whose `updated_at` is still `seen` (the revision the
+/// caller read). Published and archived rows are never matched, so they cannot be edited
+/// through this. `updated_at` always moves forward (at least by 1 ms), so it is a revision
+/// number. Returns the number of rows changed: 0 or 1.
 pub async fn update_draft(
     tx: &mut Tx,
     id: i64,
+    seen: i64,
     definition: &FormDefinition,
 ) -> Result<u64, sqlx::Error> {
     let json = serde_json::to_string(definition)
@@ -221,8 +224,9 @@ pub async fn update_draft(
         Query::update()
             .table(F::Table)
             .value(F::Definition, json)
-            .value(F::UpdatedAt, now_ms())
+            .value(F::UpdatedAt, std::cmp::max(now_ms(), seen + 1))
             .and_where(Expr::col(F::Id).eq(id))
+            .and_where(Expr::col(F::UpdatedAt).eq(seen))
             .and_where(Expr::col(F::State).eq("draft")),
     )
     .await
