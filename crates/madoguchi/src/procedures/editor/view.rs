@@ -6,6 +6,26 @@ use super::engine::Problem;
 use crate::procedures::form::{Condition, Field, FieldKind, FormDefinition};
 use crate::web::i18n::Lang;
 
+/// The condition choices of one earlier field (an `<optgroup>` of the dropdown).
+pub struct CondGroup {
+    pub label: String,
+    pub choices: Vec<ConditionChoice>,
+}
+
+fn groups(choices: Vec<ConditionChoice>) -> Vec<CondGroup> {
+    let mut out: Vec<CondGroup> = Vec::new();
+    for c in choices {
+        match out.last_mut() {
+            Some(g) if g.label == c.field_label => g.choices.push(c),
+            _ => out.push(CondGroup {
+                label: c.field_label.clone(),
+                choices: vec![c],
+            }),
+        }
+    }
+    out
+}
+
 pub struct FieldView {
     pub id: String,
     pub label: String,
@@ -14,7 +34,7 @@ pub struct FieldView {
     pub required: bool,
     pub condition_text: Option<String>,
     pub cond_code: String,
-    pub cond_choices: Vec<ConditionChoice>,
+    pub cond_choices: Vec<CondGroup>,
     pub first: bool,
     pub last: bool,
     pub label_ja: String,
@@ -40,7 +60,7 @@ pub struct PageView {
     pub intro_ja: String,
     pub cond_code: String,
     pub condition_text: Option<String>,
-    pub cond_choices: Vec<ConditionChoice>,
+    pub cond_choices: Vec<CondGroup>,
     pub first: bool,
     pub last: bool,
     pub fields: Vec<FieldView>,
@@ -92,7 +112,7 @@ fn field_view(def: &FormDefinition, f: &Field, l: Lang, first: bool, last: bool)
             .as_ref()
             .and_then(edit::condition_code)
             .unwrap_or_default(),
-        cond_choices: edit::condition_choices(def, &f.id, ja),
+        cond_choices: groups(edit::condition_choices(def, &f.id, ja)),
         first,
         last,
         label_ja: f.label_ja.clone(),
@@ -178,7 +198,7 @@ pub fn pages(def: &FormDefinition, l: Lang) -> Vec<PageView> {
                     .and_then(edit::condition_code)
                     .unwrap_or_default(),
                 condition_text: p.show_if.as_ref().map(|c| condition_text(def, c, l)),
-                cond_choices: edit::condition_choices(def, &p.id, ja),
+                cond_choices: groups(edit::condition_choices(def, &p.id, ja)),
                 first: pi == 0,
                 last: pi + 1 == np,
                 fields,
