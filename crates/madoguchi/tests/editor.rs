@@ -403,7 +403,10 @@ db_test!(
             ("{ not json".to_owned(), "JSON"),
             (r_body(&bad), "個人番号"),
             (r_body(&missing_page), "ページ"),
-            (r#"{"format": 1, "title_ja": "x"}"#.to_owned(), "形式"),
+            (
+                r#"{"format": 1, "title_ja": "x"}"#.to_owned(),
+                "読み取れません",
+            ),
         ] {
             let r = post_multipart(
                 &mut c,
