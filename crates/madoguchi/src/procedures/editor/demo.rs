@@ -20,6 +20,8 @@ struct Shipped;
 /// left out, so the demo still starts).
 pub fn shipped() -> Vec<(String, FormDefinition)> {
     let mut out: Vec<(String, FormDefinition)> = Shipped::iter()
+        // Only `forms/<slug>.json`; subfolders (`forms/examples/`) hold sample answers.
+        .filter(|name| !name.contains('/'))
         .filter_map(|name| {
             let slug = name.strip_suffix(".json")?.to_owned();
             let file = Shipped::get(&name)?;
