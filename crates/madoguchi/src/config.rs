@@ -39,6 +39,9 @@ pub struct Config {
     pub hosts: BTreeMap<String, String>,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// Largest accepted file-upload body (multipart POST of an online application page) in
+    /// bytes. Each file is also held to its field's own limit (at most 20 MiB).
+    pub max_upload_bytes: usize,
     /// Request timeout in seconds.
     pub request_timeout_secs: u64,
     /// Log format: `json` (default, for production) or `pretty`.
@@ -95,6 +98,7 @@ impl Default for Config {
             default_municipality: None,
             hosts: BTreeMap::new(),
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 21 * 1024 * 1024,
             request_timeout_secs: 30,
             log_format: LogFormat::Json,
             session: SessionConfig::default(),
@@ -186,6 +190,10 @@ impl Config {
         anyhow::ensure!(
             self.max_body_bytes >= 1024,
             "max_body_bytes must be at least 1024"
+        );
+        anyhow::ensure!(
+            self.max_upload_bytes >= self.max_body_bytes,
+            "max_upload_bytes must be at least max_body_bytes"
         );
         Ok(())
     }

@@ -251,6 +251,8 @@ pub enum ApplicationDrafts {
     CreatedAt,
     UpdatedAt,
     ExpiresAt,
+    /// Added by 0008 (runner): what was typed on each page, as typed.
+    RawInput,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -1,6 +1,6 @@
 //! Public catalogue pages: `/procedures` (search and filters, a plain GET form that works
 //! without JavaScript), `/procedures/{slug}` (everything about one procedure) and
-//! `/procedures/{slug}/apply` (says plainly that the online form is not ready yet).
+//! `/procedures/{slug}/apply` (the online form's start page) lives in `runner`.
 
 use askama::Template;
 use axum::Router;
@@ -21,7 +21,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/procedures", get(list))
         .route("/procedures/{slug}", get(detail))
-        .route("/procedures/{slug}/apply", get(apply))
 }
 
 /// One procedure as a page shows it, in the page's language.
@@ -89,13 +88,6 @@ pub struct DetailPage {
     pub p: View,
 }
 
-#[derive(Template)]
-#[template(path = "procedures/apply.html")]
-pub struct ApplyPage {
-    pub c: Ctx,
-    pub p: View,
-}
-
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
@@ -158,15 +150,4 @@ async fn detail(
 ) -> Result<Html<String>, AppError> {
     let p = view(&st, &c, &slug).await?;
     render(&DetailPage { c, p })
-}
-
-/// The online form arrives with the form builder (issue 3, "Forms"). Until then this page
-/// says so instead of pretending; procedures that are not online say where to go instead.
-async fn apply(
-    State(st): State<AppState>,
-    c: Ctx,
-    Path(slug): Path<String>,
-) -> Result<Html<String>, AppError> {
-    let p = view(&st, &c, &slug).await?;
-    render(&ApplyPage { c, p })
 }

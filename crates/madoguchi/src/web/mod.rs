@@ -24,7 +24,6 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use tokio::sync::{Notify, RwLock};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -155,8 +154,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
         .layer(csrf)
-        .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
-        .layer(RequestBodyLimitLayer::new(cfg.max_body_bytes))
+        // The extractors may read up to the upload limit; `body_limit` holds every request
+        // that is not an application page's file upload to `max_body_bytes`.
+        .layer(DefaultBodyLimit::max(cfg.max_upload_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(cfg.request_timeout_secs),
@@ -308,11 +309,13 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
     let req = if is_form_post {
         // Read the form once to compare its `csrf` field with the cookie, then hand the same
         // bytes on. The body limit layer outside has already bounded the size.
-        let bytes = match axum::body::to_bytes(body, state.cfg.max_body_bytes).await {
+        let limit = body_limit_for(&state.cfg, &parts.method, parts.uri.path(), &parts.headers);
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
-        let field = form_field(&bytes, "csrf");
+        let field =
+            form_field(&bytes, "csrf").or_else(|| multipart_field(&parts.headers, &bytes, "csrf"));
         let ok = match (&existing, field) {
             (Some(cookie), Some(f)) => crate::auth::token::same(cookie, &f),
             _ => false,
@@ -349,6 +352,47 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
     resp
 }
 
+/// The body limit of a request: `max_upload_bytes` for a multipart POST to an online
+/// application page (`/procedures/{slug}/apply/{page}`, where files are uploaded), else
+/// `max_body_bytes`.
+pub fn body_limit_for(
+    cfg: &Config,
+    method: &Method,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+) -> usize {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    let apply_page = path
+        .strip_prefix("/procedures/")
+        .and_then(|rest| rest.split_once("/apply/"))
+        .is_some_and(|(slug, page)| !slug.contains('/') && !page.is_empty() && !page.contains('/'));
+    if method == Method::POST && multipart && apply_page {
+        cfg.max_upload_bytes
+    } else {
+        cfg.max_body_bytes
+    }
+}
+
+/// Refuses a body over its limit: at once when Content-Length says so (before any of it is
+/// read), else when the stream passes the limit.
+async fn body_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = body_limit_for(&state.cfg, req.method(), req.uri().path(), req.headers());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}
+
 /// Header carrying the CSRF token on JSON requests (the passkey script sends it).
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -360,6 +404,31 @@ fn form_field(bytes: &[u8], name: &str) -> Option<String> {
     form_urlencoded::parse(bytes)
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// A small text part of a multipart/form-data body (the CSRF token of an upload form).
+/// Only the part's value is read; everything else is left to the handler's extractor.
+fn multipart_field(headers: &axum::http::HeaderMap, bytes: &[u8], name: &str) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    if !ct.starts_with("multipart/form-data") {
+        return None;
+    }
+    let boundary = ct
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("boundary="))
+        .next()?
+        .trim_matches('"');
+    let delim = format!("--{boundary}");
+    let want = format!("name=\"{name}\"");
+    let text = String::from_utf8_lossy(bytes);
+    text.split(delim.as_str()).find_map(|part| {
+        let (head, value) = part.split_once("\r\n\r\n")?;
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+        let is_it = disposition.split(';').any(|p| p.trim() == want);
+        is_it.then(|| value.trim_end_matches("\r\n").to_owned())
+    })
 }
 
 /// Turns bare error statuses into pages in the visitor's language (or JSON under /api).

@@ -143,3 +143,138 @@ pub async fn insert(
         .await?;
     Ok(row.id)
 }
+
+/// The draft of a procedure's form, if it has one.
+pub async fn draft_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    procedure_id: i64,
+) -> Result<Option<FormVersionRow>, sqlx::Error> {
+    tx.fetch_optional(
+        select()
+            .and_where(Expr::col(F::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(F::ProcedureId).eq(procedure_id))
+            .and_where(Expr::col(F::State).eq("draft")),
+    )
+    .await
+}
+
+/// The published version, inside a transaction.
+pub async fn published_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    procedure_id: i64,
+) -> Result<Option<FormVersionRow>, sqlx::Error> {
+    tx.fetch_optional(
+        select()
+            .and_where(Expr::col(F::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(F::ProcedureId).eq(procedure_id))
+            .and_where(Expr::col(F::State).eq("published")),
+    )
+    .await
+}
+
+/// One version by its number.
+pub async fn by_version(
+    db: &Db,
+    municipality: &str,
+    procedure_id: i64,
+    version: i64,
+) -> Result<Option<FormVersionRow>, sqlx::Error> {
+    db.fetch_optional(
+        select()
+            .and_where(Expr::col(F::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(F::ProcedureId).eq(procedure_id))
+            .and_where(Expr::col(F::Version).eq(version)),
+    )
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct MaxRow {
+    v: Option<i64>,
+}
+
+/// The next version number of a procedure's form (1 for the first).
+pub async fn next_version(tx: &mut Tx, procedure_id: i64) -> Result<i64, sqlx::Error> {
+    let row: MaxRow = tx
+        .fetch_one(
+            Query::select()
+                .expr_as(Expr::col(F::Version).max(), sea_query::Alias::new("v"))
+                .from(F::Table)
+                .and_where(Expr::col(F::ProcedureId).eq(procedure_id)),
+        )
+        .await?;
+    Ok(row.v.unwrap_or(0) + 1)
+}
+
+/// Replaces the definition of a DRAFT whose `updated_at` is still `seen` (the revision the
+/// caller read). Published and archived rows are never matched, so they cannot be edited
+/// through this. `updated_at` always moves forward (at least by 1 ms), so it is a revision
+/// number. Returns the number of rows changed: 0 or 1.
+pub async fn update_draft(
+    tx: &mut Tx,
+    id: i64,
+    seen: i64,
+    definition: &FormDefinition,
+) -> Result<u64, sqlx::Error> {
+    let json = serde_json::to_string(definition)
+        .map_err(|e| sqlx::Error::Protocol(format!("form definition: {e}")))?;
+    tx.execute(
+        Query::update()
+            .table(F::Table)
+            .value(F::Definition, json)
+            .value(F::UpdatedAt, std::cmp::max(now_ms(), seen + 1))
+            .and_where(Expr::col(F::Id).eq(id))
+            .and_where(Expr::col(F::UpdatedAt).eq(seen))
+            .and_where(Expr::col(F::State).eq("draft")),
+    )
+    .await
+}
+
+/// Moves a version from state `from` to `to` (draft → published, published → archived).
+pub async fn set_state(tx: &mut Tx, id: i64, from: &str, to: &str) -> Result<u64, sqlx::Error> {
+    let now = now_ms();
+    let mut q = Query::update();
+    q.table(F::Table)
+        .value(F::State, to)
+        .value(F::UpdatedAt, now)
+        .and_where(Expr::col(F::Id).eq(id))
+        .and_where(Expr::col(F::State).eq(from));
+    if to == "published" {
+        q.value(F::PublishedAt, now);
+    }
+    tx.execute(&q).await
+}
+
+/// Deletes a DRAFT (never a published or archived version).
+pub async fn delete_draft(tx: &mut Tx, id: i64) -> Result<u64, sqlx::Error> {
+    tx.execute(
+        Query::delete()
+            .from_table(F::Table)
+            .and_where(Expr::col(F::Id).eq(id))
+            .and_where(Expr::col(F::State).eq("draft")),
+    )
+    .await
+}
+
+/// One line of the staff forms list: the procedure's published and draft version numbers.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct StateRow {
+    pub procedure_id: i64,
+    pub state: String,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+/// The draft and published versions of every procedure of the municipality.
+pub async fn current_states(db: &Db, municipality: &str) -> Result<Vec<StateRow>, sqlx::Error> {
+    db.fetch_all(
+        Query::select()
+            .columns([F::ProcedureId, F::State, F::Version, F::UpdatedAt])
+            .from(F::Table)
+            .and_where(Expr::col(F::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(F::State).is_in(["draft", "published"])),
+    )
+    .await
+}
