@@ -155,7 +155,8 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
         )
         .await?;
     }
-    crate::procedures::demo::load(db).await?;
+    // The catalogue, with the shipped forms published and their procedures online.
+    crate::procedures::editor::demo::load(db).await?;
     // 郵便番号 data for 千葉県 (national table; loaded only while it is empty).
     crate::postal::load_demo(db).await?;
     Ok(())

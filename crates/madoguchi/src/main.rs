@@ -79,11 +79,49 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Application forms: export, import and check form files (test → production).
+    Forms {
+        #[command(subcommand)]
+        what: FormsCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// A constant-response server: the machine's ceiling for benchmarks.
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:8081")]
         addr: SocketAddr,
     },
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Write a procedure's form to a file (`<slug>-v<n>.madoguchi-form.json`, or --out).
+    Export {
+        #[arg(long)]
+        municipality: String,
+        #[arg(long)]
+        procedure: String,
+        /// A version number (default: the published version, else the newest).
+        #[arg(long)]
+        version: Option<i64>,
+        /// Output file; `-` for standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Read a form file as the procedure's draft (importing the same file again is a no-op).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        municipality: String,
+        /// Default: the procedure named in the file.
+        #[arg(long)]
+        procedure: Option<String>,
+        /// Publish it right away (the live version is archived).
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Check a form file; exit status 1 with the problems when it cannot be published.
+    Check { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -380,6 +418,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             return code;
         }
+        Command::Forms {
+            what: FormsCommand::Check { file },
+            ..
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let problems = madoguchi::procedures::editor::cli::check(&text);
+            if !problems.is_empty() {
+                for p in problems {
+                    eprintln!("{p}");
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("{}: ok", file.display());
+        }
+        Command::Forms { what, db: a } => {
+            let cfg = load_config(&a)?;
+            let db = open(&cfg).await?;
+            let r = forms_command(&db, what).await;
+            db.close().await;
+            r?;
+        }
         Command::Ceiling { addr } => server::ceiling(addr).await?,
     }
     Ok(ExitCode::SUCCESS)
@@ -438,6 +498,42 @@ async fn postal_command(db: &Db, what: PostalCommand) -> anyhow::Result<ExitCode
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn forms_command(db: &Db, what: FormsCommand) -> anyhow::Result<()> {
+    use madoguchi::procedures::editor::cli;
+    match what {
+        FormsCommand::Export {
+            municipality,
+            procedure,
+            version,
+            out,
+        } => {
+            let (name, json) = cli::export(db, &municipality, &procedure, version).await?;
+            match out {
+                Some(p) if p.as_os_str() == "-" => println!("{json}"),
+                other => {
+                    let path = other.unwrap_or_else(|| PathBuf::from(&name));
+                    std::fs::write(&path, json + "\n")
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    println!("{}", path.display());
+                }
+            }
+        }
+        FormsCommand::Import {
+            file,
+            municipality,
+            procedure,
+            publish,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let line = cli::import(db, &municipality, &text, procedure.as_deref(), publish).await?;
+            println!("{line}");
+        }
+        FormsCommand::Check { .. } => {}
+    }
+    Ok(())
 }
 
 async fn admin_command(db: &Db, what: AdminCommand) -> anyhow::Result<()> {

@@ -6,6 +6,8 @@
 //! pages), `api` (JSON Schema endpoints), `demo` (the shipped forms at demo start), `cli`.
 
 pub mod api;
+pub mod cli;
+pub mod demo;
 pub mod diff;
 pub mod edit;
 pub mod engine;
