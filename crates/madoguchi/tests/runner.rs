@@ -619,8 +619,10 @@ async fn upload(
 db_test!(
     uploads_are_checked_before_anything_is_stored,
     |db: Db| async move {
-        let mut cfg = Config::default();
-        cfg.max_upload_bytes = 7 * 1024 * 1024;
+        let cfg = Config {
+            max_upload_bytes: 7 * 1024 * 1024,
+            ..Config::default()
+        };
         let app = TestApp::with_config(db.clone(), cfg).await;
         publish(&db, SLUG, &definition()).await;
         let mut c = signed_in(&app).await;
