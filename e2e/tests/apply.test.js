@@ -54,6 +54,12 @@ async function apply({ page, check, js }) {
     await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'error-summary');
   }
   assert.equal(await page.locator('[name="f.birth_date"]').inputValue(), '令和99年13月1日', 'typed date kept');
+  const missing = await page.evaluate(() =>
+    [...document.querySelectorAll('#error-summary a')]
+      .map((a) => a.getAttribute('href'))
+      .filter((h) => !document.getElementById(h.slice(1))),
+  );
+  assert.deepEqual(missing, [], 'every error summary link has a target');
   await check('applicant page with errors');
 
   await page.locator('[name="f.applicant_name.family"]').fill('市川');
