@@ -52,10 +52,9 @@ pub struct Page {
     pub fields: Vec<Field>,
 }
 
-// No `deny_unknown_fields` here: serde does not support it together with `flatten` (every
-// definition failed with "unknown field `type`"). `FieldKind` keeps it, and it sees every key
-// this struct does not take, so unknown keys are still refused.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+/// Deserialised by hand (below): serde cannot combine `flatten` with `deny_unknown_fields`,
+/// and an unknown key must still be refused.
+#[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct Field {
     /// `[a-z][a-z0-9_]*`, unique in the whole form (fields inside a group are unique within it).
     pub id: String,
@@ -73,6 +72,67 @@ pub struct Field {
     pub show_if: Option<Condition>,
     #[serde(flatten)]
     pub kind: FieldKind,
+}
+
+/// The keys every field has, next to its `type` and the type's own keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldCommon {
+    id: String,
+    label_ja: String,
+    label_en: String,
+    #[serde(default)]
+    hint_ja: Option<String>,
+    #[serde(default)]
+    hint_en: Option<String>,
+    #[serde(default = "yes")]
+    required: bool,
+    #[serde(default)]
+    show_if: Option<Condition>,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        const COMMON: [&str; 7] = [
+            "id", "label_ja", "label_en", "hint_ja", "hint_en", "required", "show_if",
+        ];
+        let mut rest = serde_json::Map::deserialize(d)?;
+        let mut common = serde_json::Map::new();
+        for k in COMMON {
+            if let Some(v) = rest.remove(k) {
+                common.insert(k.to_string(), v);
+            }
+        }
+        let id = common
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("?")
+            .to_string();
+        let c: FieldCommon = serde_json::from_value(serde_json::Value::Object(common))
+            .map_err(|e| D::Error::custom(format!("field \"{id}\": {e}")))?;
+        let kind: FieldKind = serde_json::from_value(serde_json::Value::Object(rest.clone()))
+            .map_err(|e| D::Error::custom(format!("field \"{id}\": {e}")))?;
+        let unit = matches!(
+            kind,
+            FieldKind::Address | FieldKind::Phone | FieldKind::Email | FieldKind::YesNo
+        );
+        if let Some(k) = rest.keys().find(|k| unit && k.as_str() != "type") {
+            return Err(D::Error::custom(format!(
+                "field \"{id}\": unknown field `{k}`"
+            )));
+        }
+        Ok(Field {
+            id: c.id,
+            label_ja: c.label_ja,
+            label_en: c.label_en,
+            hint_ja: c.hint_ja,
+            hint_en: c.hint_en,
+            required: c.required,
+            show_if: c.show_if,
+            kind,
+        })
+    }
 }
 
 fn yes() -> bool {
