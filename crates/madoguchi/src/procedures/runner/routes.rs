@@ -1208,7 +1208,14 @@ async fn page_post(
         Action::Next => {}
     }
 
-    let pi = engine::read_page(&def, &page.id, &pairs, &file_answers(&files), today_jst());
+    let pi = engine::read_page(
+        &def,
+        &page.id,
+        &answers,
+        &pairs,
+        &file_answers(&files),
+        today_jst(),
+    );
     let mut errors = upload_errors;
     errors.extend(pi.errors);
     if !errors.is_empty() {
@@ -1310,6 +1317,7 @@ async fn check_field(
     let pi = engine::read_page(
         &pc.def,
         &page.id,
+        &answers,
         &pairs,
         &file_answers(&files),
         today_jst(),
