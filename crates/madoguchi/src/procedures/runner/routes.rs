@@ -1879,18 +1879,6 @@ pub async fn clean_expired(db: &crate::db::Db, municipality: &str) -> Result<usi
     Ok(ids.len())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_addresses() {
-        assert_eq!(mask_email("hanako@example.jp"), "h*****@example.jp");
-        assert_eq!(mask_email("a@b.jp"), "a***@b.jp");
-        assert_eq!(mask_email("nonsense"), "");
-    }
-}
-
 /// Deletes expired drafts of every municipality at start-up and then hourly, until shutdown.
 pub async fn run_cleanup(db: crate::db::Db, signal: crate::mail::tokio_util_shutdown::Signal) {
     loop {
@@ -1914,5 +1902,17 @@ pub async fn run_cleanup(db: crate::db::Db, signal: crate::mail::tokio_util_shut
             _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
             _ = signal.wait() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_addresses() {
+        assert_eq!(mask_email("hanako@example.jp"), "h*****@example.jp");
+        assert_eq!(mask_email("a@b.jp"), "a***@b.jp");
+        assert_eq!(mask_email("nonsense"), "");
     }
 }
