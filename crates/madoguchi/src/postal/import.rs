@@ -2,7 +2,7 @@
 //! reports what changed. The file is parsed completely before the database is touched, so a
 //! malformed file changes nothing.
 
-use std::collections::{BTreeSet, HashMap};
+use std::cmp::Ordering;
 
 use super::parse::{self, Encoding, Entry, ParseError};
 use super::store;
@@ -117,32 +117,60 @@ pub(crate) struct Diff {
     pub codes_changed: usize,
 }
 
-/// Compares two lists of addresses as multisets (order and row ids do not matter).
+/// Compares two lists of addresses as multisets (order and row ids do not matter): both are
+/// sorted (by code first) and merged, so the changed codes come out in order.
 pub(crate) fn compare(before: &[Entry], after: &[Entry]) -> Diff {
-    let mut counts: HashMap<&Entry, i64> = HashMap::new();
-    for e in before {
-        *counts.entry(e).or_default() -= 1;
+    if before.is_empty() {
+        let mut codes: Vec<&str> = after.iter().map(|e| e.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        return Diff {
+            inserted: after.len(),
+            removed: 0,
+            codes_changed: codes.len(),
+        };
     }
-    for e in after {
-        *counts.entry(e).or_default() += 1;
-    }
-    let mut inserted = 0;
-    let mut removed = 0;
-    let mut codes = BTreeSet::new();
-    for (e, n) in counts {
-        if n > 0 {
-            inserted += n as usize;
-        } else if n < 0 {
-            removed += n.unsigned_abs() as usize;
-        }
-        if n != 0 {
-            codes.insert(e.code.as_str());
+    let mut a: Vec<&Entry> = before.iter().collect();
+    let mut b: Vec<&Entry> = after.iter().collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    let (mut i, mut j) = (0, 0);
+    let (mut inserted, mut removed, mut codes_changed) = (0, 0, 0);
+    // The merge visits entries in sorted order, so a code's changes are consecutive.
+    let mut last: Option<&str> = None;
+    while i < a.len() || j < b.len() {
+        let order = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        match order {
+            Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+            Ordering::Less => {
+                removed += 1;
+                if last != Some(a[i].code.as_str()) {
+                    codes_changed += 1;
+                    last = Some(a[i].code.as_str());
+                }
+                i += 1;
+            }
+            Ordering::Greater => {
+                inserted += 1;
+                if last != Some(b[j].code.as_str()) {
+                    codes_changed += 1;
+                    last = Some(b[j].code.as_str());
+                }
+                j += 1;
+            }
         }
     }
     Diff {
         inserted,
         removed,
-        codes_changed: codes.len(),
+        codes_changed,
     }
 }
 

@@ -180,6 +180,7 @@ struct RawRow {
 impl RawRow {
     fn into_entry(self) -> Entry {
         let (town, town_kana, town_note) = clean_town(&self.town, &self.town_kana, &self.city);
+        let (town, town_note) = (same_dashes(&town), same_dashes(&town_note));
         Entry {
             code: self.code,
             local_government_code: self.local_government_code,
@@ -246,6 +247,21 @@ fn parse_row(line: &str) -> Result<RawRow, String> {
 }
 
 fn split_csv(line: &str) -> Result<Vec<String>, String> {
+    // Japan Post's files never put a quote or comma inside a column: take the quick path when
+    // every column is plain or simply quoted.
+    let quick: Option<Vec<String>> = line
+        .split(',')
+        .map(
+            |f| match f.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+                Some(inner) if !inner.contains('"') => Some(inner.to_owned()),
+                _ if !f.contains('"') => Some(f.to_owned()),
+                _ => None,
+            },
+        )
+        .collect();
+    if let Some(fields) = quick {
+        return Ok(fields);
+    }
     let mut fields = Vec::with_capacity(COLUMNS);
     let mut cur = String::new();
     let mut chars = line.chars().peekable();
@@ -345,8 +361,21 @@ impl Joiner {
     }
 }
 
+/// The same text whichever decoder made the file: Shift_JIS 0x8160 and 0x817C are 〜 and − to
+/// some converters (iconv) and ～ and － to others (Windows, WHATWG); the latter are kept.
+pub fn same_dashes(s: &str) -> String {
+    if !s.contains(['\u{301C}', '\u{2212}']) {
+        return s.to_owned();
+    }
+    s.replace('\u{301C}', "\u{FF5E}")
+        .replace('\u{2212}', "\u{FF0D}")
+}
+
 /// Half-width kana to full-width (`ﾁﾊﾞｹﾝ` → `チバケン`), full-width left as is.
 pub fn widen_kana(kana: &str) -> String {
+    if kana.chars().all(|c| matches!(c, 'ァ'..='ヺ' | 'ー')) {
+        return kana.to_owned();
+    }
     fold_width(kana).trim().to_owned()
 }
 
@@ -548,6 +577,14 @@ mod tests {
             (e.town.as_str(), e.town_kana.as_str(), e.town_note.as_str()),
             ("奥瀬", "オクセ", "その他")
         );
+    }
+
+    #[test]
+    fn wave_dashes_and_minus_signs_are_the_same_from_either_decoder() {
+        let iconv = "\"12215\",\"28926\",\"2892614\",\"チバケン\",\"アサヒシ\",\"エガサキ\",\"千葉県\",\"旭市\",\"江ケ崎（１２〜２２、１７２３−３番地）\",1,0,0,0,0,0\r\n";
+        let e = one(iconv.as_bytes());
+        assert_eq!(e.town_note, "１２～２２、１７２３－３番地");
+        assert_eq!(one(&sjis(&same_dashes(iconv))), e);
     }
 
     #[test]

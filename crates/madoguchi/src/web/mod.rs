@@ -331,7 +331,14 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
         Request::from_parts(parts, body)
     };
     let mut resp = next.run(req).await;
-    if existing.is_none() {
+    // A response that shared caches may keep (e.g. the postal-code API) must not carry a
+    // cookie: a cache would hand the same CSRF token to everyone.
+    let shared_cacheable = resp
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("public"));
+    if existing.is_none() && !shared_cacheable {
         let cookie = Cookie::build((CSRF_COOKIE, token))
             .path("/")
             .secure(true)

@@ -300,10 +300,9 @@ fn check_field<'a>(
         FieldKind::Date { min, max } => {
             for (k, b) in [("min", min), ("max", max)] {
                 if let Some(b) = b
-                    && b != "today"
-                    && dates::parse_canonical(b).is_none()
+                    && dates::resolve_bound(b, dates::EARLIEST).is_none()
                 {
-                    cx.add(&format!("{fp}/{k}"), format!("「{label}」の{k}「{b}」は日付として読めません。「2024-04-01」か「today」にしてください。"), format!("\"{}\": {k} \"{b}\" is not a date; use \"2024-04-01\" or \"today\".", f.label_en));
+                    cx.add(&format!("{fp}/{k}"), format!("「{label}」の{k}「{b}」は日付として読めません。「2024-04-01」「today」「today-75y」のように書いてください。"), format!("\"{}\": {k} \"{b}\" is not a date; write \"2024-04-01\", \"today\" or \"today-75y\".", f.label_en));
                 }
             }
             let fixed = |b: &Option<String>| b.as_deref().and_then(dates::parse_canonical);
@@ -721,7 +720,12 @@ fn check_expr(cx: &mut Ctx<'_>, path: &str, e: &Expr, all: &[&Field]) {
             Some(Field { kind: FieldKind::Group { fields, .. }, .. }) => {
                 if let Expr::CountWhere { when, .. } = e {
                     let inner: Vec<&Field> = fields.iter().collect();
-                    check_condition(cx, path, when, &inner);
+                    let mut names = Vec::new();
+                    referenced(when, &mut names);
+                    match names.iter().find(|n| !inner.iter().any(|f| &&f.id == n)) {
+                        Some(n) => cx.add(path, format!("件数の条件に使えるのは、繰り返し「{g}」の中の項目だけです（「{n}」は使えません）。"), format!("A count condition can read only fields of the group \"{g}\" (not \"{n}\").")),
+                        None => check_condition(cx, path, when, &inner),
+                    }
                 }
             }
             Some(f) => cx.add(path, format!("件数を数えられるのは繰り返しの項目だけです（「{}」は繰り返しではありません）。", f.label_ja), format!("Only groups can be counted (\"{}\" is not a group).", f.label_en)),

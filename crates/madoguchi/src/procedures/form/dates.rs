@@ -14,12 +14,38 @@ pub const EARLIEST: Date = Era::Meiji.start();
 /// The latest date any field accepts.
 pub const LATEST: Date = date!(9999 - 12 - 31);
 
-/// A `min`/`max` of a date field: `"YYYY-MM-DD"` or `"today"`. `None` when it is neither.
+/// A `min`/`max` of a date field: `"YYYY-MM-DD"`, `"today"`, or today moved by whole days,
+/// months or years: `"today-75y"` (75 years ago: the birthday of someone turning 75 today),
+/// `"today+30d"`, `"today-6m"`. A month or year step that lands on a day the month lacks
+/// (29 February, 31 April) moves to the month's last day. `None` when it is none of these.
 pub fn resolve_bound(bound: &str, today: Date) -> Option<Date> {
-    if bound == "today" {
+    let Some(rest) = bound.strip_prefix("today") else {
+        return parse_canonical(bound);
+    };
+    if rest.is_empty() {
         return Some(today);
     }
-    parse_canonical(bound)
+    let (sign, rest) = match rest.as_bytes().first()? {
+        b'+' => (1i64, &rest[1..]),
+        b'-' => (-1i64, &rest[1..]),
+        _ => return None,
+    };
+    let unit = rest.chars().last()?;
+    let n: i64 = rest[..rest.len() - 1]
+        .parse()
+        .ok()
+        .filter(|n: &i64| (0..=200_000).contains(n))?;
+    let months = match unit {
+        'd' => return today.checked_add(time::Duration::days(sign * n)),
+        'm' => sign * n,
+        'y' => sign * n * 12,
+        _ => return None,
+    };
+    let total = i64::from(today.year()) * 12 + i64::from(u8::from(today.month())) - 1 + months;
+    let year = i32::try_from(total.div_euclid(12)).ok()?;
+    let month = Month::try_from(u8::try_from(total.rem_euclid(12) + 1).ok()?).ok()?;
+    let day = today.day().min(time::util::days_in_month(month, year));
+    Date::from_calendar_date(year, month, day).ok()
 }
 
 /// Reads `"YYYY-MM-DD"` (exactly that shape, a real date). Nothing else.
@@ -313,6 +339,36 @@ mod tests {
         );
         assert_eq!(resolve_bound("2023-02-29", today), None);
         assert_eq!(resolve_bound("2024-2-29", today), None);
+        assert_eq!(
+            resolve_bound("today-75y", today),
+            Some(date!(1951 - 12 - 01))
+        );
+        assert_eq!(
+            resolve_bound("today+30d", today),
+            Some(date!(2026 - 12 - 31))
+        );
+        assert_eq!(
+            resolve_bound("today-6m", today),
+            Some(date!(2026 - 06 - 01))
+        );
+        assert_eq!(
+            resolve_bound("today-1y", date!(2024 - 02 - 29)),
+            Some(date!(2023 - 02 - 28))
+        );
+        assert_eq!(
+            resolve_bound("today+1m", date!(2026 - 01 - 31)),
+            Some(date!(2026 - 02 - 28))
+        );
+        for bad in [
+            "today-",
+            "today-y",
+            "today*3d",
+            "today-3w",
+            "today-x3d",
+            "yesterday",
+        ] {
+            assert_eq!(resolve_bound(bad, today), None, "{bad}");
+        }
         assert_eq!(field_range(Some("today"), Some("2020-01-01"), today), None);
         assert_eq!(
             field_range(Some("1800-01-01"), None, today),

@@ -164,7 +164,8 @@ pub enum FieldKind {
         furigana: bool,
     },
     /// A date, entered in 和暦 or 西暦 and shown in both. Answer: `"YYYY-MM-DD"`.
-    /// `min`/`max` are `"YYYY-MM-DD"` or `"today"`.
+    /// `min`/`max` are `"YYYY-MM-DD"`, `"today"`, or today moved by days, months or years:
+    /// `"today-75y"`, `"today+30d"`, `"today-6m"`.
     Date {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min: Option<String>,

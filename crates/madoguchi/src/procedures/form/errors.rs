@@ -136,7 +136,13 @@ pub fn from_violation(v: &Violation<'_>) -> FieldError {
             format!("「{lj}」を入力してください。"),
             format!("Please fill in \"{le}\"."),
         ),
-        (Problem::Unknown, _) => ("unknown", String::new(), String::new()),
+        (Problem::Unknown, _) => (
+            "unknown",
+            format!(
+                "「{lj}」の中に、この申請書にない項目があります。項目の名前を確かめてください。"
+            ),
+            format!("\"{le}\" contains an item this form does not have. Please check the names."),
+        ),
         (Problem::Type { expected }, _) => {
             let (wj, we) = match *expected {
                 "string" => ("文字列", "a string"),

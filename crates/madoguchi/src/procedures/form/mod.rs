@@ -30,7 +30,10 @@ mod tests;
 
 pub use check::{MAX_FILE_BYTES, check_definition, parse_definition};
 pub use cond::holds as condition_holds;
-pub use dates::{format_canonical as format_date, parse_canonical as parse_date};
+pub use dates::{
+    format_canonical as format_date, parse_canonical as parse_date,
+    resolve_bound as resolve_date_bound,
+};
 pub use def::*;
 pub use display::{SummaryRow, csv_columns, csv_row, display_value, summary};
 pub use engine::{

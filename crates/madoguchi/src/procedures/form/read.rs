@@ -116,7 +116,7 @@ impl Reader<'_> {
 
     /// One field's answer; `None` when left blank (or when it could not be read: then an error
     /// was recorded).
-    fn field(&mut self, f: &Field, loc: &Loc, today: Date) -> Option<Value> {
+    fn field(&mut self, f: &Field, loc: &Loc) -> Option<Value> {
         let label = (loc.label_ja.as_str(), loc.label_en.as_str());
         match &f.kind {
             FieldKind::Text { .. } => Some(one_line(&self.take(loc, "")))
@@ -361,7 +361,7 @@ impl Reader<'_> {
                             label_ja: format!("{item_label_ja}{} {}", k + 1, inner.label_ja),
                             label_en: format!("{item_label_en} {} {}", k + 1, inner.label_en),
                         };
-                        if let Some(v) = self.field(inner, &l, today) {
+                        if let Some(v) = self.field(inner, &l) {
                             item.insert(inner.id.clone(), v);
                         }
                     }
@@ -427,7 +427,7 @@ pub fn read_page(
             label_ja: f.label_ja.clone(),
             label_en: f.label_en.clone(),
         };
-        if let Some(v) = reader.field(f, &loc, today) {
+        if let Some(v) = reader.field(f, &loc) {
             context.insert(f.id.clone(), v.clone());
             answers.insert(f.id.clone(), v);
         }

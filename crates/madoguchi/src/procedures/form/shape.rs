@@ -189,7 +189,7 @@ fn as_integer(v: &Value) -> Option<Result<i64, bool>> {
     if f.fract() != 0.0 || !f.is_finite() {
         return None;
     }
-    if f >= -9.0e18 && f <= 9.0e18 {
+    if (-9.0e18..=9.0e18).contains(&f) {
         Some(Ok(f as i64))
     } else {
         Some(Err(f > 0.0))

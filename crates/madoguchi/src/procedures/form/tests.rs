@@ -589,7 +589,8 @@ fn computed_values() {
     let mut a = obj(full());
     let got = compute(&d, &a);
     assert_eq!(got[0].id, "subsidy");
-    assert_eq!(got[0].value, 29_000.min(25_000));
+    // Half of 59,800 is 29,900 → 29,000, capped at 25,000.
+    assert_eq!(got[0].value, 25_000);
     assert!(got[0].yen);
     assert_eq!(got[1].value, 1);
     a["price"] = json!(21_980);
@@ -745,4 +746,472 @@ fn definitions_refuse_unknown_keys_and_round_trip() {
             .expect("ok");
     assert!(ok.required);
     assert_eq!(ok.kind, FieldKind::Text { max_len: 100 });
+}
+
+// ── check_definition: every refusal ──
+
+/// A small valid definition: page p1 (choice `a`, yes/no `b`), page p2 (text `c`).
+fn small() -> Value {
+    json!({
+        "format": 1, "title_ja": "試験", "title_en": "Test",
+        "pages": [
+            {"id": "p1", "title_ja": "一", "title_en": "One", "fields": [
+                {"id": "a", "type": "choice", "label_ja": "あ", "label_en": "A", "options": [
+                    {"value": "x", "label_ja": "x", "label_en": "x"}, {"value": "y", "label_ja": "y", "label_en": "y"}]},
+                {"id": "b", "type": "yes_no", "label_ja": "い", "label_en": "B"}
+            ]},
+            {"id": "p2", "title_ja": "二", "title_en": "Two", "fields": [
+                {"id": "c", "type": "text", "label_ja": "う", "label_en": "C"},
+                {"id": "g", "type": "group", "label_ja": "か", "label_en": "G", "item_label_ja": "件", "item_label_en": "item",
+                 "fields": [{"id": "k", "type": "number", "label_ja": "き", "label_en": "K"}]}
+            ]}
+        ],
+        "computed": [{"id": "total", "label_ja": "計", "label_en": "Total", "expr": {"count": "g"}}]
+    })
+}
+
+/// The problems of `small()` changed by `edit`.
+fn problems(edit: impl FnOnce(&mut Value)) -> Vec<DefinitionProblem> {
+    let mut v = small();
+    edit(&mut v);
+    let def: FormDefinition = serde_json::from_value(v).expect("parses");
+    check_definition(&def)
+}
+
+#[track_caller]
+fn refused(edit: impl FnOnce(&mut Value), path: &str, words: &str) {
+    let p = problems(edit);
+    assert!(
+        p.iter()
+            .any(|p| p.path == path && p.message_ja.contains(words) && !p.message_en.is_empty()),
+        "expected a problem at {path} saying {words}: {p:#?}"
+    );
+}
+
+#[test]
+fn the_small_definition_is_publishable() {
+    assert_eq!(problems(|_| {}), vec![]);
+}
+
+#[test]
+fn refuses_bad_and_duplicate_ids() {
+    refused(
+        |v| v["pages"][0]["fields"][0]["id"] = json!("A-1"),
+        "pages/0/fields/0/id",
+        "使えません",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0]["id"] = json!("a"),
+        "pages/1/fields/0/id",
+        "重複",
+    );
+    refused(|v| v["pages"][1]["id"] = json!("p1"), "pages/1/id", "重複");
+    refused(
+        |v| v["pages"][1]["id"] = json!("2nd"),
+        "pages/1/id",
+        "使えません",
+    );
+    refused(
+        |v| v["pages"][0]["fields"][0]["options"][1]["value"] = json!("x"),
+        "pages/0/fields/0/options/1/value",
+        "重複",
+    );
+    refused(
+        |v| v["pages"][0]["fields"][0]["options"][1]["value"] = json!("Y!"),
+        "pages/0/fields/0/options/1/value",
+        "使えません",
+    );
+    refused(
+        |v| v["computed"][0]["id"] = json!("c"),
+        "computed/0/id",
+        "重複",
+    );
+    refused(
+        |v| v["computed"][0]["id"] = json!("Total"),
+        "computed/0/id",
+        "使えません",
+    );
+    refused(
+        |v| {
+            v["pages"][1]["fields"][1]["fields"]
+                .as_array_mut()
+                .expect("arr")
+                .push(json!({"id": "k", "type": "text", "label_ja": "け", "label_en": "K2"}))
+        },
+        "pages/1/fields/1/fields/1/id",
+        "重複",
+    );
+}
+
+#[test]
+fn refuses_conditions_on_unknown_later_or_group_fields() {
+    refused(
+        |v| v["pages"][1]["show_if"] = json!({"answered": {"field": "zz"}}),
+        "pages/1/show_if",
+        "ない項目",
+    );
+    refused(
+        |v| {
+            v["pages"][0]["fields"][0]["show_if"] = json!({"equals": {"field": "b", "value": true}})
+        },
+        "pages/0/fields/0/show_if",
+        "後で尋ねる",
+    );
+    refused(
+        |v| v["pages"][0]["show_if"] = json!({"equals": {"field": "a", "value": "x"}}),
+        "pages/0/show_if",
+        "後で尋ねる",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0]["show_if"] = json!({"answered": {"field": "k"}}),
+        "pages/1/fields/0/show_if",
+        "繰り返しの中",
+    );
+    refused(
+        |v| v["pages"][1]["show_if"] = json!({"equals": {"field": "a", "value": "z"}}),
+        "pages/1/show_if",
+        "選択肢にありません",
+    );
+    refused(
+        |v| v["pages"][1]["show_if"] = json!({"equals": {"field": "b", "value": "yes"}}),
+        "pages/1/show_if",
+        "true か false",
+    );
+    refused(
+        |v| v["pages"][1]["show_if"] = json!({"any_of": {"field": "a", "values": []}}),
+        "pages/1/show_if",
+        "空",
+    );
+    refused(
+        |v| v["pages"][1]["show_if"] = json!({"all": []}),
+        "pages/1/show_if",
+        "空",
+    );
+    refused(
+        |v| v["computed"][0]["expr"] = json!({"count_where": {"group": "g", "when": {"equals": {"field": "a", "value": "x"}}}}),
+        "computed/0/expr",
+        "の中の項目だけ",
+    );
+}
+
+#[test]
+fn refuses_conditions_that_can_never_hold() {
+    let never = json!({"all": [{"equals": {"field": "a", "value": "x"}}, {"equals": {"field": "a", "value": "y"}}]});
+    refused(
+        |v| v["pages"][1]["show_if"] = never.clone(),
+        "pages/1/show_if",
+        "満たされない",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0]["show_if"] = never.clone(),
+        "pages/1/fields/0/show_if",
+        "満たされない",
+    );
+    // A required yes/no that is always answered cannot be "not answered".
+    refused(
+        |v| v["pages"][1]["show_if"] = json!({"not": {"answered": {"field": "b"}}}),
+        "pages/1/show_if",
+        "満たされない",
+    );
+    // Chained: b is asked only when a = x, so "a = y and b = true" never holds.
+    refused(
+        |v| {
+            v["pages"][0]["fields"][1]["show_if"] = json!({"equals": {"field": "a", "value": "x"}});
+            v["pages"][1]["show_if"] = json!({"all": [{"equals": {"field": "a", "value": "y"}}, {"equals": {"field": "b", "value": true}}]});
+        },
+        "pages/1/show_if",
+        "満たされない",
+    );
+    // The same with `any` holds.
+    assert_eq!(
+        problems(
+            |v| v["pages"][1]["show_if"] = json!({"any": [{"equals": {"field": "a", "value": "x"}}, {"equals": {"field": "a", "value": "y"}}]})
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn refuses_empty_options_and_bad_bounds() {
+    refused(
+        |v| v["pages"][0]["fields"][0]["options"] = json!([]),
+        "pages/0/fields/0/options",
+        "選択肢がありません",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0] = json!({"id": "c", "type": "yen", "label_ja": "う", "label_en": "C", "min": 10, "max": 5}),
+        "pages/1/fields/0/min",
+        "最小値",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0] = json!({"id": "c", "type": "number", "label_ja": "う", "label_en": "C", "min": 10, "max": 5}),
+        "pages/1/fields/0/min",
+        "最小値",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0] = json!({"id": "c", "type": "date", "label_ja": "う", "label_en": "C", "min": "2025-01-01", "max": "2024-01-01"}),
+        "pages/1/fields/0/min",
+        "最小値",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0] = json!({"id": "c", "type": "date", "label_ja": "う", "label_en": "C", "min": "2023-02-29"}),
+        "pages/1/fields/0/min",
+        "日付として読めません",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0] = json!({"id": "c", "type": "date", "label_ja": "う", "label_en": "C", "max": "tomorrow"}),
+        "pages/1/fields/0/max",
+        "日付として読めません",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][1]["min_items"] = json!(11),
+        "pages/1/fields/1/min_items",
+        "最小値",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][1]["max_items"] = json!(51),
+        "pages/1/fields/1/max_items",
+        "最大件数",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0]["max_len"] = json!(0),
+        "pages/1/fields/0/max_len",
+        "最大文字数",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0] = json!({"id": "c", "type": "multi_choice", "label_ja": "う", "label_en": "C", "min": 3, "options": [{"value": "x", "label_ja": "x", "label_en": "x"}]}),
+        "pages/1/fields/0/min",
+        "選択肢の数",
+    );
+}
+
+#[test]
+fn refuses_a_group_in_a_group() {
+    refused(
+        |v| {
+            v["pages"][1]["fields"][1]["fields"].as_array_mut().expect("arr").push(json!({
+            "id": "inner", "type": "group", "label_ja": "中", "label_en": "Inner", "item_label_ja": "件", "item_label_en": "item",
+            "fields": [{"id": "t", "type": "text", "label_ja": "て", "label_en": "T"}]}))
+        },
+        "pages/1/fields/1/fields/1",
+        "繰り返しの中に繰り返し",
+    );
+}
+
+#[test]
+fn refuses_file_fields_without_types_or_too_large() {
+    let file = |accept: Value, max: u64| json!({"id": "c", "type": "file", "label_ja": "う", "label_en": "C", "accept": accept, "max_bytes": max});
+    refused(
+        |v| v["pages"][1]["fields"][0] = file(json!([]), 1000),
+        "pages/1/fields/0/accept",
+        "種類",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0] = file(json!(["pdf"]), 1000),
+        "pages/1/fields/0/accept/0",
+        "application/pdf",
+    );
+    refused(
+        |v| v["pages"][1]["fields"][0] = file(json!(["image/png"]), 20 * 1024 * 1024 + 1),
+        "pages/1/fields/0/max_bytes",
+        "20MB",
+    );
+    assert_eq!(
+        problems(|v| v["pages"][1]["fields"][0] = file(json!(["image/png"]), 20 * 1024 * 1024)),
+        vec![]
+    );
+}
+
+#[test]
+fn refuses_computed_values_on_missing_or_non_number_fields() {
+    refused(
+        |v| v["computed"][0]["expr"] = json!({"field": "nope"}),
+        "computed/0/expr",
+        "ない項目",
+    );
+    refused(
+        |v| v["computed"][0]["expr"] = json!({"field": "c"}),
+        "computed/0/expr",
+        "数値か金額",
+    );
+    refused(
+        |v| v["computed"][0]["expr"] = json!({"count": "c"}),
+        "computed/0/expr",
+        "繰り返しの項目だけ",
+    );
+    refused(
+        |v| v["computed"][0]["expr"] = json!({"count": "gg"}),
+        "computed/0/expr",
+        "ない繰り返し",
+    );
+    refused(
+        |v| v["computed"][0]["expr"] = json!({"add": [{"const": 1}, {"field": "b"}]}),
+        "computed/0/expr/1",
+        "数値か金額",
+    );
+    refused(
+        |v| v["computed"][0]["expr"] = json!({"min": []}),
+        "computed/0/expr",
+        "空",
+    );
+    assert_eq!(
+        problems(
+            |v| v["computed"][0]["expr"] = json!({"count_where": {"group": "g", "when": {"equals": {"field": "k", "value": 2}}}})
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn refuses_no_pages_a_page_without_fields_and_other_formats() {
+    refused(
+        |v| v["pages"] = json!([]),
+        "pages",
+        "ページが1つもありません",
+    );
+    refused(
+        |v| v["pages"][1]["fields"] = json!([]),
+        "pages/1/fields",
+        "質問がありません",
+    );
+    refused(|v| v["format"] = json!(2), "format", "バージョン");
+}
+
+#[test]
+fn refuses_anything_that_asks_for_the_my_number() {
+    for (key, text) in [
+        ("label_ja", "個人番号"),
+        ("label_ja", "マイナンバー（12桁）"),
+        ("label_en", "My Number"),
+        ("id", "my_number"),
+        ("id", "child_mynumber"),
+        ("hint_ja", "マイナンバーを書いてください"),
+    ] {
+        refused(
+            |v| v["pages"][1]["fields"][0][key] = json!(text),
+            "pages/1/fields/0",
+            "個人番号",
+        );
+    }
+    refused(
+        |v| v["pages"][1]["fields"][1]["fields"][0]["label_ja"] = json!("子どもの個人番号"),
+        "pages/1/fields/1/fields/0",
+        "個人番号",
+    );
+    // Asking whether the resident has a card, or agreeing to its use, is not collecting it.
+    assert_eq!(
+        problems(
+            |v| v["pages"][0]["fields"][1]["label_ja"] = json!("マイナンバーカードをお持ちですか")
+        ),
+        vec![]
+    );
+    assert_eq!(
+        problems(
+            |v| v["pages"][1]["fields"][0] = json!({"id": "c", "type": "consent", "label_ja": "個人番号の利用への同意", "label_en": "Consent", "text_ja": "同意します", "text_en": "I agree"})
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn parse_definition_reports_unreadable_files() {
+    let e = parse_definition("{\"format\": 1,").expect_err("broken");
+    assert!(e[0].message_ja.contains("読み取れません"), "{e:?}");
+    let e = parse_definition(&small().to_string().replace("\"yes_no\"", "\"yes_or_no\""))
+        .expect_err("unknown type");
+    assert!(e[0].message_en.contains("cannot be read"), "{e:?}");
+    assert!(parse_definition(&small().to_string()).is_ok());
+}
+
+#[test]
+fn read_page_takes_group_files_by_submitted_index() {
+    let d = parse_definition(
+        r#"{"format": 1, "title_ja": "t", "title_en": "t", "pages": [{"id": "p", "title_ja": "p", "title_en": "p", "fields": [
+          {"id": "docs", "type": "group", "label_ja": "書類", "label_en": "Documents", "item_label_ja": "書類", "item_label_en": "Document",
+           "fields": [{"id": "title", "type": "text", "label_ja": "題名", "label_en": "Title"},
+                      {"id": "scan", "type": "file", "label_ja": "写し", "label_en": "Copy", "accept": ["image/png"], "max_bytes": 100}]}]}]}"#,
+    )
+    .unwrap_or_else(|p| panic!("{p:#?}"));
+    let files = obj(json!({
+        "docs/4/scan": {"id": "a1", "name": "a.png", "size": 10, "type": "image/png"},
+        "docs/9/scan": {"id": "a2", "name": "b.png", "size": 500, "type": "image/png"}
+    }));
+    let input = form(&[("f.docs.4.title", "住民票"), ("f.docs.9.title", "領収書")]);
+    let got = read_page(&d, "p", &Answers::new(), &input, &files, TODAY);
+    assert_eq!(
+        codes(&got.errors),
+        vec![("docs/1/scan/size".into(), "file_size")]
+    );
+    assert!(
+        got.errors[0].message_ja.contains("書類2 写し"),
+        "{}",
+        got.errors[0].message_ja
+    );
+    let files =
+        obj(json!({"docs/4/scan": {"id": "a1", "name": "a.png", "size": 10, "type": "image/png"}}));
+    let got = read_page(
+        &d,
+        "p",
+        &Answers::new(),
+        &form(&[("f.docs.4.title", "住民票")]),
+        &files,
+        TODAY,
+    );
+    assert!(got.errors.is_empty(), "{:#?}", got.errors);
+    assert_eq!(got.answers["docs"][0]["scan"]["id"], json!("a1"));
+}
+
+mod lenient {
+    use super::*;
+    use crate::procedures::jp::{Era, format_wareki};
+    use proptest::prelude::*;
+    use time::Duration;
+
+    fn full_width(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '0'..='9' => char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c),
+                '.' => '．',
+                _ => c,
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// However a resident writes a date (和暦, era letter, 西暦, full-width), read_page
+        /// stores the same canonical date, and validate accepts it.
+        #[test]
+        fn typed_dates_become_canonical(days in 0i64..58_000, style in 0u8..5) {
+            let d = def();
+            let day = Era::Meiji.start() + Duration::days(days);
+            prop_assume!(day <= TODAY);
+            let (era, y) = Era::of(day).expect("era");
+            let (m, dd) = (u8::from(day.month()), day.day());
+            let typed = match style {
+                0 => format_wareki(day),
+                1 => format!("{}{y}.{m}.{dd}", era.letter()),
+                2 => format!("{}/{m}/{dd}", day.year()),
+                3 => full_width(&format!("{}{y}年{m}月{dd}日", era.name_ja())),
+                _ => format_date(day),
+            };
+            let got = read_page(&d, "applicant", &Answers::new(), &form(&[("f.birth_date", &typed)]), &Answers::new(), TODAY);
+            prop_assert_eq!(got.answers.get("birth_date"), Some(&json!(format_date(day))), "{}", typed);
+            let mut v = full();
+            v["birth_date"] = json!(format_date(day));
+            prop_assert!(validate(&d, &v, TODAY).is_ok());
+        }
+
+        /// Kana in any width or script is stored as full-width katakana that validate accepts.
+        #[test]
+        fn typed_kana_becomes_canonical(pick in 0usize..6) {
+            let d = def();
+            let (typed, want) = [("ｲﾁｶﾜ", "イチカワ"), ("いちかわ", "イチカワ"), ("ﾊﾟｰｸ", "パーク"), ("やまだ たろう", "ヤマダ\u{3000}タロウ"), (" ガ ", "ガ"), ("ヴィ", "ヴィ")][pick];
+            let input = form(&[("f.name.family", "市川"), ("f.name.given", "花子"), ("f.name.family_kana", typed), ("f.name.given_kana", "ハナコ")]);
+            let got = read_page(&d, "applicant", &Answers::new(), &input, &Answers::new(), TODAY);
+            prop_assert_eq!(&got.answers["name"]["family_kana"], &json!(want));
+            let mut v = full();
+            v["name"] = got.answers["name"].clone();
+            prop_assert!(validate(&d, &v, TODAY).is_ok());
+        }
+    }
 }
