@@ -25,6 +25,11 @@ pub async fn run(db: Db, cfg: Config, sandbox: bool, banner: Option<String>) -> 
         state.mail_notify.clone(),
         signal.clone(),
     ));
+    // Unfinished applications are kept 30 days after their last save (docs/applying.md).
+    let cleanup_task = tokio::spawn(crate::procedures::runner::run_cleanup(
+        db.clone(),
+        signal.clone(),
+    ));
     let metrics_task = match cfg.metrics_addr {
         Some(addr) => {
             let metrics = state.metrics.clone();
@@ -60,6 +65,7 @@ pub async fn run(db: Db, cfg: Config, sandbox: bool, banner: Option<String>) -> 
     .await?;
     trigger.fire();
     let _ = mail_task.await;
+    let _ = cleanup_task.await;
     if let Some(t) = metrics_task {
         let _ = t.await;
     }

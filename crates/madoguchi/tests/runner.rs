@@ -619,8 +619,10 @@ async fn upload(
 db_test!(
     uploads_are_checked_before_anything_is_stored,
     |db: Db| async move {
-        let mut cfg = Config::default();
-        cfg.max_upload_bytes = 7 * 1024 * 1024;
+        let cfg = Config {
+            max_upload_bytes: 7 * 1024 * 1024,
+            ..Config::default()
+        };
         let app = TestApp::with_config(db.clone(), cfg).await;
         publish(&db, SLUG, &definition()).await;
         let mut c = signed_in(&app).await;
@@ -819,4 +821,30 @@ db_test!(check_field_uses_the_server_rules, |db: Db| async move {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(draft_raw(&db).await[0].1.contains("保存"));
+    // An expired draft is refused on the start page and the clean-up deletes it.
+    common::exec(&db, "UPDATE application_drafts SET expires_at = 1").await;
+    let r = c.get(&url(SLUG, "applicant")).await;
+    assert_eq!(r.location(), format!("/procedures/{SLUG}/apply?expired=1"));
+    assert_eq!(
+        count(&db, "application_drafts").await,
+        0,
+        "deleted when met"
+    );
+    let r = c
+        .post_form(
+            &url(SLUG, "applicant/save"),
+            &[("f.applicant_name.family", "x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    common::exec(&db, "UPDATE application_drafts SET expires_at = 1").await;
+    assert_eq!(
+        madoguchi::procedures::runner::clean_expired(&db, ICHIKAWA)
+            .await
+            .expect("clean"),
+        1
+    );
+    assert_eq!(count(&db, "application_drafts").await, 0);
+    let start = c.get(&format!("/procedures/{SLUG}/apply?expired=1")).await;
+    assert!(start.body.contains("入力途中の内容は削除されました"));
 });

@@ -54,6 +54,15 @@ impl Ctx {
     pub fn user_name(&self) -> &str {
         self.user.as_ref().map(|u| u.name.as_str()).unwrap_or("")
     }
+    /// The `next` query parameter of this page (a local path), for the login form to return to.
+    pub fn next_param(&self) -> String {
+        let query = self.path.split_once('?').map(|(_, q)| q).unwrap_or("");
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.into_owned())
+            .filter(|v| v.starts_with('/') && !v.starts_with("//"))
+            .unwrap_or_default()
+    }
     /// Path and query of this page, for the preference forms to come back to.
     pub fn return_to(&self) -> &str {
         &self.path

@@ -192,6 +192,9 @@ pub struct LoginForm {
     pub email: String,
     #[serde(default)]
     pub password: String,
+    /// Where a resident goes after logging in (a local path, e.g. an application's start page).
+    #[serde(default)]
+    pub next: String,
 }
 
 async fn login_submit(
@@ -283,7 +286,13 @@ pub async fn do_login(
     store::record_login_attempt(&mut tx, &c.tenant.id, &email, &c.ip, true).await?;
     let detail = json!({ "kind": kind.as_str(), "ip": c.ip, "method": "password" });
     let jar = finish_login(st, &c, jar, tx, user.id, detail).await?;
-    let to = if staff { "/staff" } else { "/mypage" };
+    let to = if staff {
+        "/staff"
+    } else if f.next.is_empty() {
+        "/mypage"
+    } else {
+        safe_return(&f.next)
+    };
     Ok((jar, Redirect::to(to)).into_response())
 }
 

@@ -14,7 +14,7 @@ use axum::Router;
 
 use crate::web::AppState;
 
-pub use routes::clean_expired;
+pub use routes::{clean_expired, run_cleanup};
 pub use view::preview_html;
 
 /// Pages and API routes of this module, merged into the app router by `web::router`.

@@ -1208,7 +1208,14 @@ async fn page_post(
         Action::Next => {}
     }
 
-    let pi = engine::read_page(&def, &page.id, &pairs, &file_answers(&files), today_jst());
+    let pi = engine::read_page(
+        &def,
+        &page.id,
+        &answers,
+        &pairs,
+        &file_answers(&files),
+        today_jst(),
+    );
     let mut errors = upload_errors;
     errors.extend(pi.errors);
     if !errors.is_empty() {
@@ -1310,6 +1317,7 @@ async fn check_field(
     let pi = engine::read_page(
         &pc.def,
         &page.id,
+        &answers,
         &pairs,
         &file_answers(&files),
         today_jst(),
@@ -1850,8 +1858,8 @@ async fn resume(
     Ok((jar, Redirect::to(&to)).into_response())
 }
 
-/// Deletes expired drafts (and their files) of a municipality; returns how many went. Run by
-/// `madoguchi` at start-up and safe to run any time (docs/applying.md).
+/// Deletes expired drafts (and their files) of a municipality; returns how many went (at most
+/// 500 a run). Run by [`run_cleanup`]; safe to run any time (docs/applying.md).
 pub async fn clean_expired(db: &crate::db::Db, municipality: &str) -> Result<usize, sqlx::Error> {
     let ids = store::expired_ids(db, municipality, now_ms(), 500).await?;
     for id in &ids {
@@ -1869,6 +1877,32 @@ pub async fn clean_expired(db: &crate::db::Db, municipality: &str) -> Result<usi
         tx.commit().await?;
     }
     Ok(ids.len())
+}
+
+/// Deletes expired drafts of every municipality at start-up and then hourly, until shutdown.
+pub async fn run_cleanup(db: crate::db::Db, signal: crate::mail::tokio_util_shutdown::Signal) {
+    loop {
+        match crate::auth::store::list_municipalities(&db).await {
+            Ok(list) => {
+                for m in list {
+                    match clean_expired(&db, &m.id).await {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(municipality = %m.id, drafts = n, "expired drafts deleted")
+                        }
+                        Err(e) => {
+                            tracing::warn!(municipality = %m.id, error = %e, "draft clean-up failed")
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "draft clean-up: no municipalities"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+            _ = signal.wait() => return,
+        }
+    }
 }
 
 #[cfg(test)]

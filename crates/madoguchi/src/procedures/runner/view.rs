@@ -454,8 +454,8 @@ pub fn summary_links(views: &[FieldView], errors: &[FieldError], l: Lang) -> Vec
         let mut path = e.path.as_str();
         let target = loop {
             let id = input_id(path);
-            if ids.contains(&id) {
-                break id;
+            if let Some((_, to)) = ids.iter().find(|(k, _)| *k == id) {
+                break to.clone();
             }
             match path.rsplit_once('/') {
                 Some((head, _)) => path = head,
@@ -470,10 +470,15 @@ pub fn summary_links(views: &[FieldView], errors: &[FieldError], l: Lang) -> Vec
     out
 }
 
-fn collect_ids(views: &[FieldView], ids: &mut Vec<String>) {
+/// (id an error path maps to, id of the element that really exists): a name or an address
+/// has no element of its own id, its first input stands for it.
+fn collect_ids(views: &[FieldView], ids: &mut Vec<(String, String)>) {
     for v in views {
-        ids.push(v.id.clone());
-        ids.extend(v.subs.iter().map(|s| s.id.clone()));
+        match v.subs.first() {
+            Some(first) => ids.push((v.id.clone(), first.id.clone())),
+            None => ids.push((v.id.clone(), v.id.clone())),
+        }
+        ids.extend(v.subs.iter().map(|s| (s.id.clone(), s.id.clone())));
         for item in &v.items {
             collect_ids(&item.fields, ids);
         }
@@ -504,4 +509,88 @@ pub fn preview_html(def: &FormDefinition, page_id: &str, l: Lang) -> Result<Stri
         },
     );
     FieldsFragment { fields: &views, l }.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def() -> FormDefinition {
+        serde_json::from_value(serde_json::json!({
+            "format": 1, "title_ja": "t", "title_en": "t",
+            "pages": [{"id": "p", "title_ja": "P", "title_en": "P", "fields": [
+                {"id": "who", "label_ja": "氏名", "label_en": "Name", "type": "name"},
+                {"id": "kids", "label_ja": "子", "label_en": "Kids", "type": "group",
+                 "item_label_ja": "子ども", "item_label_en": "child",
+                 "fields": [{"id": "b", "label_ja": "生年月日", "label_en": "Born", "type": "date"}]},
+                {"id": "ok", "label_ja": "はい", "label_en": "Yes", "type": "yes_no",
+                 "show_if": {"equals": {"field": "kids", "value": 1}}}
+            ]}]
+        }))
+        .expect("definition")
+    }
+
+    fn err(path: &str) -> FieldError {
+        FieldError {
+            path: path.into(),
+            code: "x",
+            message_ja: format!("{path}のエラー"),
+            message_en: "e".into(),
+        }
+    }
+
+    #[test]
+    fn summary_links_point_at_inputs_that_exist() {
+        let d = def();
+        let errors = vec![
+            err("who"),
+            err("who/given_kana"),
+            err("kids/0/b"),
+            err("kids/3/b"),
+        ];
+        let answers = Answers::new();
+        let views = fields(
+            &d.pages[0],
+            &Input {
+                pairs: &[],
+                answers: &answers,
+                errors: &errors,
+                files: &[],
+                l: Lang::Ja,
+            },
+        );
+        let links = summary_links(&views, &errors, Lang::Ja);
+        let ids: Vec<&str> = links.iter().map(|(i, _)| i.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec!["f-who-family", "f-who-given_kana", "f-kids-0-b", "f-kids"]
+        );
+        assert!(
+            views[0].error.contains("whoのエラー"),
+            "a name's errors show at the name"
+        );
+        assert!(
+            views[2].hidden,
+            "a field whose condition fails is drawn hidden"
+        );
+        let html = FieldsFragment {
+            fields: &views,
+            l: Lang::Ja,
+        }
+        .render()
+        .expect("render");
+        for id in ["f-who-family", "f-kids-0-b", "f-kids"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id} in the page");
+        }
+        assert!(html.contains("autocomplete=\"family-name\""));
+        assert!(html.contains("1人目の子ども"));
+    }
+
+    #[test]
+    fn preview_renders_every_page_empty() {
+        let d = def();
+        let html = preview_html(&d, "p", Lang::En).expect("render");
+        assert!(html.contains("Family name") && html.contains("child 1"));
+        assert_eq!(preview_html(&d, "nope", Lang::Ja).expect("render"), "");
+    }
 }
