@@ -2,7 +2,7 @@
 // Applying online (docs/applying.md): a resident signs in, fills a multi-page form with a
 // repeating group and 和暦 dates, goes back, checks the answers, submits and sees the 受付番号
 // — once with JavaScript (axe on every page state, error states included) and once without.
-// The form is e2e/fixtures/apply-form.json, published for 児童手当の認定請求 with the CLI.
+// The form is e2e/fixtures/apply-form.json, published with the CLI for a procedure that needs sign-in (保育施設等の現況届).
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -13,7 +13,7 @@ const { withBrowser } = require('../lib/browser');
 const { makeChecker, loginResident, pathname, clickAndWait } = require('../lib/flows');
 
 const TIMEOUT = { timeout: 180000 };
-const SLUG = 'jido-teate-nintei';
+const SLUG = 'hoiku-genkyo'; // needs sign-in; card-level procedures are not accepted yet
 const START = `/procedures/${SLUG}/apply`;
 const HANAKO = { email: 'hanako@example.jp', password: 'demo-password-2026', name: '市川 花子' };
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'apply-form.json');

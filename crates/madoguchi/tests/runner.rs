@@ -18,8 +18,10 @@ use support::*;
 const ICHIKAWA: &str = "122033";
 const HANAKO: &str = "hanako@example.jp";
 const PASSWORD: &str = "demo-password-2026";
-/// Signed-in procedure (identity level card → a signed-in resident).
-const SLUG: &str = "jido-teate-nintei";
+/// A procedure that needs a signed-in resident (identity level `signed_in`).
+const SLUG: &str = "hoiku-genkyo";
+/// A procedure that needs the My Number card (identity level `card`), not available yet.
+const CARD_SLUG: &str = "jido-teate-nintei";
 /// Procedure anyone may apply for without an account.
 const GUEST_SLUG: &str = "sodai-gomi";
 
@@ -152,9 +154,17 @@ async fn signed_in(app: &TestApp) -> Client<'_> {
 
 /// Fills the first pages of the test form with valid answers (after the applicant page).
 async fn fill_to_children(c: &mut Client<'_>) {
+    fill_to_children_of(c, SLUG).await;
+}
+
+async fn fill_everything(c: &mut Client<'_>) {
+    fill_everything_of(c, SLUG).await;
+}
+
+async fn fill_to_children_of(c: &mut Client<'_>, slug: &str) {
     let r = c
         .post_form(
-            &url(SLUG, "applicant"),
+            &url(slug, "applicant"),
             &[
                 ("f.applicant_name.family", "市川"),
                 ("f.applicant_name.given", "花子"),
@@ -167,10 +177,10 @@ async fn fill_to_children(c: &mut Client<'_>) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location(), url(SLUG, "home"));
+    assert_eq!(r.location(), url(slug, "home"));
     let r = c
         .post_form(
-            &url(SLUG, "home"),
+            &url(slug, "home"),
             &[
                 ("f.home.postal_code", "272-0021"),
                 ("f.home.address", "千葉県市川市八幡1丁目1番1号"),
@@ -179,13 +189,13 @@ async fn fill_to_children(c: &mut Client<'_>) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location(), url(SLUG, "family"));
+    assert_eq!(r.location(), url(slug, "family"));
     let r = c
-        .post_form(&url(SLUG, "family"), &[("f.has_spouse", "no")])
+        .post_form(&url(slug, "family"), &[("f.has_spouse", "no")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // No spouse: the spouse page is skipped.
-    assert_eq!(r.location(), url(SLUG, "children"));
+    assert_eq!(r.location(), url(slug, "children"));
 }
 
 db_test!(
@@ -336,11 +346,11 @@ db_test!(
     }
 );
 
-async fn fill_everything(c: &mut Client<'_>) {
-    fill_to_children(c).await;
+async fn fill_everything_of(c: &mut Client<'_>, slug: &str) {
+    fill_to_children_of(c, slug).await;
     let r = c
         .post_form(
-            &url(SLUG, "children"),
+            &url(slug, "children"),
             &[
                 ("n.children", "1"),
                 ("f.children.0.name", "市川 一郎"),
@@ -349,14 +359,14 @@ async fn fill_everything(c: &mut Client<'_>) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location(), url(SLUG, "documents"));
-    let r = c.post_form(&url(SLUG, "documents"), &[]).await;
+    assert_eq!(r.location(), url(slug, "documents"));
+    let r = c.post_form(&url(slug, "documents"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = c
-        .post_form(&url(SLUG, "consent"), &[("f.agree", "on")])
+        .post_form(&url(slug, "consent"), &[("f.agree", "on")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location(), url(SLUG, "check"));
+    assert_eq!(r.location(), url(slug, "check"));
 }
 
 db_test!(
@@ -432,6 +442,39 @@ db_test!(
         let actions = audit_actions(&db).await;
         assert!(actions.iter().any(|a| a == "application_draft.saved"));
         assert!(actions.iter().any(|a| a == "application.submitted"));
+    }
+);
+
+db_test!(
+    a_card_level_procedure_is_filled_in_but_not_accepted,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        publish(&db, CARD_SLUG, &definition()).await;
+        let mut c = signed_in(&app).await;
+        fill_everything_of(&mut c, CARD_SLUG).await;
+        let check = c.get(&url(CARD_SLUG, "check")).await;
+        assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+        let before = audit_actions(&db).await.len();
+        let r = c
+            .post_form(&url(CARD_SLUG, "submit"), &[("key", "k")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(
+            r.body.contains("マイナンバーカードでの本人確認が必要です"),
+            "{}",
+            r.body
+        );
+        assert_eq!(count(&db, "applications").await, 0);
+        assert_eq!(
+            count(&db, "application_drafts").await,
+            1,
+            "the draft is kept"
+        );
+        assert_eq!(
+            audit_actions(&db).await.len(),
+            before,
+            "nothing was written"
+        );
     }
 );
 

@@ -20,6 +20,14 @@ pub enum IdentityLevel {
 }
 
 impl IdentityLevel {
+    /// Whether an application at this level can be accepted online today. The `card` level
+    /// needs a sign-in with the My Number card (デジタル認証アプリ, issue 4), which Madoguchi does
+    /// not have yet, so such an application is refused at submission, by the web runner and by
+    /// the API alike; residents may still fill the form in and keep it as a draft.
+    pub fn accepts_online_submission(self) -> bool {
+        !matches!(self, IdentityLevel::Card)
+    }
+
     pub const ALL: [IdentityLevel; 3] = [
         IdentityLevel::None,
         IdentityLevel::SignedIn,

@@ -382,7 +382,7 @@ async fn create_inner(
         }
     };
     match (procedure.identity(), &applicant) {
-        (IdentityLevel::Card, _) => {
+        (level, _) if !level.accepts_online_submission() => {
             return Err(err(
                 StatusCode::FORBIDDEN,
                 "identity_card_required",

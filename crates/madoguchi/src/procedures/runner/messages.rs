@@ -294,4 +294,14 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "入力内容の確認へ戻る",
         "Back to check your answers",
     ),
+    (
+        "runner.card_not_ready",
+        "マイナンバーカードでの本人確認が必要です",
+        "Identity check with the My Number Card needed",
+    ),
+    (
+        "runner.card_not_ready_text",
+        "この手続は、マイナンバーカードによる本人確認ができてから受け付けます。カードでのログインは準備中です。入力した内容は下書きとして保存されています。今は窓口で申請してください。",
+        "This procedure is accepted only after an identity check with the My Number Card. Card sign-in is not available yet. What you entered is kept as a draft. For now, please apply at the counter.",
+    ),
 ];

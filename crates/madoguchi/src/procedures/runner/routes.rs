@@ -1562,6 +1562,15 @@ async fn submit(
         Ok(pc) => pc,
         Err(r) => return Ok(r),
     };
+    if !pc.proc.identity().accepts_online_submission() {
+        return notice(
+            c,
+            StatusCode::FORBIDDEN,
+            "runner.card_not_ready",
+            "runner.card_not_ready_text",
+            apply_url(&slug, "check"),
+        );
+    }
     let Some(d) = pc.draft.clone() else {
         // Sent twice: the first submission deleted the draft. The key finds its receipt.
         if let Some(o) = &pc.owner
