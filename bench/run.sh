@@ -508,7 +508,7 @@ scenario_form_page() { # BASE
   [[ -n $page ]] || { echo "no first page link on /procedures/$SUBMIT_SLUG/apply" >&2; return 1; }
   code=$(curl -s -o "$LOGDIR/preflight.body" -w '%{http_code}' --max-time 10 -H "Cookie: $cookie" "$base$page")
   [[ $code == 200 ]] || { echo "GET $page answered $code" >&2; return 1; }
-  run_wrk "$BACKEND-form-page-c1" 1 "$base$page" -H "Cookie: $cookie"
+  THREADS=1 run_wrk "$BACKEND-form-page-c1" 1 "$base$page" -H "Cookie: $cookie"   # wrk needs connections >= threads
   add_row "form page GET $page (1 connection)" "$BACKEND" "$W_RPS" "req/s" static "$(errors_note)"
   run_wrk "$BACKEND-form-page" "$CONNS_READ" "$base$page" -H "Cookie: $cookie"
   add_row "form page GET $page" "$BACKEND" "$W_RPS" "req/s" static "$(errors_note)"

@@ -37,7 +37,10 @@ end
 
 function request()
   counter = counter + 1
-  local headers = { ["Idempotency-Key"] = string.format("bench-%s-%d-%d", run_id, tid or 0, counter) }
+  -- wrk.format replaces wrk.headers with the table it is given, so copy them in.
+  local headers = {}
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  headers["Idempotency-Key"] = string.format("bench-%s-%d-%d", run_id, tid or 0, counter)
   return wrk.format("POST", "/api/v1/applications", headers, body)
 end
 
