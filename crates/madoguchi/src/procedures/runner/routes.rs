@@ -904,6 +904,19 @@ async fn ensure_draft(
     Ok((jar, d))
 }
 
+/// Saves what was typed on this page (valid or not) and stays on it: the buttons that do not
+/// move on (戻る, あとで続ける, add/remove an item, remove a file, 住所を検索) all keep the input.
+async fn keep_typed(
+    st: &AppState,
+    c: &Ctx,
+    d: &DraftRow,
+    version_id: i64,
+    page: &Page,
+    pairs: &[(String, String)],
+) -> Result<(), AppError> {
+    save_draft(st, c, d, version_id, page, Some(pairs), None, &page.id).await
+}
+
 /// Saves a page's state into the draft: the typed input (always), the canonical answers of
 /// the page when it read without errors, and where the resident is.
 #[allow(clippy::too_many_arguments)]
@@ -1056,17 +1069,7 @@ async fn page_post(
 
     match action {
         Action::Back | Action::Later => {
-            save_draft(
-                &st,
-                &c,
-                &draft,
-                pc.version_id,
-                page,
-                Some(&pairs),
-                None,
-                &page.id,
-            )
-            .await?;
+            keep_typed(&st, &c, &draft, pc.version_id, page, &pairs).await?;
             let to = if action == Action::Later {
                 apply_url(&slug, "later")
             } else if return_check {
@@ -1127,17 +1130,7 @@ async fn page_post(
                 flow::set_count(&mut pairs, g, n2);
                 let _ = anchor;
             }
-            save_draft(
-                &st,
-                &c,
-                &draft,
-                pc.version_id,
-                page,
-                Some(&pairs),
-                None,
-                &page.id,
-            )
-            .await?;
+            keep_typed(&st, &c, &draft, pc.version_id, page, &pairs).await?;
             return Ok((jar, Redirect::to(&here_q)).into_response());
         }
         Action::RemoveFile(ref path) => {
@@ -1160,17 +1153,7 @@ async fn page_post(
                 .await?;
                 tx.commit().await?;
             }
-            save_draft(
-                &st,
-                &c,
-                &draft,
-                pc.version_id,
-                page,
-                Some(&pairs),
-                None,
-                &page.id,
-            )
-            .await?;
+            keep_typed(&st, &c, &draft, pc.version_id, page, &pairs).await?;
             return Ok((jar, Redirect::to(&here_q)).into_response());
         }
         Action::Postal(ref prefix) => {
@@ -1192,17 +1175,7 @@ async fn page_post(
                     );
                 }
             }
-            save_draft(
-                &st,
-                &c,
-                &draft,
-                pc.version_id,
-                page,
-                Some(&pairs),
-                None,
-                &page.id,
-            )
-            .await?;
+            keep_typed(&st, &c, &draft, pc.version_id, page, &pairs).await?;
             return Ok((jar, Redirect::to(&to)).into_response());
         }
         Action::Next => {}
@@ -1219,17 +1192,7 @@ async fn page_post(
     let mut errors = upload_errors;
     errors.extend(pi.errors);
     if !errors.is_empty() {
-        save_draft(
-            &st,
-            &c,
-            &draft,
-            pc.version_id,
-            page,
-            Some(&pairs),
-            None,
-            &page.id,
-        )
-        .await?;
+        keep_typed(&st, &c, &draft, pc.version_id, page, &pairs).await?;
         files = store::draft_attachments(&st.db, &c.tenant.id, draft.id).await?;
         let fp = draw(
             c,
@@ -1366,17 +1329,7 @@ async fn autosave(
         .await
         .map_err(|_| AppError::BadRequest)?;
     let (_, draft) = ensure_draft(&st, &c, jar, &mut pc).await?;
-    save_draft(
-        &st,
-        &c,
-        &draft,
-        pc.version_id,
-        page,
-        Some(&pairs),
-        None,
-        &page.id,
-    )
-    .await?;
+    keep_typed(&st, &c, &draft, pc.version_id, page, &pairs).await?;
     Ok(Json(json!({ "saved": true, "message": c.l.t("runner.autosaved") })).into_response())
 }
 
