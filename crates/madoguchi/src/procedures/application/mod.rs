@@ -286,10 +286,20 @@ impl Attempt<'_> {
             .procedure
             .processing_days
             .map(|d| rules::due_at(self.now, d));
+        // A guest's address is stored lower-cased like account addresses, so the account that
+        // later verifies it takes the application over (`claim_guest_applications`).
         let (user_id, email) = match &new.applicant {
             Applicant::Resident { user_id, .. } => (Some(*user_id), None),
-            Applicant::Guest { email, .. } => (None, Some(email.as_str())),
+            Applicant::Guest { email, .. } => (
+                None,
+                Some(crate::auth::normalize_email(email).unwrap_or_else(|| email.clone())),
+            ),
         };
+        let email = email.as_deref();
+        // A guest has no account to sign in with: the mail's link carries a random key that
+        // opens the application's page (read-only); only its digest is stored.
+        let guest_key = email.map(|_| crate::auth::token::random_secret());
+        let guest_key_digest = guest_key.as_deref().map(crate::auth::token::digest);
         let id = store::insert_application(
             &mut tx,
             &store::InsertApplication {
@@ -305,6 +315,7 @@ impl Attempt<'_> {
                 fee_yen: self.fee_yen,
                 department_id: self.procedure.department_id,
                 due_at,
+                guest_key_digest: guest_key_digest.as_deref(),
                 now: self.now,
             },
         )
@@ -375,11 +386,19 @@ impl Attempt<'_> {
             procedure_en: &self.procedure.name_en,
             receipt: self.receipt,
             submitted_at: self.now,
-            link: &format!(
-                "{}/applications/{}",
-                self.base_url.trim_end_matches('/'),
-                receipt
-            ),
+            link: &match &guest_key {
+                Some(key) => format!(
+                    "{}/applications/{}?key={}",
+                    self.base_url.trim_end_matches('/'),
+                    receipt,
+                    key
+                ),
+                None => format!(
+                    "{}/applications/{}",
+                    self.base_url.trim_end_matches('/'),
+                    receipt
+                ),
+            },
             fee_yen: self.fee_yen,
         });
         crate::mail::enqueue(&mut tx, m, new.applicant.email(), &subject, &body).await?;
@@ -390,4 +409,31 @@ impl Attempt<'_> {
             created: true,
         })
     }
+}
+
+/// Gives the guest applications sent from the resident's address to their account, once the
+/// account has proved it owns the address (a verification or password-reset link), and audits
+/// each as `application.claimed` in the caller's transaction. Returns how many were taken.
+pub async fn claim_guest_applications(
+    tx: &mut crate::db::Tx,
+    municipality: &str,
+    user: &crate::auth::store::UserRow,
+) -> Result<usize, sqlx::Error> {
+    if user.kind() != crate::auth::Kind::Resident || user.municipality_id != municipality {
+        return Ok(0);
+    }
+    let claimed =
+        store::claim_guest_applications(tx, municipality, user.id, &user.email, now_ms()).await?;
+    for (id, receipt) in &claimed {
+        audit::record(
+            tx,
+            municipality,
+            &audit::Actor::User(user.id),
+            "application.claimed",
+            &format!("application:{id}"),
+            json!({ "receipt": receipt }),
+        )
+        .await?;
+    }
+    Ok(claimed.len())
 }

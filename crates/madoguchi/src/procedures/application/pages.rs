@@ -209,6 +209,8 @@ pub struct DetailPage {
     pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub message_text: String,
+    /// Opened from a guest's mail link: read-only, no forms.
+    pub guest: bool,
 }
 
 fn next_key(state: CaseState) -> &'static str {
@@ -229,6 +231,9 @@ fn next_key(state: CaseState) -> &'static str {
 pub struct DoneQuery {
     #[serde(default)]
     pub done: Option<String>,
+    /// The key of a guest's mail link (see `submit`).
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 /// The resident's own application by receipt, or 404 (also for other residents).
@@ -248,11 +253,9 @@ async fn own_application(
     Ok((user, app))
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn detail_page(
     st: &AppState,
     c: Ctx,
-    user: &UserRow,
     app: &ApplicationRow,
     notice: Option<&'static str>,
     error: Option<String>,
@@ -286,7 +289,6 @@ async fn detail_page(
         ),
         _ => Vec::new(),
     };
-    let _ = user;
     Ok(DetailPage {
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
@@ -308,6 +310,7 @@ async fn detail_page(
         notice,
         error,
         message_text: String::new(),
+        guest: false,
         c,
     })
 }
@@ -330,15 +333,19 @@ async fn detail(
     if c.is_staff() {
         return Ok(Redirect::to(&format!("/staff/cases/{receipt}")).into_response());
     }
+    if c.user.is_none()
+        && let Some(key) = q.key.as_deref().filter(|k| !k.is_empty())
+    {
+        return guest_detail(&st, c, &receipt, key).await;
+    }
     if let Err(r) = require_resident(&c) {
         return Ok(r.into_response());
     }
-    let (user, app) = own_application(&st, &c, &receipt).await?;
+    let (_, app) = own_application(&st, &c, &receipt).await?;
     store::mark_read(&st.db, app.id, true, crate::db::now_ms()).await?;
     let page = detail_page(
         &st,
         c,
-        &user,
         &app,
         done_notice(q.done.as_deref()),
         None,
@@ -347,6 +354,34 @@ async fn detail(
     )
     .await?;
     Ok(render(&page)?.into_response())
+}
+
+/// A guest's application opened from the link in its confirmation mail: read-only (messages,
+/// 補正 and 取下げ need an account with the same address, which then takes the application
+/// over). A wrong key, or a key of another application, is 404 like any unknown number.
+async fn guest_detail(
+    st: &AppState,
+    c: Ctx,
+    receipt: &str,
+    key: &str,
+) -> Result<Response, AppError> {
+    let number = ReceiptNumber::parse(receipt).map_err(|_| AppError::NotFound)?;
+    let digest = crate::auth::token::digest(key);
+    let app = store::by_guest_key(&st.db, &c.tenant.id, &number.compact(), &digest)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut page = detail_page(st, c, &app, None, None, None, &[]).await?;
+    page.guest = true;
+    page.can_withdraw = false;
+    page.correction.clear();
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        render(&page)?,
+    )
+        .into_response())
 }
 
 async fn post_message(
@@ -379,8 +414,7 @@ async fn post_message(
         .into_response()),
         Err(e @ (workflow::ActError::EmptyText | workflow::ActError::TooLong)) => {
             let l = c.l;
-            let mut page =
-                detail_page(&st, c, &user, &app, None, Some(e.message(l)), None, &[]).await?;
+            let mut page = detail_page(&st, c, &app, None, Some(e.message(l)), None, &[]).await?;
             page.message_text = text;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -447,8 +481,7 @@ async fn withdraw(
         Err(workflow::ActError::NotFound) => Err(AppError::NotFound),
         Err(e @ (workflow::ActError::Transition(_) | workflow::ActError::Stale)) => {
             let l = c.l;
-            let page =
-                detail_page(&st, c, &user, &app, None, Some(e.message(l)), None, &[]).await?;
+            let page = detail_page(&st, c, &app, None, Some(e.message(l)), None, &[]).await?;
             Ok((StatusCode::CONFLICT, render(&page)?).into_response())
         }
         Err(e) => Err(AppError::Internal(e.into())),
@@ -486,17 +519,7 @@ async fn resubmit(
     };
     if !problems.is_empty() {
         let msg = l.t("app.correction_fix").to_owned();
-        let page = detail_page(
-            &st,
-            c,
-            &user,
-            &app,
-            None,
-            Some(msg),
-            Some(&pairs),
-            &problems,
-        )
-        .await?;
+        let page = detail_page(&st, c, &app, None, Some(msg), Some(&pairs), &problems).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let computed = forms::compute(&def, &answers);
@@ -514,17 +537,8 @@ async fn resubmit(
             | workflow::ActError::Transition(_)
             | workflow::ActError::Stale),
         ) => {
-            let page = detail_page(
-                &st,
-                c,
-                &user,
-                &app,
-                None,
-                Some(e.message(l)),
-                Some(&pairs),
-                &[],
-            )
-            .await?;
+            let page =
+                detail_page(&st, c, &app, None, Some(e.message(l)), Some(&pairs), &[]).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(AppError::Internal(e.into())),
