@@ -193,9 +193,41 @@ pub async fn submit(
         .filter(|v| v.procedure_id == procedure.id)
         .ok_or(SubmitError::UnknownFormVersion)?;
     let definition = version
-        .parsed()
+        .shared()
         .map_err(|e| SubmitError::Corrupt(format!("form version {}: {e}", version.id)))?;
-    let files = rules::file_answers(&definition, &new.answers);
+    submit_checked(
+        db,
+        municipality,
+        actor,
+        base_url,
+        &procedure,
+        &definition,
+        new,
+    )
+    .await
+}
+
+/// [`submit`] for a caller that has just read the procedure and the parsed definition of
+/// `new.form_version_id` (the API and the runner validate with them first), so they are not
+/// read twice.
+pub async fn submit_checked(
+    db: &Db,
+    municipality: &str,
+    actor: &audit::Actor,
+    base_url: &str,
+    procedure: &super::store::ProcedureRow,
+    definition: &super::form::FormDefinition,
+    new: NewApplication,
+) -> Result<Submitted, SubmitError> {
+    if new.procedure_id != procedure.id {
+        return Err(SubmitError::UnknownProcedure);
+    }
+    // Read before the write lock is taken: the transaction holds it as briefly as it can.
+    let town = store::municipality_name_of(db, municipality)
+        .await?
+        .map(|n| (n.name_ja, n.name_en))
+        .unwrap_or_default();
+    let files = rules::file_answers(definition, &new.answers);
     let hash = rules::request_hash(&new);
     let answers_json = rules::canonical(&Value::Object(new.answers.clone())).to_string();
     let computed_json = Value::Object(
@@ -219,7 +251,8 @@ pub async fn submit(
             actor,
             base_url,
             new: &new,
-            procedure: &procedure,
+            procedure,
+            town: &town,
             files: &files,
             hash: &hash,
             answers_json: &answers_json,
@@ -248,6 +281,7 @@ struct Attempt<'a> {
     base_url: &'a str,
     new: &'a NewApplication,
     procedure: &'a super::store::ProcedureRow,
+    town: &'a (String, String),
     files: &'a [(String, String)],
     hash: &'a str,
     answers_json: &'a str,
@@ -360,24 +394,7 @@ impl Attempt<'_> {
             },
         )
         .await?;
-        audit::record(
-            &mut tx,
-            m,
-            self.actor,
-            "application.submitted",
-            &format!("application:{id}"),
-            json!({
-                "receipt": receipt,
-                "procedure": self.procedure.id,
-                "form_version": new.form_version_id,
-                "attachments": self.files.len(),
-            }),
-        )
-        .await?;
-        let town = store::municipality_name(&mut tx, m)
-            .await?
-            .map(|n| (n.name_ja, n.name_en))
-            .unwrap_or_default();
+        let town = self.town;
         let (subject, body) = rules::confirmation_mail(&rules::MailFacts {
             town_ja: &town.0,
             town_en: &town.1,
@@ -402,6 +419,22 @@ impl Attempt<'_> {
             fee_yen: self.fee_yen,
         });
         crate::mail::enqueue(&mut tx, m, new.applicant.email(), &subject, &body).await?;
+        // Last: on PostgreSQL the audit chain's head row is locked from here to the commit, and
+        // every write of the municipality waits for that lock.
+        audit::record(
+            &mut tx,
+            m,
+            self.actor,
+            "application.submitted",
+            &format!("application:{id}"),
+            json!({
+                "receipt": receipt,
+                "procedure": self.procedure.id,
+                "form_version": new.form_version_id,
+                "attachments": self.files.len(),
+            }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Submitted {
             id,

@@ -730,6 +730,21 @@ pub struct NameRow {
     pub name_en: String,
 }
 
+/// The municipality's names, read outside any transaction (the submission reads them before it
+/// takes the write lock).
+pub async fn municipality_name_of(
+    db: &Db,
+    municipality: &str,
+) -> Result<Option<NameRow>, sqlx::Error> {
+    db.fetch_optional(
+        Query::select()
+            .columns([Municipalities::NameJa, Municipalities::NameEn])
+            .from(Municipalities::Table)
+            .and_where(Expr::col(Municipalities::Id).eq(municipality)),
+    )
+    .await
+}
+
 pub async fn municipality_name(
     tx: &mut Tx,
     municipality: &str,

@@ -65,8 +65,8 @@ async fn published(
     let Some(row) = form_store::published(&st.db, &c.tenant.id, proc.id).await? else {
         return Ok(None);
     };
-    match row.parsed() {
-        Ok(def) if !def.pages.is_empty() => Ok(Some((row.id, def))),
+    match row.shared() {
+        Ok(def) if !def.pages.is_empty() => Ok(Some((row.id, FormDefinition::clone(&def)))),
         Ok(_) => Ok(None),
         Err(e) => {
             tracing::error!(form_version = row.id, error = %e, "stored form definition does not parse");
