@@ -25,13 +25,9 @@ pub fn national_holiday(date: Date) -> Option<&'static str> {
     }
     // 振替休日: the first non-holiday after a run of holidays that includes a Sunday.
     let mut d = date;
-    loop {
-        let Some(prev) = d.previous_day() else {
-            break;
-        };
-        if statutory(prev).is_none() {
-            break;
-        }
+    while let Some(prev) = d.previous_day()
+        && statutory(prev).is_some()
+    {
         if prev.weekday() == Weekday::Sunday {
             return Some("振替休日");
         }
