@@ -619,44 +619,8 @@ async fn upload(
     ctype: &str,
     data: &[u8],
 ) -> Resp {
-    if c.csrf().is_empty() {
-        c.get("/").await;
-    }
-    let boundary = "XbOuNdArYx";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n",
-            c.csrf()
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nnext\r\n")
-            .as_bytes(),
-    );
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: {ctype}\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(data);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let cookies = c
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let req = Request::post(path)
-        .header(header::HOST, c.host)
-        .header(header::COOKIE, cookies)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::CONTENT_LENGTH, body.len())
-        .body(Body::from(body))
-        .expect("request");
-    c.send(req).await
+    c.post_file(path, &[("action", "next")], field, filename, ctype, data)
+        .await
 }
 
 db_test!(

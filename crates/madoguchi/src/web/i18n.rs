@@ -445,6 +445,12 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "The passkey request failed. Please try again.",
     ),
     ("staff.title", "職員ホーム", "Staff home"),
+    ("staff.work", "業務", "Work"),
+    (
+        "staff.forms_link",
+        "申請フォームの作成・編集",
+        "Application forms (create and edit)",
+    ),
     ("staff.you", "ログイン中の職員", "Signed in as"),
     ("staff.list", "職員一覧", "Staff"),
     ("staff.add", "職員を追加", "Add a staff member"),

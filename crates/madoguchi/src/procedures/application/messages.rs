@@ -32,6 +32,17 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Back to my applications",
     ),
     (
+        "app.correction_file_now",
+        "いま送っているファイル：",
+        "File sent so far: ",
+    ),
+    (
+        "app.correction_file_help",
+        "新しいファイルを選ぶと、送り直します。選ばなければ、いまのファイルのままです。大きさの上限：",
+        "Choose a new file to send it again; if you choose none, the current file stays. Size limit: ",
+    ),
+    ("app.correction_consent", "同意します", "I agree"),
+    (
         "app.guest_title",
         "申請したときのメールのリンクから開いています",
         "Opened from the link in your confirmation e-mail",

@@ -211,6 +211,8 @@ pub struct DetailPage {
     pub message_text: String,
     /// Opened from a guest's mail link: read-only, no forms.
     pub guest: bool,
+    /// The 補正 form sends a file (multipart).
+    pub correction_has_file: bool,
 }
 
 fn next_key(state: CaseState) -> &'static str {
@@ -289,7 +291,9 @@ async fn detail_page(
         ),
         _ => Vec::new(),
     };
+    let correction_has_file = correction.iter().any(|i| i.widget == "file");
     Ok(DetailPage {
+        correction_has_file,
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
         procedure: match l {
@@ -492,23 +496,87 @@ async fn resubmit(
     State(st): State<AppState>,
     c: Ctx,
     Path(receipt): Path<String>,
-    body: Bytes,
+    req: axum::extract::Request,
 ) -> Result<Response, AppError> {
     if let Err(r) = require_resident(&c) {
         return Ok(r.into_response());
     }
     let (user, app) = own_application(&st, &c, &receipt).await?;
-    let pairs = form_pairs(&body);
     let def = workflow::definition_of(&st.db, &app)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let requested = workflow::requested_fields(&app);
+    let file_fields = super::correction::file_fields(&def, &requested);
+    // Only the requested file fields are read, each up to its own limit.
+    let (pairs, uploads) = crate::procedures::runner::routes::read_form_body(&st, req, |path| {
+        file_fields
+            .iter()
+            .find(|(f, _, _)| f.id == path)
+            .map(|(_, _, max)| *max)
+    })
+    .await?;
     let today = time::OffsetDateTime::now_utc()
         .to_offset(time::macros::offset!(+9))
         .date();
     let l = c.l;
-    let (merged, mut problems) =
-        super::correction::apply(&def, &requested, &workflow::answers_of(&app), &pairs, today);
+    // Files first: each is checked (size, declared and real type) before anything is stored.
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    let mut file_answers = Map::new();
+    for u in uploads {
+        let Some((f, accept, max)) = file_fields.iter().find(|(f, _, _)| f.id == u.path) else {
+            continue;
+        };
+        let size = if u.too_large {
+            max.saturating_add(1)
+        } else {
+            u.data.len() as u64
+        };
+        let label = match l {
+            Lang::Ja => f.label_ja.clone(),
+            Lang::En => f.label_en.clone(),
+        };
+        match crate::procedures::runner::flow::check_upload(
+            accept,
+            *max,
+            &u.declared,
+            size,
+            &u.data,
+        ) {
+            Err(p) => problems.push(forms::Problem::from(
+                crate::procedures::runner::routes::upload_error(l, &label, &u.path, &p),
+            )),
+            Ok(real) => {
+                let public_id = crate::auth::token::random_secret();
+                file_answers.insert(
+                    f.id.clone(),
+                    serde_json::json!({
+                        "id": public_id,
+                        "name": u.filename,
+                        "size": u.data.len(),
+                        "type": real,
+                    }),
+                );
+                files.push(workflow::CorrectionFile {
+                    field: f.id.clone(),
+                    public_id,
+                    filename: u.filename,
+                    content_type: real,
+                    sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&u.data)),
+                    data: u.data,
+                });
+            }
+        }
+    }
+    let (merged, more) = super::correction::apply(
+        &def,
+        &requested,
+        &workflow::answers_of(&app),
+        &pairs,
+        &file_answers,
+        today,
+    );
+    problems.extend(more);
     let answers = match forms::validate(&def, &Value::Object(merged), today) {
         Ok(a) if problems.is_empty() => a,
         Ok(_) => Map::new(),
@@ -523,7 +591,17 @@ async fn resubmit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let computed = forms::compute(&def, &answers);
-    match workflow::resubmit(&st.db, &c.tenant.id, app.id, &user, answers, computed).await {
+    match workflow::resubmit(
+        &st.db,
+        &c.tenant.id,
+        app.id,
+        &user,
+        answers,
+        computed,
+        &files,
+    )
+    .await
+    {
         Ok(_) => {
             st.mail_notify.notify_one();
             Ok(
