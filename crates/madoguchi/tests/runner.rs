@@ -8,8 +8,7 @@
 mod common;
 mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use madoguchi::config::Config;
 use madoguchi::db::Db;
 use madoguchi::procedures::form::FormDefinition;
