@@ -424,6 +424,20 @@ async fn do_action(
         .await
 }
 
+/// 審査開始 and a 補正依頼 of `fields` with `text`, as the department's clerk.
+async fn ask_for_correction(clerk: &mut Client<'_>, receipt: &str, fields: &str, text: &str) {
+    let r = do_action(clerk, receipt, "start_review", &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let r = do_action(
+        clerk,
+        receipt,
+        "request_correction",
+        &[("fields", fields), ("text", text)],
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+}
+
 db_test!(
     transitions_offered_and_refused_per_role,
     |db: Db| async move {
@@ -969,23 +983,13 @@ db_test!(
         let f = Fixture::new(&app).await;
         let receipt = new_case(&app, &f, "file-1").await;
         let mut clerk = staff(&app, ICHIKAWA_HOST, SHIMIN_STAFF).await;
-        assert!(
-            do_action(&mut clerk, &receipt, "start_review", &[])
-                .await
-                .status
-                .is_redirection()
-        );
-        let r = do_action(
+        ask_for_correction(
             &mut clerk,
             &receipt,
-            "request_correction",
-            &[
-                ("fields", "proof"),
-                ("text", "本人確認書類の写しを添付してください。"),
-            ],
+            "proof",
+            "本人確認書類の写しを添付してください。",
         )
         .await;
-        assert!(r.status.is_redirection(), "{}", r.body);
         let mut hanako = resident(&app, ICHIKAWA_HOST, HANAKO).await;
         let page = hanako.get(&format!("/applications/{receipt}")).await;
         assert!(

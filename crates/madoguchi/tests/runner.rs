@@ -85,6 +85,17 @@ fn guest_definition() -> FormDefinition {
     .expect("guest definition")
 }
 
+/// The guest form's first page: 八幡 太郎 with `email`, then `action` (None: 次へ).
+async fn fill_guest_who(c: &mut Client<'_>, email: &str, action: Option<&str>) -> Resp {
+    let mut fields = vec![
+        ("f.full_name.family", "八幡"),
+        ("f.full_name.given", "太郎"),
+        ("f.email", email),
+    ];
+    fields.extend(action.map(|a| ("action", a)));
+    c.post_form(&url(GUEST_SLUG, "who"), &fields).await
+}
+
 async fn procedure_id(db: &Db, slug: &str) -> i64 {
     let rows: Vec<(i64,)> = common::fetch_raw(
         db,
@@ -483,17 +494,7 @@ db_test!(
         let app = TestApp::demo(db.clone()).await;
         publish(&db, GUEST_SLUG, &guest_definition()).await;
         let mut c = app.client(ICHIKAWA_HOST);
-        let r = c
-            .post_form(
-                &url(GUEST_SLUG, "who"),
-                &[
-                    ("f.full_name.family", "八幡"),
-                    ("f.full_name.given", "太郎"),
-                    ("f.email", "yawata@example.jp"),
-                    ("action", "later"),
-                ],
-            )
-            .await;
+        let r = fill_guest_who(&mut c, "yawata@example.jp", Some("later")).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(r.location(), url(GUEST_SLUG, "later"));
         assert!(
@@ -861,16 +862,7 @@ db_test!(
         let app = TestApp::demo(db.clone()).await;
         publish(&db, GUEST_SLUG, &guest_definition()).await;
         let mut c = app.client(ICHIKAWA_HOST);
-        let r = c
-            .post_form(
-                &url(GUEST_SLUG, "who"),
-                &[
-                    ("f.full_name.family", "八幡"),
-                    ("f.full_name.given", "太郎"),
-                    ("f.email", "Yawata@Example.jp"),
-                ],
-            )
-            .await;
+        let r = fill_guest_who(&mut c, "Yawata@Example.jp", None).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let r = c
             .post_form(&url(GUEST_SLUG, "items"), &[("f.item", "たんす")])

@@ -736,26 +736,22 @@ pub async fn municipality_name_of(
     db: &Db,
     municipality: &str,
 ) -> Result<Option<NameRow>, sqlx::Error> {
-    db.fetch_optional(
-        Query::select()
-            .columns([Municipalities::NameJa, Municipalities::NameEn])
-            .from(Municipalities::Table)
-            .and_where(Expr::col(Municipalities::Id).eq(municipality)),
-    )
-    .await
+    db.fetch_optional(&names_of(municipality)).await
 }
 
 pub async fn municipality_name(
     tx: &mut Tx,
     municipality: &str,
 ) -> Result<Option<NameRow>, sqlx::Error> {
-    tx.fetch_optional(
-        Query::select()
-            .columns([Municipalities::NameJa, Municipalities::NameEn])
-            .from(Municipalities::Table)
-            .and_where(Expr::col(Municipalities::Id).eq(municipality)),
-    )
-    .await
+    tx.fetch_optional(&names_of(municipality)).await
+}
+
+fn names_of(municipality: &str) -> SelectStatement {
+    Query::select()
+        .columns([Municipalities::NameJa, Municipalities::NameEn])
+        .from(Municipalities::Table)
+        .and_where(Expr::col(Municipalities::Id).eq(municipality))
+        .to_owned()
 }
 
 #[derive(sqlx::FromRow)]
