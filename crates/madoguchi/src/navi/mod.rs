@@ -1,0 +1,16 @@
+//! Plan 1-3 手続きナビ (issue 5): a resident answers a few plain questions about a life event
+//! and gets the checklist of every procedure it needs, with deadlines, counters, what to bring
+//! and the online application where there is one; on the web, at the counter and on LINE.
+//!
+//! Layout: `model` (the data format), `deadline` (民法 period rules), `engine` (answers →
+//! next question or checklist, pure), `check` (what publishing refuses), `store` (SQL:
+//! versions, counter visits, LINE dedupe), `versions` (draft → published, audited),
+//! `routes` (resident pages), `staff` (editor, preview, counter mode), `api` (JSON), `line`
+//! (LINE Messaging API webhook and reply client), `sandbox` (a local LINE platform for tests
+//! and the demo). See docs/navi.md.
+
+pub mod check;
+pub mod deadline;
+pub mod engine;
+pub mod messages;
+pub mod model;
