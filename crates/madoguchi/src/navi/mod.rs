@@ -14,3 +14,16 @@ pub mod deadline;
 pub mod engine;
 pub mod messages;
 pub mod model;
+pub mod routes;
+pub mod store;
+pub mod versions;
+pub mod view;
+
+use axum::Router;
+
+use crate::web::AppState;
+
+/// Pages and API routes of this module, merged into the app router by `web::router`.
+pub fn routes() -> Router<AppState> {
+    Router::new().merge(routes::routes())
+}

@@ -196,6 +196,10 @@ pub struct Procedure {
     /// Absent: always on the checklist.
     #[serde(default)]
     pub when: Option<Cond>,
+    /// Done outside the city hall (an employer, a court, the new municipality): the checklist
+    /// says neither 「来庁が必要」 nor links an online application.
+    #[serde(default)]
+    pub elsewhere: bool,
 }
 
 impl Flow {

@@ -138,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::procedures::runner::routes())
         .merge(crate::procedures::editor::routes())
         .merge(crate::postal::routes())
+        .merge(crate::navi::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(static_file))
