@@ -9,12 +9,14 @@
 //! (LINE Messaging API webhook and reply client), `sandbox` (a local LINE platform for tests
 //! and the demo). See docs/navi.md.
 
+pub mod api;
 pub mod check;
 pub mod deadline;
 pub mod engine;
 pub mod messages;
 pub mod model;
 pub mod routes;
+pub mod staff;
 pub mod store;
 pub mod versions;
 pub mod view;
@@ -25,5 +27,24 @@ use crate::web::AppState;
 
 /// Pages and API routes of this module, merged into the app router by `web::router`.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(routes::routes())
+    Router::new()
+        .merge(routes::routes())
+        .merge(staff::routes())
+        .merge(api::routes())
 }
+
+/// This module's part of the OpenAPI document, merged by `api::openapi_doc`.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(api::list_events, api::get_event, api::get_checklist),
+    components(schemas(
+        api::EventSummary,
+        api::EventOut,
+        api::QuestionOut,
+        api::OptionOut,
+        api::StepOut,
+        api::AnswerOut,
+        api::ItemOut
+    ))
+)]
+pub struct ApiDoc;
