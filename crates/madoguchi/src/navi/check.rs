@@ -10,8 +10,8 @@ use super::model::{Cond, Flow, is_event};
 
 /// More paths than this is a flow no resident can be walked through; refused.
 pub const MAX_PATHS: usize = 20_000;
-/// LINE postback `data` is at most 300 characters; the navigator's prefix takes some.
-pub const MAX_QUERY_CHARS: usize = 280;
+/// LINE postback `data` is at most 300 characters (`navi:e=EVENT&date=YYYY-MM-DD&` + answers).
+pub const MAX_POSTBACK_CHARS: usize = 300;
 
 /// A problem found in a flow: (message key in `navi.` messages, the detail it names).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +169,8 @@ pub fn check(flow: &Flow, event: &str) -> Vec<Problem> {
                 if list.items.is_empty() {
                     out.push(p("navi.problem.no_outcome", query.clone()));
                 }
-                if query.len() + flow.event.len() + 3 > MAX_QUERY_CHARS {
+                let data = "navi:e=&date=0000-00-00&".len() + flow.event.len() + query.len();
+                if data > MAX_POSTBACK_CHARS {
                     out.push(p("navi.problem.long_path", query));
                 }
                 if out.len() > 50 {

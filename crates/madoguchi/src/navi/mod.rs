@@ -13,9 +13,11 @@ pub mod api;
 pub mod check;
 pub mod deadline;
 pub mod engine;
+pub mod line;
 pub mod messages;
 pub mod model;
 pub mod routes;
+pub mod sandbox;
 pub mod staff;
 pub mod store;
 pub mod versions;
@@ -31,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(routes::routes())
         .merge(staff::routes())
         .merge(api::routes())
+        .merge(line::routes())
 }
 
 /// This module's part of the OpenAPI document, merged by `api::openapi_doc`.
