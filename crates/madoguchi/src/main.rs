@@ -86,6 +86,11 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// 手続きナビ: check a flow file, or time checklist evaluations (bench/run.sh).
+    Navi {
+        #[command(subcommand)]
+        what: NaviCommand,
+    },
     /// A constant-response server: the machine's ceiling for benchmarks.
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:8081")]
@@ -234,6 +239,22 @@ enum DepartmentCommand {
         name_en: String,
         #[arg(long)]
         municipality: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum NaviCommand {
+    /// Checks a flow file (JSON) as publishing would; exit 1 with the problems.
+    Check {
+        /// The event the flow is for (tennyu, tenshutsu, tenkyo, shussei, konin, rikon, shibo).
+        event: String,
+        file: PathBuf,
+    },
+    /// Evaluates every path of every shipped flow `rounds` times and prints the time per
+    /// checklist evaluation.
+    Bench {
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
     },
 }
 
@@ -440,9 +461,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             return code;
         }
+        Command::Navi { what } => return navi_command(what),
         Command::Ceiling { addr } => server::ceiling(addr).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn navi_command(what: NaviCommand) -> anyhow::Result<ExitCode> {
+    use madoguchi::navi::{check, engine, model};
+    match what {
+        NaviCommand::Check { event, file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let flow = model::Flow::from_json(&text)
+                .with_context(|| format!("{} is not a flow", file.display()))?;
+            let problems = check::check(&flow, &event);
+            if problems.is_empty() {
+                let paths = engine::all_paths(&flow, check::MAX_PATHS).map(|p| p.len()).unwrap_or(0);
+                println!("ok: {event}, {} questions, {} procedures, {paths} paths", flow.questions.len(), flow.procedures.len());
+                return Ok(ExitCode::SUCCESS);
+            }
+            for p in problems {
+                println!("{}: {}", madoguchi::web::i18n::Lang::Ja.t(p.key), p.detail);
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        NaviCommand::Bench { rounds } => {
+            let report = madoguchi::navi::bench::run(rounds.max(1));
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 async fn forms_command(db: &Db, what: FormsCommand) -> anyhow::Result<()> {

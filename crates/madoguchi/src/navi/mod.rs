@@ -10,6 +10,7 @@
 //! and the demo). See docs/navi.md.
 
 pub mod api;
+pub mod bench;
 pub mod check;
 pub mod deadline;
 pub mod engine;
