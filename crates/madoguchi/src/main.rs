@@ -367,6 +367,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logs(cfg.log_format);
             let db = open(&cfg).await?;
             demo::load(&db).await.context("loading demo data")?;
+            // 手続きナビ on LINE talks to a local LINE sandbox unless a real channel is set.
+            let line_sandbox = if cfg.line.channel_secret.is_empty() {
+                let sb = madoguchi::navi::sandbox::LineSandbox::start(
+                    "demo-line-channel-secret",
+                    "demo-line-channel-access-token",
+                )
+                .await
+                .context("starting the LINE sandbox")?;
+                cfg.line.channel_secret = sb.channel_secret.clone();
+                cfg.line.channel_access_token = sb.channel_access_token.clone();
+                cfg.line.api_base_url = sb.api_base_url();
+                Some(sb)
+            } else {
+                None
+            };
             let mut banner = String::from("\nMadoguchi demo (SQLite: ");
             banner.push_str(&redact(&cfg.database_url));
             banner.push_str(")\n  市川市:   http://{addr}/  (passkeys need a host name: http://localhost:PORT/)\n  酒々井町: http://shisui.localhost:PORT/ (second demo municipality)\n  Sandbox mailbox: http://{addr}/sandbox/mailbox\n\nDemo accounts (password: ");
@@ -388,6 +403,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "酒々井町"
                     },
                     what
+                ));
+            }
+            if let Some(sb) = &line_sandbox {
+                banner.push_str(&format!(
+                    "  手続きナビ: http://{addr}/navi ; LINE webhook /line/webhook with the LINE SANDBOX at {} (channel secret {})\n",
+                    sb.api_base_url(),
+                    sb.channel_secret
                 ));
             }
             let banner = banner.replace("PORT", &addr.port().to_string());
@@ -477,8 +499,14 @@ fn navi_command(what: NaviCommand) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{} is not a flow", file.display()))?;
             let problems = check::check(&flow, &event);
             if problems.is_empty() {
-                let paths = engine::all_paths(&flow, check::MAX_PATHS).map(|p| p.len()).unwrap_or(0);
-                println!("ok: {event}, {} questions, {} procedures, {paths} paths", flow.questions.len(), flow.procedures.len());
+                let paths = engine::all_paths(&flow, check::MAX_PATHS)
+                    .map(|p| p.len())
+                    .unwrap_or(0);
+                println!(
+                    "ok: {event}, {} questions, {} procedures, {paths} paths",
+                    flow.questions.len(),
+                    flow.procedures.len()
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             for p in problems {

@@ -94,7 +94,11 @@ fn every_path_of_every_event_ends_in_a_checklist_and_matches_its_snapshot() {
                 Step::Done(list) => list,
                 Step::Ask { question, .. } => panic!("{event} {p:?}: ends asking {}", question.id),
             };
-            assert!(!list.items.is_empty(), "{event} {}: empty checklist", list.query());
+            assert!(
+                !list.items.is_empty(),
+                "{event} {}: empty checklist",
+                list.query()
+            );
             // The page and LINE render it without error.
             let cat = Catalogue::new();
             assert!(!view::items(Lang::Ja, &list, &cat).is_empty());
@@ -107,7 +111,11 @@ fn every_path_of_every_event_ends_in_a_checklist_and_matches_its_snapshot() {
         }
         // Every question is asked on some path.
         for q in &f.questions {
-            assert!(seen_questions.contains(&q.id), "{event}: {} is never asked", q.id);
+            assert!(
+                seen_questions.contains(&q.id),
+                "{event}: {} is never asked",
+                q.id
+            );
         }
         total += paths.len();
         let file = format!("{dir}/{event}.txt");
@@ -194,8 +202,14 @@ fn tennyu_deadlines_and_conditions() {
     assert_eq!(due(&list, "mynumber"), None);
     // §1 online 転出: no paper 転出証明書, the card instead.
     let bring: Vec<&str> = list.items[0].bring.iter().map(|(ja, _)| *ja).collect();
-    assert!(!bring.iter().any(|b| b.starts_with("転出証明書")), "{bring:?}");
-    assert!(bring.iter().any(|b| b.starts_with("マイナンバーカード")), "{bring:?}");
+    assert!(
+        !bring.iter().any(|b| b.starts_with("転出証明書")),
+        "{bring:?}"
+    );
+    assert!(
+        bring.iter().any(|b| b.starts_with("マイナンバーカード")),
+        "{bring:?}"
+    );
     let none = [
         ("card", "no"),
         ("kokuho", "no"),
@@ -205,14 +219,25 @@ fn tennyu_deadlines_and_conditions() {
         ("dog", "no"),
     ];
     let list = done(&f, &none, Some(DATE));
-    assert_eq!(ids(&list), vec!["tennyu"], "everyone files the 転入届, nothing else applies");
+    assert_eq!(
+        ids(&list),
+        vec!["tennyu"],
+        "everyone files the 転入届, nothing else applies"
+    );
     let bring: Vec<&str> = list.items[0].bring.iter().map(|(ja, _)| *ja).collect();
-    assert!(bring.iter().any(|b| b.starts_with("転出証明書")), "{bring:?}");
+    assert!(
+        bring.iter().any(|b| b.starts_with("転出証明書")),
+        "{bring:?}"
+    );
     // 「わからない」 lists the procedure, marked to check.
     let mut unsure = none.to_vec();
     unsure[1] = ("kokuho", "unknown");
     let list = done(&f, &unsure, Some(DATE));
-    let k = list.items.iter().find(|i| i.procedure.id == "kokuho").expect("listed");
+    let k = list
+        .items
+        .iter()
+        .find(|i| i.procedure.id == "kokuho")
+        .expect("listed");
     assert!(k.uncertain);
     assert!(!list.items[0].uncertain);
 }
@@ -342,7 +367,10 @@ fn rikon_court_ten_days_and_surname_three_months() {
     let got = ids(&list);
     assert!(got.contains(&"setai".into()) && !got.contains(&"rikon".into()));
     for id in ["jidoteate", "fuyoteate", "hitorioya", "ko-no-uji"] {
-        assert!(got.contains(&id.to_owned()), "{id} for a parent raising children");
+        assert!(
+            got.contains(&id.to_owned()),
+            "{id} for a parent raising children"
+        );
     }
     // Keeping the married surname: no surname change for the card.
     assert!(!got.contains(&"mynumber".into()));
@@ -358,7 +386,11 @@ fn rikon_court_ten_days_and_surname_three_months() {
         Some("2026-01-10"),
     );
     assert_eq!(ids(&list), vec!["rikon", "mynumber", "kokuho"]);
-    assert_eq!(due(&list, "rikon"), None, "協議離婚: effective on filing, no deadline");
+    assert_eq!(
+        due(&list, "rikon"),
+        None,
+        "協議離婚: effective on filing, no deadline"
+    );
 }
 
 #[test]
@@ -382,7 +414,12 @@ fn konin_and_tenkyo_moves() {
     let f = flow("tenkyo");
     let list = done(
         &f,
-        &[("card", "yes"), ("kokuho", "no"), ("elderly", "no"), ("school", "no")],
+        &[
+            ("card", "yes"),
+            ("kokuho", "no"),
+            ("elderly", "no"),
+            ("school", "no"),
+        ],
         Some(DATE),
     );
     // §3 転居: 14 days.

@@ -185,12 +185,20 @@ pub(crate) async fn list_events(State(st): State<AppState>, c: Ctx) -> Response 
         (status = 200, body = EventOut),
         (status = 404, body = crate::api::ErrorBody, description = "Not one of the seven events"),
     ))]
-pub(crate) async fn get_event(State(st): State<AppState>, c: Ctx, Path(event): Path<String>) -> Response {
+pub(crate) async fn get_event(
+    State(st): State<AppState>,
+    c: Ctx,
+    Path(event): Path<String>,
+) -> Response {
     match versions::live(&st.db, &c.tenant.id, &event).await {
         Ok(Some((flow, v))) => Json(EventOut {
             summary: summary(&flow, v, c.l),
             start: flow.start.clone(),
-            questions: flow.questions.iter().map(|q| question_out(q, c.l)).collect(),
+            questions: flow
+                .questions
+                .iter()
+                .map(|q| question_out(q, c.l))
+                .collect(),
         })
         .into_response(),
         Ok(None) => not_found(c.l),
@@ -280,7 +288,12 @@ pub fn step_out(
     };
     StepOut {
         event: flow.event.clone(),
-        kind: if next.is_some() { "question" } else { "checklist" }.to_owned(),
+        kind: if next.is_some() {
+            "question"
+        } else {
+            "checklist"
+        }
+        .to_owned(),
         answers: path
             .iter()
             .map(|a| AnswerOut {

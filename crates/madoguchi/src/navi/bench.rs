@@ -27,10 +27,27 @@ impl Report {
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "navi checklist evaluation: {} paths, {} evaluations", self.paths, self.evaluations)?;
-        writeln!(f, "  mean per evaluation:        {:.2} µs", self.per_eval().as_secs_f64() * 1e6)?;
-        writeln!(f, "  slowest path (mean):        {:.2} µs ({})", self.slowest.0.as_secs_f64() * 1e6, self.slowest.1)?;
-        writeln!(f, "  evaluation + view, mean:    {:.2} µs", self.with_view_per_eval.as_secs_f64() * 1e6)?;
+        writeln!(
+            f,
+            "navi checklist evaluation: {} paths, {} evaluations",
+            self.paths, self.evaluations
+        )?;
+        writeln!(
+            f,
+            "  mean per evaluation:        {:.2} µs",
+            self.per_eval().as_secs_f64() * 1e6
+        )?;
+        writeln!(
+            f,
+            "  slowest path (mean):        {:.2} µs ({})",
+            self.slowest.0.as_secs_f64() * 1e6,
+            self.slowest.1
+        )?;
+        writeln!(
+            f,
+            "  evaluation + view, mean:    {:.2} µs",
+            self.with_view_per_eval.as_secs_f64() * 1e6
+        )?;
         write!(f, "  target: < 50 µs per evaluation")
     }
 }

@@ -30,8 +30,7 @@ fn p(key: &'static str, detail: impl Into<String>) -> Problem {
 fn valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 40
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
@@ -82,7 +81,10 @@ pub fn check(flow: &Flow, event: &str) -> Vec<Problem> {
                 ));
             }
             if o.label_ja.trim().is_empty() || o.label_en.trim().is_empty() {
-                out.push(p("navi.problem.empty_text", format!("{}={}", q.id, o.value)));
+                out.push(p(
+                    "navi.problem.empty_text",
+                    format!("{}={}", q.id, o.value),
+                ));
             }
             if o.label_ja.chars().count() > 20 {
                 // LINE quick-reply labels are at most 20 characters.
@@ -129,10 +131,9 @@ pub fn check(flow: &Flow, event: &str) -> Vec<Problem> {
             for (q, v) in m {
                 match flow.question(&q) {
                     None => out.push(p("navi.problem.cond_question", format!("{}: {q}", pr.id))),
-                    Some(qq) if qq.choice(&v).is_none() => out.push(p(
-                        "navi.problem.cond_value",
-                        format!("{}: {q}={v}", pr.id),
-                    )),
+                    Some(qq) if qq.choice(&v).is_none() => {
+                        out.push(p("navi.problem.cond_value", format!("{}: {q}={v}", pr.id)))
+                    }
                     _ => {}
                 }
             }
@@ -238,7 +239,10 @@ mod tests {
             is: vec!["yes".into()],
         });
         // a=no ends with an empty checklist.
-        assert_eq!(check(&f, "tenkyo"), vec![p("navi.problem.no_outcome", "a=no")]);
+        assert_eq!(
+            check(&f, "tenkyo"),
+            vec![p("navi.problem.no_outcome", "a=no")]
+        );
     }
 
     #[test]
@@ -261,7 +265,10 @@ mod tests {
             is: vec!["maybe".into()],
         });
         let probs = check(&f, "tenkyo");
-        assert!(probs.contains(&p("navi.problem.cond_value", "x: a=maybe")), "{probs:?}");
+        assert!(
+            probs.contains(&p("navi.problem.cond_value", "x: a=maybe")),
+            "{probs:?}"
+        );
         let mut f = small();
         f.start = "nope".into();
         assert_eq!(check(&f, "tenkyo"), vec![p("navi.problem.start", "nope")]);

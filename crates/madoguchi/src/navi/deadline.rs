@@ -158,12 +158,21 @@ mod tests {
     fn opening_day_and_formats() {
         let mut d = dl(14, Unit::Days, Count::FromNextDay);
         d.opens_days_before = Some(14);
-        assert_eq!(opens(date!(2026 - 04 - 20), &d), Some(date!(2026 - 04 - 06)));
+        assert_eq!(
+            opens(date!(2026 - 04 - 20), &d),
+            Some(date!(2026 - 04 - 06))
+        );
         assert_eq!(parse_date(" 2026-04-15 "), Some(date!(2026 - 04 - 15)));
         assert_eq!(parse_date("2026-02-30"), None);
         assert_eq!(parse_date("2026/04/15"), None);
         use crate::web::i18n::Lang;
-        assert_eq!(display(Lang::Ja, date!(2026 - 04 - 15)), "2026年4月15日（水）");
-        assert_eq!(display(Lang::En, date!(2026 - 04 - 15)), "Wed 15 April 2026");
+        assert_eq!(
+            display(Lang::Ja, date!(2026 - 04 - 15)),
+            "2026年4月15日（水）"
+        );
+        assert_eq!(
+            display(Lang::En, date!(2026 - 04 - 15)),
+            "Wed 15 April 2026"
+        );
     }
 }

@@ -120,9 +120,9 @@ pub fn checklist<'f>(flow: &'f Flow, path: Vec<Answered<'f>>, date: Option<Date>
             .iter()
             .filter_map(|b| match b {
                 Bring::Text(t) => Some((t.as_str(), None)),
-                Bring::When { ja, en, when } => eval(when, &path)
-                    .0
-                    .then_some((ja.as_str(), en.as_deref())),
+                Bring::When { ja, en, when } => {
+                    eval(when, &path).0.then_some((ja.as_str(), en.as_deref()))
+                }
             })
             .collect();
         items.push(Item {
@@ -206,9 +206,15 @@ pub fn all_paths(flow: &Flow, limit: usize) -> Result<Vec<Vec<(String, String)>>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathProblem {
     /// `from` (a question id, or empty for the start) points at a question that does not exist.
-    MissingQuestion { from: String, to: String },
+    MissingQuestion {
+        from: String,
+        to: String,
+    },
     /// The path comes back to a question it already asked.
-    Cycle { at: String, path: String },
+    Cycle {
+        at: String,
+        path: String,
+    },
     TooMany(usize),
 }
 

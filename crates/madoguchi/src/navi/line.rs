@@ -12,12 +12,12 @@
 //! The navigator state travels in the postback `data` (`navi:e=shussei&date=…&insurance=kokuho`),
 //! so the server keeps no conversation state and stores nothing about the LINE user.
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Router;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
@@ -222,7 +222,12 @@ pub fn respond(flow: &Flow, st: &Carried, cat: &Catalogue, base_url: &str) -> Ve
             l.t("navi.line.date_skip"),
         );
         return vec![text_message(
-            &format!("{}\n{}{}", flow.title(l), flow.date_label(l), l.t("navi.line.date_ask")),
+            &format!(
+                "{}\n{}{}",
+                flow.title(l),
+                flow.date_label(l),
+                l.t("navi.line.date_ask")
+            ),
             vec![pick, skip],
         )];
     };
@@ -245,7 +250,12 @@ pub fn respond(flow: &Flow, st: &Carried, cat: &Catalogue, base_url: &str) -> Ve
                     )
                 })
                 .collect();
-            let mut text = format!("{} {}: {}", l.t("navi.question"), path.len() + 1, question.text(l));
+            let mut text = format!(
+                "{} {}: {}",
+                l.t("navi.question"),
+                path.len() + 1,
+                question.text(l)
+            );
             if let Some(h) = question.help(l) {
                 text.push_str(&format!("\n（{h}）"));
             }
@@ -284,7 +294,10 @@ async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes) ->
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if sig.is_empty() || !verify(&secret, &body, sig) {
-        tracing::warn!(present = !sig.is_empty(), "LINE webhook with a bad signature");
+        tracing::warn!(
+            present = !sig.is_empty(),
+            "LINE webhook with a bad signature"
+        );
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let Ok(parsed) = serde_json::from_slice::<WebhookBody>(&body) else {
@@ -405,7 +418,10 @@ pub async fn reply(
     reply_token: &str,
     messages: &[Value],
 ) -> Result<(), String> {
-    let url = format!("{}/v2/bot/message/reply", cfg.api_base_url.trim_end_matches('/'));
+    let url = format!(
+        "{}/v2/bot/message/reply",
+        cfg.api_base_url.trim_end_matches('/')
+    );
     let body = json!({ "replyToken": reply_token, "messages": messages.iter().take(5).collect::<Vec<_>>() });
     let resp = HTTP
         .post(&url)
@@ -433,16 +449,34 @@ mod tests {
 
     #[test]
     fn signatures_match_the_reference_vectors() {
-        assert_eq!(sign(SECRET, EMPTY.as_bytes()), "8BnrnB9ZR2DkR6H65eHG/THnnFpB2PpL7rOGjiuchNA=");
-        assert_eq!(sign(SECRET, TENNYU.as_bytes()), "6zZ6lTrNutyg6TOS09ef5vECMYn1Qy7E3Edot42UmzY=");
+        assert_eq!(
+            sign(SECRET, EMPTY.as_bytes()),
+            "8BnrnB9ZR2DkR6H65eHG/THnnFpB2PpL7rOGjiuchNA="
+        );
+        assert_eq!(
+            sign(SECRET, TENNYU.as_bytes()),
+            "6zZ6lTrNutyg6TOS09ef5vECMYn1Qy7E3Edot42UmzY="
+        );
         // Same JSON value, different bytes, different signature: the raw body is signed.
         assert_eq!(
             sign(SECRET, TENNYU_ESCAPED.as_bytes()),
             "0xDPwhxwq6dzPGQrUttbpseHPkuQG8arcaXnjqyh63k="
         );
-        assert!(verify(SECRET, TENNYU.as_bytes(), "6zZ6lTrNutyg6TOS09ef5vECMYn1Qy7E3Edot42UmzY="));
-        assert!(!verify(SECRET, TENNYU_ESCAPED.as_bytes(), "6zZ6lTrNutyg6TOS09ef5vECMYn1Qy7E3Edot42UmzY="));
-        assert!(!verify("other", TENNYU.as_bytes(), "6zZ6lTrNutyg6TOS09ef5vECMYn1Qy7E3Edot42UmzY="));
+        assert!(verify(
+            SECRET,
+            TENNYU.as_bytes(),
+            "6zZ6lTrNutyg6TOS09ef5vECMYn1Qy7E3Edot42UmzY="
+        ));
+        assert!(!verify(
+            SECRET,
+            TENNYU_ESCAPED.as_bytes(),
+            "6zZ6lTrNutyg6TOS09ef5vECMYn1Qy7E3Edot42UmzY="
+        ));
+        assert!(!verify(
+            "other",
+            TENNYU.as_bytes(),
+            "6zZ6lTrNutyg6TOS09ef5vECMYn1Qy7E3Edot42UmzY="
+        ));
         assert!(!verify(SECRET, TENNYU.as_bytes(), "not base64!"));
         assert!(!verify(SECRET, TENNYU.as_bytes(), ""));
         assert!(!verify("", TENNYU.as_bytes(), &sign("", TENNYU.as_bytes())));
@@ -454,7 +488,10 @@ mod tests {
         assert_eq!(event_for_text("転入"), Some("tennyu"));
         assert_eq!(event_for_text("こんにちは"), None);
         let s = parse_data("navi:e=shussei&date=2026-04-01&insurance=kokuho").expect("parses");
-        assert_eq!((s.event.as_str(), s.date.as_deref()), ("shussei", Some("2026-04-01")));
+        assert_eq!(
+            (s.event.as_str(), s.date.as_deref()),
+            ("shussei", Some("2026-04-01"))
+        );
         assert_eq!(s.query, "insurance=kokuho");
         assert!(parse_data("other:e=x").is_none());
         for (_, label) in SHORT {

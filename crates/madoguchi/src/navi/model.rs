@@ -79,10 +79,19 @@ pub struct Choice {
 #[serde(untagged)]
 pub enum Cond {
     /// True when question `q` was answered with one of `is` (false when it was not asked).
-    Answer { q: String, is: Vec<String> },
-    All { all: Vec<Cond> },
-    Any { any: Vec<Cond> },
-    Not { not: Box<Cond> },
+    Answer {
+        q: String,
+        is: Vec<String>,
+    },
+    All {
+        all: Vec<Cond>,
+    },
+    Any {
+        any: Vec<Cond>,
+    },
+    Not {
+        not: Box<Cond>,
+    },
 }
 
 impl Cond {

@@ -57,7 +57,11 @@ async fn reply_api(State(s): State<SbState>, headers: HeaderMap, body: Bytes) ->
             .into_response();
     }
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({ "message": "bad JSON" }))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "message": "bad JSON" })),
+        )
+            .into_response();
     };
     let n = v
         .get("messages")
@@ -65,7 +69,11 @@ async fn reply_api(State(s): State<SbState>, headers: HeaderMap, body: Bytes) ->
         .map(Vec::len)
         .unwrap_or(0);
     if v.get("replyToken").and_then(Value::as_str).is_none() || n == 0 || n > 5 {
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({ "message": "The request body has 1 error(s)" }))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "message": "The request body has 1 error(s)" })),
+        )
+            .into_response();
     }
     if let Ok(mut i) = s.inner.lock() {
         i.replies.push(v);
@@ -77,7 +85,10 @@ async fn reply_api(State(s): State<SbState>, headers: HeaderMap, body: Bytes) ->
 
 impl LineSandbox {
     /// Starts the Messaging API side on 127.0.0.1 (a free port), for as long as the runtime.
-    pub async fn start(channel_secret: &str, channel_access_token: &str) -> std::io::Result<LineSandbox> {
+    pub async fn start(
+        channel_secret: &str,
+        channel_access_token: &str,
+    ) -> std::io::Result<LineSandbox> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let inner = Arc::new(Mutex::new(Inner::default()));
@@ -115,7 +126,10 @@ impl LineSandbox {
 
     /// Reply calls received so far (their JSON bodies).
     pub fn replies(&self) -> Vec<Value> {
-        self.inner.lock().map(|i| i.replies.clone()).unwrap_or_default()
+        self.inner
+            .lock()
+            .map(|i| i.replies.clone())
+            .unwrap_or_default()
     }
 
     /// Reply calls refused for a wrong token.

@@ -203,7 +203,9 @@ async fn editor_page(
         match versions::parse_and_check(&text, event) {
             Ok((f, probs)) => {
                 problems = probs;
-                paths = engine::all_paths(&f, check::MAX_PATHS).ok().map(|p| p.len());
+                paths = engine::all_paths(&f, check::MAX_PATHS)
+                    .ok()
+                    .map(|p| p.len());
             }
             Err(e) => parse_error = Some(e),
         }

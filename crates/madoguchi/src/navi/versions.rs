@@ -122,7 +122,10 @@ pub async fn create_draft(
     event: &str,
 ) -> Result<i64, VersionError> {
     let mut tx = db.begin().await?;
-    if store::draft_tx(&mut tx, municipality, event).await?.is_some() {
+    if store::draft_tx(&mut tx, municipality, event)
+        .await?
+        .is_some()
+    {
         return Err(VersionError::DraftExists);
     }
     let text = match store::published_tx(&mut tx, municipality, event).await? {
@@ -212,8 +215,7 @@ pub async fn publish(
     let draft = store::draft_tx(&mut tx, municipality, event)
         .await?
         .ok_or(VersionError::NoDraft)?;
-    let (_, problems) =
-        parse_and_check(&draft.definition, event).map_err(VersionError::Parse)?;
+    let (_, problems) = parse_and_check(&draft.definition, event).map_err(VersionError::Parse)?;
     if !problems.is_empty() {
         return Err(VersionError::Problems(problems));
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use time::Date;
 
 use super::deadline;
-use super::engine::{self, Answers, Answered, Checklist, Step};
+use super::engine::{self, Answered, Answers, Checklist, Step};
 use super::model::{Flow, pick};
 use crate::web::i18n::Lang;
 
@@ -122,7 +122,12 @@ pub fn hidden(date: Option<&str>, path: &[Answered<'_>]) -> Vec<(String, String)
     v
 }
 
-pub fn answered(l: Lang, base: &str, date: Option<&str>, path: &[Answered<'_>]) -> Vec<AnsweredView> {
+pub fn answered(
+    l: Lang,
+    base: &str,
+    date: Option<&str>,
+    path: &[Answered<'_>],
+) -> Vec<AnsweredView> {
     path.iter()
         .enumerate()
         .map(|(i, a)| AnsweredView {
@@ -228,7 +233,11 @@ pub fn text(l: Lang, flow: &Flow, list: &Checklist<'_>, catalogue: &Catalogue) -
         }
         out.push('\n');
         match &it.due {
-            Some(d) => out.push_str(&format!("{} {d}（{}）\n", l.t("navi.due"), it.deadline_rule)),
+            Some(d) => out.push_str(&format!(
+                "{} {d}（{}）\n",
+                l.t("navi.due"),
+                it.deadline_rule
+            )),
             None => out.push_str(&format!("{} {}\n", l.t("navi.due"), it.deadline_rule)),
         }
         out.push_str(&format!("{} {}\n", l.t("navi.where"), it.counter));
