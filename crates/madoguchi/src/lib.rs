@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod mail;
 pub mod metrics;
+pub mod navi;
 pub mod postal;
 pub mod procedures;
 pub mod server;

@@ -78,6 +78,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::procedures::runner::messages::MESSAGES,
     crate::procedures::editor::messages::MESSAGES,
     crate::postal::messages::MESSAGES,
+    crate::navi::messages::MESSAGES,
 ];
 
 /// Every message of every table.
@@ -845,7 +846,7 @@ mod tests {
         }
         let mut files: Vec<std::path::PathBuf> = Vec::new();
         walk(std::path::Path::new(dir), &mut files);
-        for src in ["/src/web", "/src/procedures", "/src/postal"] {
+        for src in ["/src/web", "/src/procedures", "/src/postal", "/src/navi"] {
             let d = format!("{}{src}", env!("CARGO_MANIFEST_DIR"));
             walk(std::path::Path::new(&d), &mut files);
         }
