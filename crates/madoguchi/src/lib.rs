@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod mail;
 pub mod metrics;
+pub mod payments;
 pub mod postal;
 pub mod procedures;
 pub mod server;

@@ -209,6 +209,7 @@ pub struct DetailPage {
     pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub message_text: String,
+    pub payment: crate::payments::view::ResidentBox,
 }
 
 fn next_key(state: CaseState) -> &'static str {
@@ -287,7 +288,9 @@ async fn detail_page(
         _ => Vec::new(),
     };
     let _ = user;
+    let payment = crate::payments::view::resident_box(&st.db, app, l).await?;
     Ok(DetailPage {
+        payment,
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
         procedure: match l {
