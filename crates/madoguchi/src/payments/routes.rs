@@ -344,7 +344,7 @@ async fn fee_page(
 ) -> Result<FeePage, AppError> {
     let current = store::fee(&st.db, app.id)
         .await?
-        .map(|f| crate::procedures::model::yen(f.amount_yen));
+        .map(|f| super::view::yen_label(f.amount_yen, c.l));
     Ok(FeePage {
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),

@@ -424,7 +424,7 @@ async fn checkout_page(
     };
     let page = CheckoutPage {
         id: p.id,
-        amount: crate::procedures::model::yen(p.amount),
+        amount: super::view::yen_label(p.amount, crate::web::i18n::Lang::Ja),
         description: p.description,
         open: p.state.is_open(),
         state: p.state.label(crate::web::i18n::Lang::Ja),

@@ -251,7 +251,7 @@ pub async fn set_fee(
         },
     )
     .await?;
-    let yen = crate::procedures::model::yen(amount);
+    let yen = super::view::yen_label(amount, crate::web::i18n::Lang::Ja);
     let mut body = format!(
         "手数料（{yen}）を設定しました。申請の画面の「手数料を支払う」からお支払いください。\nThe fee is {amount} yen. Please pay it from the application page (“Pay the fee”)."
     );
@@ -559,7 +559,7 @@ pub async fn apply(
 
 /// The line the application's thread gets when money moves.
 fn thread_note(to: PaymentState, amount: i64) -> Option<String> {
-    let yen = crate::procedures::model::yen(amount);
+    let yen = super::view::yen_label(amount, crate::web::i18n::Lang::Ja);
     match to {
         PaymentState::Succeeded => Some(format!(
             "手数料（{yen}）のお支払いを確認しました。\nWe have received your payment of {amount} yen."

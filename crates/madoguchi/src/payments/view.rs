@@ -7,7 +7,6 @@ use super::store;
 use crate::db::Db;
 use crate::procedures::application::store::ApplicationRow;
 use crate::procedures::case::CaseState;
-use crate::procedures::model::yen;
 use crate::web::i18n::Lang;
 
 /// The resident's view. `show: false` when the application owes nothing.
@@ -24,6 +23,15 @@ pub struct ResidentBox {
     pub checking: bool,
     /// Message key: what waits for the payment.
     pub due_key: &'static str,
+}
+
+/// 「1,200円」 / 「¥1,200」.
+pub fn yen_label(n: i64, l: Lang) -> String {
+    let digits = crate::procedures::model::yen(n);
+    match l {
+        Lang::Ja => format!("{digits}円"),
+        Lang::En => format!("¥{digits}"),
+    }
 }
 
 fn closed_for_payment(app: &ApplicationRow) -> bool {
@@ -50,7 +58,7 @@ pub async fn resident_box(db: &Db, app: &ApplicationRow, l: Lang) -> Result<Resi
     let checking = latest_state.is_some_and(PaymentState::is_open);
     Ok(ResidentBox {
         show: true,
-        amount: yen(s.fee.amount_yen),
+        amount: yen_label(s.fee.amount_yen, l),
         paid: s.paid,
         latest: latest_state.map(|p| p.label(l).to_owned()).unwrap_or_default(),
         can_pay: !s.paid && !closed_for_payment(app),
@@ -100,7 +108,7 @@ pub async fn staff_box(
         has_fee: status.is_some(),
         amount: status
             .as_ref()
-            .map(|s| yen(s.fee.amount_yen))
+            .map(|s| yen_label(s.fee.amount_yen, l))
             .unwrap_or_default(),
         paid,
         source_key: match status.as_ref().map(|s| s.fee.source.as_str()) {
@@ -115,7 +123,7 @@ pub async fn staff_box(
                 state: PaymentState::parse(&p.state)
                     .map(|s| s.label(l).to_owned())
                     .unwrap_or_else(|| p.state.clone()),
-                amount: yen(p.amount_yen),
+                amount: yen_label(p.amount_yen, l),
                 provider: p.provider.clone(),
                 provider_ref: p.provider_ref.clone().unwrap_or_default(),
                 updated: l.datetime(p.updated_at),
