@@ -490,7 +490,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let m = admin::resolve_municipality(&db, municipality.as_deref()).await?;
             let provider = HttpProvider::from_config(&cfg.payments, &cfg.base_url, false).ok();
             if provider.is_none() {
-                eprintln!("payments.api_base is not set: the CSV is not checked against the provider");
+                eprintln!(
+                    "payments.api_base is not set: the CSV is not checked against the provider"
+                );
             }
             let report = routes::day_report(&db, provider.as_ref(), &m, &date).await;
             db.close().await;
@@ -518,9 +520,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 match &report.checked {
                     None => "not checked against the provider".to_owned(),
                     Some(d) if d.is_empty() => "matches the provider's settlement list".to_owned(),
-                    Some(d) => format!("{} differences from the provider's settlement list", d.len()),
+                    Some(d) => format!(
+                        "{} differences from the provider's settlement list",
+                        d.len()
+                    ),
                 },
-                if replaced > 0 { format!("; {replaced} characters replaced by 〓") } else { String::new() }
+                if replaced > 0 {
+                    format!("; {replaced} characters replaced by 〓")
+                } else {
+                    String::new()
+                }
             );
             if report.checked.as_ref().is_some_and(|d| !d.is_empty()) {
                 return Ok(ExitCode::from(2));

@@ -51,8 +51,10 @@ async fn env(db: Db) -> Env {
     })
     .await
     .expect("sandbox");
-    let mut cfg = Config::default();
-    cfg.base_url = format!("http://{app_addr}");
+    let mut cfg = Config {
+        base_url: format!("http://{app_addr}"),
+        ..Config::default()
+    };
     cfg.payments.api_base = format!("http://{sandbox_addr}{API_PREFIX}");
     cfg.payments.secret_key = SECRET_KEY.into();
     cfg.payments.webhook_secret = WEBHOOK_SECRET.into();
@@ -146,7 +148,9 @@ async fn press_pay(c: &mut Client<'_>, receipt: &str) -> String {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("手数料を支払う"), "{}", page.body);
     assert!(page.body.contains("未払い"));
-    let r = c.post_form(&format!("/applications/{receipt}/pay"), &[]).await;
+    let r = c
+        .post_form(&format!("/applications/{receipt}/pay"), &[])
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     r.location().to_owned()
 }
@@ -179,7 +183,10 @@ async fn wait_for_state(db: &Db, want: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("payment never reached {want}: {:?}", payment_states(db).await);
+    panic!(
+        "payment never reached {want}: {:?}",
+        payment_states(db).await
+    );
 }
 
 /// The sandbox has delivered at least `n` webhooks that Madoguchi answered 2xx.
@@ -194,8 +201,11 @@ async fn wait_for_webhooks(sb: &Sandbox, n: usize) {
 }
 
 async fn public_id(db: &Db) -> (String, String) {
-    let rows: Vec<(String, Option<String>)> =
-        fetch_raw(db, "SELECT public_id, provider_ref FROM payments ORDER BY id DESC").await;
+    let rows: Vec<(String, Option<String>)> = fetch_raw(
+        db,
+        "SELECT public_id, provider_ref FROM payments ORDER BY id DESC",
+    )
+    .await;
     (rows[0].0.clone(), rows[0].1.clone().unwrap_or_default())
 }
 
@@ -215,9 +225,15 @@ db_test!(card_success_is_looked_up_server_side, |db: Db| async move {
     assert_eq!(payment_states(e.db()).await, vec!["started"]);
     let back = choose(&next, "success").await;
     // Coming back with made-up query parameters changes nothing: the status is looked up.
-    let page = c.get(&format!("{}?state=failed&paid=0", path_of(&back))).await;
+    let page = c
+        .get(&format!("{}?state=failed&paid=0", path_of(&back)))
+        .await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("お支払いが完了しました"), "{}", page.body);
+    assert!(
+        page.body.contains("お支払いが完了しました"),
+        "{}",
+        page.body
+    );
     assert_eq!(payment_states(e.db()).await, vec!["succeeded"]);
     assert_eq!(
         events(e.db()).await,
@@ -230,16 +246,26 @@ db_test!(card_success_is_looked_up_server_side, |db: Db| async move {
     let app_page = c.get(&format!("/applications/{receipt}")).await;
     assert!(app_page.body.contains("支払済み"));
     assert!(!app_page.body.contains("手数料を支払う（"));
-    assert!(app_page.body.contains("お支払いを確認しました"), "thread note");
+    assert!(
+        app_page.body.contains("お支払いを確認しました"),
+        "thread note"
+    );
     // Paying again is refused plainly.
-    let again = c.post_form(&format!("/applications/{receipt}/pay"), &[]).await;
+    let again = c
+        .post_form(&format!("/applications/{receipt}/pay"), &[])
+        .await;
     assert_eq!(again.status, 409);
     assert!(again.body.contains("お支払い済み"));
     // The sandbox's own webhook arrives too, and changes nothing more.
     wait_for_webhooks(&e.sandbox, 1).await;
     assert_eq!(events(e.db()).await.len(), 3);
     let actions = audit_actions(e.db()).await;
-    for a in ["payment.created", "payment.started", "payment.succeeded", "payment.webhook_received"] {
+    for a in [
+        "payment.created",
+        "payment.started",
+        "payment.succeeded",
+        "payment.webhook_received",
+    ] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
     assert_audit_intact(e.db()).await;
@@ -252,7 +278,11 @@ db_test!(declined_card_then_paying_again, |db: Db| async move {
     let next = press_pay(&mut c, &receipt).await;
     let back = choose(&next, "decline").await;
     let page = c.get(&path_of(&back)).await;
-    assert!(page.body.contains("カードでのお支払いができませんでした"), "{}", page.body);
+    assert!(
+        page.body.contains("カードでのお支払いができませんでした"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("もう一度支払う"));
     assert_eq!(payment_states(e.db()).await, vec!["failed"]);
     // A new payment is made; the failed one stays as it was.
@@ -271,11 +301,17 @@ db_test!(abandon_and_expiry, |db: Db| async move {
     let next = press_pay(&mut c, &receipt).await;
     let back = choose(&next, "abandon").await;
     let page = c.get(&path_of(&back)).await;
-    assert!(page.body.contains("お支払いを中断しました"), "{}", page.body);
+    assert!(
+        page.body.contains("お支払いを中断しました"),
+        "{}",
+        page.body
+    );
     assert_eq!(payment_states(e.db()).await, vec!["cancelled"]);
     // Pressing pay again while a page is open reuses it (no second payment to complete).
     let next2 = press_pay(&mut c, &receipt).await;
-    let again = c.post_form(&format!("/applications/{receipt}/pay"), &[]).await;
+    let again = c
+        .post_form(&format!("/applications/{receipt}/pay"), &[])
+        .await;
     assert_eq!(again.location(), next2);
     assert_eq!(payment_states(e.db()).await, vec!["cancelled", "started"]);
     // The provider's session runs out (sandbox control call).
@@ -299,26 +335,34 @@ db_test!(abandon_and_expiry, |db: Db| async move {
     assert_audit_intact(e.db()).await;
 });
 
-db_test!(delayed_webhook_shows_checking_then_paid, |db: Db| async move {
-    let e = env(db).await;
-    let receipt = e.apply().await;
-    let mut c = e.resident(HANAKO).await;
-    let next = press_pay(&mut c, &receipt).await;
-    let back = choose(&next, "delayed").await;
-    let page = c.get(&path_of(&back)).await;
-    assert!(page.body.contains("お支払いを確認中です"), "{}", page.body);
-    assert!(page.body.contains("もう一度確認する"));
-    assert_eq!(payment_states(e.db()).await, vec!["started"]);
-    let app_page = c.get(&format!("/applications/{receipt}")).await;
-    assert!(app_page.body.contains("お支払いを確認しています"));
-    // The webhook arrives seconds later and the payment is stored as paid without the resident.
-    wait_for_state(e.db(), "succeeded").await;
-    wait_for_webhooks(&e.sandbox, 1).await;
-    let page = c.get(&path_of(&back)).await;
-    assert!(page.body.contains("お支払いが完了しました"));
-    assert!(audit_actions(e.db()).await.iter().any(|a| a == "payment.webhook_received"));
-    assert_audit_intact(e.db()).await;
-});
+db_test!(
+    delayed_webhook_shows_checking_then_paid,
+    |db: Db| async move {
+        let e = env(db).await;
+        let receipt = e.apply().await;
+        let mut c = e.resident(HANAKO).await;
+        let next = press_pay(&mut c, &receipt).await;
+        let back = choose(&next, "delayed").await;
+        let page = c.get(&path_of(&back)).await;
+        assert!(page.body.contains("お支払いを確認中です"), "{}", page.body);
+        assert!(page.body.contains("もう一度確認する"));
+        assert_eq!(payment_states(e.db()).await, vec!["started"]);
+        let app_page = c.get(&format!("/applications/{receipt}")).await;
+        assert!(app_page.body.contains("お支払いを確認しています"));
+        // The webhook arrives seconds later and the payment is stored as paid without the resident.
+        wait_for_state(e.db(), "succeeded").await;
+        wait_for_webhooks(&e.sandbox, 1).await;
+        let page = c.get(&path_of(&back)).await;
+        assert!(page.body.contains("お支払いが完了しました"));
+        assert!(
+            audit_actions(e.db())
+                .await
+                .iter()
+                .any(|a| a == "payment.webhook_received")
+        );
+        assert_audit_intact(e.db()).await;
+    }
+);
 
 fn webhook_body(event_id: &str, provider_ref: &str) -> String {
     serde_json::json!({
@@ -344,85 +388,101 @@ fn now_secs() -> i64 {
     madoguchi::db::now_ms() / 1000
 }
 
-db_test!(bad_webhook_signature_is_refused_and_changes_nothing, |db: Db| async move {
-    let e = env(db).await;
-    let receipt = e.apply().await;
-    let mut c = e.resident(HANAKO).await;
-    let next = press_pay(&mut c, &receipt).await;
-    let (_, provider_ref) = public_id(e.db()).await;
-    // The provider says succeeded (the resident paid) but its webhook never came: only forged
-    // ones do.
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let _ = &next;
-    let before_audit = audit_actions(e.db()).await.len();
-    let before_events = events(e.db()).await;
-    let body = webhook_body("evt_forged", &provider_ref);
-    let mut hook = e.app.client(ICHIKAWA_HOST);
-    for sig in [
-        signature::sign("not-the-secret", now_secs(), body.as_bytes()),
-        signature::sign(WEBHOOK_SECRET, now_secs() - 3600, body.as_bytes()),
-        signature::sign(WEBHOOK_SECRET, now_secs(), b"{\"other\":1}"),
-        String::new(),
-        "t=1,v1=zz".into(),
-    ] {
-        let r = post_webhook(&mut hook, &body, &sig).await;
-        assert_eq!(r.status, 401, "{sig}: {}", r.body);
-        assert_eq!(r.json()["error"]["code"], "bad_signature");
+db_test!(
+    bad_webhook_signature_is_refused_and_changes_nothing,
+    |db: Db| async move {
+        let e = env(db).await;
+        let receipt = e.apply().await;
+        let mut c = e.resident(HANAKO).await;
+        let next = press_pay(&mut c, &receipt).await;
+        let (_, provider_ref) = public_id(e.db()).await;
+        // The provider says succeeded (the resident paid) but its webhook never came: only forged
+        // ones do.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let _ = &next;
+        let before_audit = audit_actions(e.db()).await.len();
+        let before_events = events(e.db()).await;
+        let body = webhook_body("evt_forged", &provider_ref);
+        let mut hook = e.app.client(ICHIKAWA_HOST);
+        for sig in [
+            signature::sign("not-the-secret", now_secs(), body.as_bytes()),
+            signature::sign(WEBHOOK_SECRET, now_secs() - 3600, body.as_bytes()),
+            signature::sign(WEBHOOK_SECRET, now_secs(), b"{\"other\":1}"),
+            String::new(),
+            "t=1,v1=zz".into(),
+        ] {
+            let r = post_webhook(&mut hook, &body, &sig).await;
+            assert_eq!(r.status, 401, "{sig}: {}", r.body);
+            assert_eq!(r.json()["error"]["code"], "bad_signature");
+        }
+        assert_eq!(audit_actions(e.db()).await.len(), before_audit);
+        assert_eq!(events(e.db()).await, before_events);
+        assert_eq!(
+            count(e.db(), "SELECT COUNT(*) FROM payment_webhooks").await,
+            0
+        );
+        assert_eq!(payment_states(e.db()).await, vec!["started"]);
+        drop(http);
+        // Over a real socket too (what a provider does).
+        let r = reqwest::Client::new()
+            .post(format!(
+                "http://{}{}",
+                e.app_addr,
+                madoguchi::payments::WEBHOOK_PATH
+            ))
+            .header(
+                signature::HEADER,
+                signature::sign("nope", now_secs(), body.as_bytes()),
+            )
+            .body(body.clone())
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 401);
+        assert_eq!(payment_states(e.db()).await, vec!["started"]);
     }
-    assert_eq!(audit_actions(e.db()).await.len(), before_audit);
-    assert_eq!(events(e.db()).await, before_events);
-    assert_eq!(count(e.db(), "SELECT COUNT(*) FROM payment_webhooks").await, 0);
-    assert_eq!(payment_states(e.db()).await, vec!["started"]);
-    drop(http);
-    // Over a real socket too (what a provider does).
-    let r = reqwest::Client::new()
-        .post(format!("http://{}{}", e.app_addr, madoguchi::payments::WEBHOOK_PATH))
-        .header(signature::HEADER, signature::sign("nope", now_secs(), body.as_bytes()))
-        .body(body.clone())
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 401);
-    assert_eq!(payment_states(e.db()).await, vec!["started"]);
-});
+);
 
-db_test!(replayed_webhook_and_repeated_return_are_no_ops, |db: Db| async move {
-    let e = env(db).await;
-    let receipt = e.apply().await;
-    let mut c = e.resident(HANAKO).await;
-    let next = press_pay(&mut c, &receipt).await;
-    let back = choose(&next, "success").await;
-    wait_for_webhooks(&e.sandbox, 1).await;
-    wait_for_state(e.db(), "succeeded").await;
-    let (_, provider_ref) = public_id(e.db()).await;
-    let body = webhook_body("evt_replayed", &provider_ref);
-    let mut hook = e.app.client(ICHIKAWA_HOST);
-    let sig = signature::sign(WEBHOOK_SECRET, now_secs(), body.as_bytes());
-    let first = post_webhook(&mut hook, &body, &sig).await;
-    assert_eq!(first.status, 200, "{}", first.body);
-    assert_eq!(first.json()["status"], "ok");
-    let audit_after_first = audit_actions(e.db()).await.len();
-    let events_after_first = events(e.db()).await;
-    for _ in 0..3 {
-        let r = post_webhook(&mut hook, &body, &sig).await;
-        assert_eq!(r.status, 200);
-        assert_eq!(r.json()["status"], "duplicate");
+db_test!(
+    replayed_webhook_and_repeated_return_are_no_ops,
+    |db: Db| async move {
+        let e = env(db).await;
+        let receipt = e.apply().await;
+        let mut c = e.resident(HANAKO).await;
+        let next = press_pay(&mut c, &receipt).await;
+        let back = choose(&next, "success").await;
+        wait_for_webhooks(&e.sandbox, 1).await;
+        wait_for_state(e.db(), "succeeded").await;
+        let (_, provider_ref) = public_id(e.db()).await;
+        let body = webhook_body("evt_replayed", &provider_ref);
+        let mut hook = e.app.client(ICHIKAWA_HOST);
+        let sig = signature::sign(WEBHOOK_SECRET, now_secs(), body.as_bytes());
+        let first = post_webhook(&mut hook, &body, &sig).await;
+        assert_eq!(first.status, 200, "{}", first.body);
+        assert_eq!(first.json()["status"], "ok");
+        let audit_after_first = audit_actions(e.db()).await.len();
+        let events_after_first = events(e.db()).await;
+        for _ in 0..3 {
+            let r = post_webhook(&mut hook, &body, &sig).await;
+            assert_eq!(r.status, 200);
+            assert_eq!(r.json()["status"], "duplicate");
+        }
+        assert_eq!(audit_actions(e.db()).await.len(), audit_after_first);
+        assert_eq!(events(e.db()).await, events_after_first);
+        // The return page, opened again and again, looks the status up and writes nothing.
+        for _ in 0..3 {
+            let page = c.get(&path_of(&back)).await;
+            assert!(page.body.contains("お支払いが完了しました"));
+        }
+        assert_eq!(audit_actions(e.db()).await.len(), audit_after_first);
+        assert_eq!(events(e.db()).await, events_after_first);
+        assert_eq!(payment_states(e.db()).await, vec!["succeeded"]);
+        assert_audit_intact(e.db()).await;
     }
-    assert_eq!(audit_actions(e.db()).await.len(), audit_after_first);
-    assert_eq!(events(e.db()).await, events_after_first);
-    // The return page, opened again and again, looks the status up and writes nothing.
-    for _ in 0..3 {
-        let page = c.get(&path_of(&back)).await;
-        assert!(page.body.contains("お支払いが完了しました"));
-    }
-    assert_eq!(audit_actions(e.db()).await.len(), audit_after_first);
-    assert_eq!(events(e.db()).await, events_after_first);
-    assert_eq!(payment_states(e.db()).await, vec!["succeeded"]);
-    assert_audit_intact(e.db()).await;
-});
+);
 
 db_test!(refund_by_staff, |db: Db| async move {
     let e = env(db).await;
@@ -434,14 +494,20 @@ db_test!(refund_by_staff, |db: Db| async move {
     let (public, _) = public_id(e.db()).await;
     // The resident cannot refund.
     let r = c
-        .post_form(&format!("/staff/cases/{receipt}/refund"), &[("payment", &public)])
+        .post_form(
+            &format!("/staff/cases/{receipt}/refund"),
+            &[("payment", &public)],
+        )
         .await;
     assert_eq!(r.status, 303);
     assert!(r.location().starts_with("/staff/login"));
     // Staff of another department cannot see the case.
     let mut other = e.staff(OTHER_DEPT).await;
     let r = other
-        .post_form(&format!("/staff/cases/{receipt}/refund"), &[("payment", &public)])
+        .post_form(
+            &format!("/staff/cases/{receipt}/refund"),
+            &[("payment", &public)],
+        )
         .await;
     assert_eq!(r.status, 404);
     let mut s = e.staff(SHIMIN_STAFF).await;
@@ -449,135 +515,209 @@ db_test!(refund_by_staff, |db: Db| async move {
     assert!(case.body.contains("支払済み"), "{}", case.body);
     assert!(case.body.contains("全額を返金する"));
     let r = s
-        .post_form(&format!("/staff/cases/{receipt}/refund"), &[("payment", &public)])
+        .post_form(
+            &format!("/staff/cases/{receipt}/refund"),
+            &[("payment", &public)],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(payment_states(e.db()).await, vec!["refunded"]);
     // A second refund is refused plainly.
     let r = s
-        .post_form(&format!("/staff/cases/{receipt}/refund"), &[("payment", &public)])
+        .post_form(
+            &format!("/staff/cases/{receipt}/refund"),
+            &[("payment", &public)],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("返金できるのは"));
     let page = c.get(&format!("/applications/{receipt}")).await;
     assert!(page.body.contains("返金しました"));
-    assert!(audit_actions(e.db()).await.iter().any(|a| a == "payment.refunded"));
+    assert!(
+        audit_actions(e.db())
+            .await
+            .iter()
+            .any(|a| a == "payment.refunded")
+    );
     assert_audit_intact(e.db()).await;
 });
 
-db_test!(staff_set_fee_flow_and_the_completion_gate, |db: Db| async move {
-    let e = env(db).await;
-    // A procedure without a fee at submission.
-    exec(e.db(), &format!("UPDATE procedures SET fee_yen = NULL WHERE id = {}", e.fx.procedure_id)).await;
-    let mut new = e.fx.new_app(answers("市川 花子"), None);
-    new.computed.clear();
-    let s = application::submit(e.db(), ICHIKAWA, &Actor::User(e.fx.hanako), "http://127.0.0.1", new)
-        .await
-        .expect("submit");
-    let receipt = s.receipt.compact();
-    assert_eq!(count(e.db(), "SELECT COUNT(*) FROM application_fees").await, 0);
-    let mut c = e.resident(HANAKO).await;
-    let page = c.get(&format!("/applications/{receipt}")).await;
-    assert!(!page.body.contains("手数料のお支払い"));
-    let r = c.post_form(&format!("/applications/{receipt}/pay"), &[]).await;
-    assert_eq!(r.status, 409, "nothing to pay");
-    let mut s = e.staff(SHIMIN_STAFF).await;
-    let case = s.get(&format!("/staff/cases/{receipt}")).await;
-    assert!(case.body.contains("手数料はありません"));
-    assert!(case.body.contains("手数料を設定"));
-    // Bad amounts are refused with a message naming the field; nothing changes.
-    let audit_before = audit_actions(e.db()).await.len();
-    for bad in ["", "abc", "0", "-300", "2000000"] {
-        let r = s
-            .post_form(&format!("/staff/cases/{receipt}/fee"), &[("amount", bad), ("message", "")])
-            .await;
-        assert_eq!(r.status, 422, "{bad}");
-        assert!(r.body.contains("手数料（金額）は1円から"), "{}", r.body);
-    }
-    assert_eq!(audit_actions(e.db()).await.len(), audit_before);
-    assert_eq!(count(e.db(), "SELECT COUNT(*) FROM application_fees").await, 0);
-    let r = s
-        .post_form(
-            &format!("/staff/cases/{receipt}/fee"),
-            &[("amount", "１，２００円"), ("message", "証明書2通分です。")],
+db_test!(
+    staff_set_fee_flow_and_the_completion_gate,
+    |db: Db| async move {
+        let e = env(db).await;
+        // A procedure without a fee at submission.
+        exec(
+            e.db(),
+            &format!(
+                "UPDATE procedures SET fee_yen = NULL WHERE id = {}",
+                e.fx.procedure_id
+            ),
         )
         .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let fee: Vec<(i64, String, String)> = fetch_raw(
-        e.db(),
-        "SELECT amount_yen, source, due_before FROM application_fees",
-    )
-    .await;
-    assert_eq!(fee, vec![(1200, "staff".into(), "completion".into())]);
-    let fee_yen: Vec<(Option<i64>,)> = fetch_raw(e.db(), "SELECT fee_yen FROM applications").await;
-    assert_eq!(fee_yen, vec![(Some(1200),)]);
-    let (subject, body) = last_mail(e.db(), ICHIKAWA, HANAKO).await.expect("mail");
-    assert!(subject.contains("手数料"), "{subject}");
-    assert!(body.contains("1,200円") && body.contains("証明書2通分です。"), "{body}");
-    let page = c.get(&format!("/applications/{receipt}")).await;
-    assert!(page.body.contains("1,200円"));
-    assert!(page.body.contains("手数料を支払う"));
-    assert!(page.body.contains("お支払いが確認できてから手続きを完了します"));
-    assert!(page.body.contains("証明書2通分です。"), "message in the thread");
-    // The case runs on, but 完了 waits for the payment.
-    let mut reviewer = e.staff(REVIEWER).await;
-    for (who, action) in [(&mut s, "start_review"), (&mut reviewer, "approve")] {
-        let r = who
-            .post_form(&format!("/staff/cases/{receipt}/action"), &[("action", action), ("text", "")])
+        let mut new = e.fx.new_app(answers("市川 花子"), None);
+        new.computed.clear();
+        let s = application::submit(
+            e.db(),
+            ICHIKAWA,
+            &Actor::User(e.fx.hanako),
+            "http://127.0.0.1",
+            new,
+        )
+        .await
+        .expect("submit");
+        let receipt = s.receipt.compact();
+        assert_eq!(
+            count(e.db(), "SELECT COUNT(*) FROM application_fees").await,
+            0
+        );
+        let mut c = e.resident(HANAKO).await;
+        let page = c.get(&format!("/applications/{receipt}")).await;
+        assert!(!page.body.contains("手数料のお支払い"));
+        let r = c
+            .post_form(&format!("/applications/{receipt}/pay"), &[])
             .await;
-        assert_eq!(r.status, 303, "{action}: {}", r.body);
+        assert_eq!(r.status, 409, "nothing to pay");
+        let mut s = e.staff(SHIMIN_STAFF).await;
+        let case = s.get(&format!("/staff/cases/{receipt}")).await;
+        assert!(case.body.contains("手数料はありません"));
+        assert!(case.body.contains("手数料を設定"));
+        // Bad amounts are refused with a message naming the field; nothing changes.
+        let audit_before = audit_actions(e.db()).await.len();
+        for bad in ["", "abc", "0", "-300", "2000000"] {
+            let r = s
+                .post_form(
+                    &format!("/staff/cases/{receipt}/fee"),
+                    &[("amount", bad), ("message", "")],
+                )
+                .await;
+            assert_eq!(r.status, 422, "{bad}");
+            assert!(r.body.contains("手数料（金額）は1円から"), "{}", r.body);
+        }
+        assert_eq!(audit_actions(e.db()).await.len(), audit_before);
+        assert_eq!(
+            count(e.db(), "SELECT COUNT(*) FROM application_fees").await,
+            0
+        );
+        let r = s
+            .post_form(
+                &format!("/staff/cases/{receipt}/fee"),
+                &[("amount", "１，２００円"), ("message", "証明書2通分です。")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let fee: Vec<(i64, String, String)> = fetch_raw(
+            e.db(),
+            "SELECT amount_yen, source, due_before FROM application_fees",
+        )
+        .await;
+        assert_eq!(fee, vec![(1200, "staff".into(), "completion".into())]);
+        let fee_yen: Vec<(Option<i64>,)> =
+            fetch_raw(e.db(), "SELECT fee_yen FROM applications").await;
+        assert_eq!(fee_yen, vec![(Some(1200),)]);
+        let (subject, body) = last_mail(e.db(), ICHIKAWA, HANAKO).await.expect("mail");
+        assert!(subject.contains("手数料"), "{subject}");
+        assert!(
+            body.contains("1,200円") && body.contains("証明書2通分です。"),
+            "{body}"
+        );
+        let page = c.get(&format!("/applications/{receipt}")).await;
+        assert!(page.body.contains("1,200円"));
+        assert!(page.body.contains("手数料を支払う"));
+        assert!(
+            page.body
+                .contains("お支払いが確認できてから手続きを完了します")
+        );
+        assert!(
+            page.body.contains("証明書2通分です。"),
+            "message in the thread"
+        );
+        // The case runs on, but 完了 waits for the payment.
+        let mut reviewer = e.staff(REVIEWER).await;
+        for (who, action) in [(&mut s, "start_review"), (&mut reviewer, "approve")] {
+            let r = who
+                .post_form(
+                    &format!("/staff/cases/{receipt}/action"),
+                    &[("action", action), ("text", "")],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{action}: {}", r.body);
+        }
+        let r = s
+            .post_form(
+                &format!("/staff/cases/{receipt}/action"),
+                &[("action", "complete"), ("text", "")],
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}", r.body);
+        assert!(r.body.contains("手数料のお支払いがまだ確認できていません"));
+        let next = press_pay(&mut c, &receipt).await;
+        let back = choose(&next, "success").await;
+        c.get(&path_of(&back)).await;
+        let r = s
+            .post_form(
+                &format!("/staff/cases/{receipt}/action"),
+                &[("action", "complete"), ("text", "")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        // Once paid, the fee can no longer be changed.
+        let r = s
+            .post_form(
+                &format!("/staff/cases/{receipt}/fee"),
+                &[("amount", "300"), ("message", "")],
+            )
+            .await;
+        assert_eq!(r.status, 409);
+        assert!(
+            audit_actions(e.db())
+                .await
+                .iter()
+                .any(|a| a == "payment.fee_set")
+        );
+        assert_audit_intact(e.db()).await;
     }
-    let r = s
-        .post_form(&format!("/staff/cases/{receipt}/action"), &[("action", "complete"), ("text", "")])
-        .await;
-    assert_eq!(r.status, 409, "{}", r.body);
-    assert!(r.body.contains("手数料のお支払いがまだ確認できていません"));
-    let next = press_pay(&mut c, &receipt).await;
-    let back = choose(&next, "success").await;
-    c.get(&path_of(&back)).await;
-    let r = s
-        .post_form(&format!("/staff/cases/{receipt}/action"), &[("action", "complete"), ("text", "")])
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    // Once paid, the fee can no longer be changed.
-    let r = s
-        .post_form(&format!("/staff/cases/{receipt}/fee"), &[("amount", "300"), ("message", "")])
-        .await;
-    assert_eq!(r.status, 409);
-    assert!(audit_actions(e.db()).await.iter().any(|a| a == "payment.fee_set"));
-    assert_audit_intact(e.db()).await;
-});
+);
 
-db_test!(fee_due_before_review_keeps_the_case_received, |db: Db| async move {
-    let e = env(db).await;
-    exec(
-        e.db(),
-        &format!(
-            "INSERT INTO procedure_payment_timing (procedure_id, municipality_id, due_before) \
+db_test!(
+    fee_due_before_review_keeps_the_case_received,
+    |db: Db| async move {
+        let e = env(db).await;
+        exec(
+            e.db(),
+            &format!(
+                "INSERT INTO procedure_payment_timing (procedure_id, municipality_id, due_before) \
              VALUES ({}, '{ICHIKAWA}', 'review')",
-            e.fx.procedure_id
-        ),
-    )
-    .await;
-    let receipt = e.apply().await;
-    let mut c = e.resident(HANAKO).await;
-    let page = c.get(&format!("/applications/{receipt}")).await;
-    assert!(page.body.contains("お支払いが確認できてから審査を始めます"));
-    let mut s = e.staff(SHIMIN_STAFF).await;
-    let r = s
-        .post_form(&format!("/staff/cases/{receipt}/action"), &[("action", "start_review"), ("text", "")])
+                e.fx.procedure_id
+            ),
+        )
         .await;
-    assert_eq!(r.status, 409);
-    let state: Vec<(String,)> = fetch_raw(e.db(), "SELECT state FROM applications").await;
-    assert_eq!(state[0].0, "received");
-    let next = press_pay(&mut c, &receipt).await;
-    let back = choose(&next, "success").await;
-    c.get(&path_of(&back)).await;
-    let r = s
-        .post_form(&format!("/staff/cases/{receipt}/action"), &[("action", "start_review"), ("text", "")])
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-});
+        let receipt = e.apply().await;
+        let mut c = e.resident(HANAKO).await;
+        let page = c.get(&format!("/applications/{receipt}")).await;
+        assert!(page.body.contains("お支払いが確認できてから審査を始めます"));
+        let mut s = e.staff(SHIMIN_STAFF).await;
+        let r = s
+            .post_form(
+                &format!("/staff/cases/{receipt}/action"),
+                &[("action", "start_review"), ("text", "")],
+            )
+            .await;
+        assert_eq!(r.status, 409);
+        let state: Vec<(String,)> = fetch_raw(e.db(), "SELECT state FROM applications").await;
+        assert_eq!(state[0].0, "received");
+        let next = press_pay(&mut c, &receipt).await;
+        let back = choose(&next, "success").await;
+        c.get(&path_of(&back)).await;
+        let r = s
+            .post_form(
+                &format!("/staff/cases/{receipt}/action"),
+                &[("action", "start_review"), ("text", "")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+);
 
 db_test!(someone_elses_payment_is_not_found, |db: Db| async move {
     let e = env(db).await;
@@ -586,7 +726,9 @@ db_test!(someone_elses_payment_is_not_found, |db: Db| async move {
     let next = press_pay(&mut hanako, &receipt).await;
     let (public, _) = public_id(e.db()).await;
     let mut jiro = e.resident(OTHER_RESIDENT).await;
-    let r = jiro.post_form(&format!("/applications/{receipt}/pay"), &[]).await;
+    let r = jiro
+        .post_form(&format!("/applications/{receipt}/pay"), &[])
+        .await;
     assert_eq!(r.status, 404);
     let r = jiro.get(&format!("/payments/{public}/return")).await;
     assert_eq!(r.status, 404);
@@ -618,9 +760,13 @@ db_test!(reconciliation_totals_and_differences, |db: Db| async move {
         receipts.push(receipt);
     }
     let mut s = e.staff(SHIMIN_STAFF).await;
-    let first_public: Vec<(String,)> = fetch_raw(e.db(), "SELECT public_id FROM payments ORDER BY id").await;
+    let first_public: Vec<(String,)> =
+        fetch_raw(e.db(), "SELECT public_id FROM payments ORDER BY id").await;
     let r = s
-        .post_form(&format!("/staff/cases/{}/refund", receipts[0]), &[("payment", &first_public[0].0)])
+        .post_form(
+            &format!("/staff/cases/{}/refund", receipts[0]),
+            &[("payment", &first_public[0].0)],
+        )
         .await;
     assert_eq!(r.status, 303);
     let today = reconcile::jst_seconds(madoguchi::db::now_ms())[..10].to_owned();
@@ -636,7 +782,11 @@ db_test!(reconciliation_totals_and_differences, |db: Db| async move {
     assert_eq!(report.totals.net(), 300);
     // created, started, then succeeded / succeeded+refunded / failed
     assert_eq!(report.lines.len(), 3 * 2 + 2 + 1 + 1);
-    assert_eq!(report.checked, Some(Vec::new()), "matches the sandbox's list");
+    assert_eq!(
+        report.checked,
+        Some(Vec::new()),
+        "matches the sandbox's list"
+    );
     // Another day has nothing.
     let other = pay_routes::day_report(e.db(), Some(&p), ICHIKAWA, "2020-01-01")
         .await
@@ -656,26 +806,38 @@ db_test!(reconciliation_totals_and_differences, |db: Db| async move {
         .expect("report")
         .expect("a date");
     assert_eq!(report.checked.as_ref().map(Vec::len), Some(1));
-    let (bytes, _) = reconcile::csv(&report, madoguchi::procedures::application::rules::CsvEncoding::Utf8Bom);
+    let (bytes, _) = reconcile::csv(
+        &report,
+        madoguchi::procedures::application::rules::CsvEncoding::Utf8Bom,
+    );
     assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
     let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
     assert!(text.starts_with("日時,受付番号,手続,"), "{text}");
     assert!(text.contains("入金合計,600,2件\r\n"), "{text}");
     assert!(text.contains("返金合計,300,1件\r\n"));
     assert!(text.contains("差引,300\r\n"));
-    assert!(text.contains("当市の記録にない,sbp_unknown,入金,,5000"), "{text}");
+    assert!(
+        text.contains("当市の記録にない,sbp_unknown,入金,,5000"),
+        "{text}"
+    );
     // The staff download: administrators (and 会計課) only.
-    let r = s.get(&format!("/staff/payments/reconcile.csv?date={today}")).await;
+    let r = s
+        .get(&format!("/staff/payments/reconcile.csv?date={today}"))
+        .await;
     assert_eq!(r.status, 404);
     let mut admin = e.staff(ADMIN).await;
     let page = admin.get("/staff/payments").await;
     assert_eq!(page.status, 200);
     let r = admin
-        .get(&format!("/staff/payments/reconcile.csv?date={today}&encoding=sjis"))
+        .get(&format!(
+            "/staff/payments/reconcile.csv?date={today}&encoding=sjis"
+        ))
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.headers["content-type"], "text/csv; charset=shift_jis");
-    let r = admin.get("/staff/payments/reconcile.csv?date=tomorrow").await;
+    let r = admin
+        .get("/staff/payments/reconcile.csv?date=tomorrow")
+        .await;
     assert_eq!(r.status, 400);
     assert_audit_intact(e.db()).await;
 });
@@ -693,9 +855,122 @@ db_test!(provider_down_is_a_clear_message, |db: Db| async move {
     let app2 = TestApp::with_config(e.db().clone(), cfg).await;
     let mut c = app2.client(ICHIKAWA_HOST);
     assert_eq!(c.login(HANAKO, PASSWORD).await.status, 303);
-    let r = c.post_form(&format!("/applications/{receipt}/pay"), &[]).await;
+    let r = c
+        .post_form(&format!("/applications/{receipt}/pay"), &[])
+        .await;
     assert_eq!(r.status, 502);
-    assert!(r.body.contains("決済サービスにつながりませんでした"), "{}", r.body);
+    assert!(
+        r.body.contains("決済サービスにつながりませんでした"),
+        "{}",
+        r.body
+    );
     assert_eq!(payment_states(e.db()).await, vec!["failed"]);
     let _ = e.app_addr;
 });
+
+// Property (like tests/app_workflow_props.rs): random sequences of states a provider might
+// report, applied through the payment SERVICE on both databases, never leave the transition
+// table. After every step the stored state is what `state::step` predicts (the target when it
+// is reachable, the old state when not), each stored move wrote exactly one payment event and
+// one audit event, a refusal or a repeat wrote nothing, and final states never move again.
+db_test!(
+    random_reported_states_follow_the_table,
+    |db: Db| async move {
+        use madoguchi::payments::service;
+        use madoguchi::payments::state::{PaymentState, Step, step};
+        use madoguchi::payments::store::{self, NewPayment};
+        use proptest::strategy::{Strategy, ValueTree};
+        use proptest::test_runner::TestRunner;
+
+        let app = TestApp::demo(db.clone()).await;
+        let fx = Fixture::new(&app).await;
+        let s = application::submit(
+            &db,
+            ICHIKAWA,
+            &Actor::User(fx.hanako),
+            "http://x",
+            fx.new_app(answers("市川 花子"), None),
+        )
+        .await
+        .expect("submit");
+        let payment_audit = |db: Db| async move {
+            audit_actions(&db)
+                .await
+                .iter()
+                .filter(|a| a.starts_with("payment."))
+                .count()
+        };
+        let mut runner = TestRunner::deterministic();
+        let seqs = proptest::collection::vec(0..PaymentState::ALL.len(), 1..14);
+        let mut moved = 0;
+        let mut reached = std::collections::BTreeSet::new();
+        for n in 0..30 {
+            let seq = seqs.new_tree(&mut runner).expect("strategy").current();
+            let mut tx = db.begin().await.expect("tx");
+            let id = store::insert_payment(
+                &mut tx,
+                &NewPayment {
+                    municipality: ICHIKAWA,
+                    public_id: &format!("pay_prop_{n}"),
+                    application_id: s.id,
+                    provider: "sandbox",
+                    amount_yen: 300,
+                    now: 0,
+                    expires_at: 1,
+                },
+            )
+            .await
+            .expect("payment");
+            tx.commit().await.expect("commit");
+            let mut current = PaymentState::Created;
+            for (i, target) in seq.iter().enumerate() {
+                let target = PaymentState::ALL[*target];
+                let ev_before = count(
+                    &db,
+                    &format!("SELECT COUNT(*) FROM payment_events WHERE payment_id = {id}"),
+                )
+                .await;
+                let au_before = payment_audit(db.clone()).await;
+                let expected = step(current, target);
+                let row = service::apply(&db, id, target, "sync", &Actor::System)
+                    .await
+                    .expect("apply");
+                let after = PaymentState::parse(&row.state).expect("known state");
+                let ev_after = count(
+                    &db,
+                    &format!("SELECT COUNT(*) FROM payment_events WHERE payment_id = {id}"),
+                )
+                .await;
+                let au_after = payment_audit(db.clone()).await;
+                let ctx = format!("seq {n} step {i}: {current:?} -> {target:?}");
+                match expected {
+                    Step::Moves(m) => {
+                        assert_eq!(after, target, "{ctx}");
+                        assert_eq!(ev_after - ev_before, m.len() as i64, "{ctx}");
+                        assert_eq!(au_after - au_before, m.len(), "{ctx}");
+                        for (a, b) in &m {
+                            assert!(madoguchi::payments::state::allowed(*a, *b), "{ctx}");
+                        }
+                        moved += m.len();
+                    }
+                    Step::Same | Step::Refused => {
+                        assert_eq!(after, current, "{ctx}: nothing changes");
+                        assert_eq!(ev_after, ev_before, "{ctx}: no event");
+                        assert_eq!(au_after, au_before, "{ctx}: no audit event");
+                    }
+                }
+                if current.is_final() {
+                    assert_eq!(after, current, "{ctx}: final states stay");
+                }
+                current = after;
+                reached.insert(after.as_str());
+            }
+        }
+        assert!(
+            moved > 20,
+            "the sequences exercised the table: {moved} moves"
+        );
+        assert!(reached.len() >= 5, "states reached: {reached:?}");
+        assert_audit_intact(&db).await;
+    }
+);

@@ -44,13 +44,21 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "お支払いを始められませんでした",
         "The payment could not be started",
     ),
-    ("pay.done_title", "お支払いが完了しました", "Payment complete"),
+    (
+        "pay.done_title",
+        "お支払いが完了しました",
+        "Payment complete",
+    ),
     (
         "pay.done_text",
         "手数料のお支払いを確認しました。ありがとうございました。",
         "We have received your payment. Thank you.",
     ),
-    ("pay.checking_title", "お支払いを確認中です", "Checking your payment"),
+    (
+        "pay.checking_title",
+        "お支払いを確認中です",
+        "Checking your payment",
+    ),
     (
         "pay.checking_text",
         "決済サービスからの連絡を待っています。数分たってから「もう一度確認する」を押してください。二重に支払う必要はありません。",
@@ -66,13 +74,21 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "カード会社がお支払いを受け付けませんでした。お金は引き落とされていません。別のカードで、もう一度お試しください。",
         "The card company declined the payment. No money was taken. Please try again with another card.",
     ),
-    ("pay.cancelled_title", "お支払いを中断しました", "Payment cancelled"),
+    (
+        "pay.cancelled_title",
+        "お支払いを中断しました",
+        "Payment cancelled",
+    ),
     (
         "pay.cancelled_text",
         "お支払いは終わっていません。お金は引き落とされていません。",
         "The fee has not been paid. No money was taken.",
     ),
-    ("pay.expired_title", "お支払いの期限が切れました", "The payment page expired"),
+    (
+        "pay.expired_title",
+        "お支払いの期限が切れました",
+        "The payment page expired",
+    ),
     (
         "pay.expired_text",
         "時間がたったため、お支払いのページが使えなくなりました。お金は引き落とされていません。もう一度お支払いください。",
@@ -109,7 +125,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("pay.col_provider", "決済事業者の番号", "Provider reference"),
     ("pay.col_updated", "更新日時", "Updated"),
     ("pay.refund", "全額を返金する", "Refund in full"),
-    ("pay.refund_failed", "返金できませんでした", "The refund failed"),
+    (
+        "pay.refund_failed",
+        "返金できませんでした",
+        "The refund failed",
+    ),
     ("pay.set_fee", "手数料を設定", "Set the fee"),
     (
         "pay.set_fee_lead",
@@ -128,7 +148,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "申請者へのメッセージ（任意）",
         "Message to the applicant (optional)",
     ),
-    ("pay.set_fee_submit", "設定して知らせる", "Set and tell the applicant"),
+    (
+        "pay.set_fee_submit",
+        "設定して知らせる",
+        "Set and tell the applicant",
+    ),
     ("pay.back_case", "案件に戻る", "Back to the case"),
     // staff: reconciliation
     (
@@ -148,6 +172,14 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "For example 2026-04-01",
     ),
     ("pay.reconcile_encoding", "文字コード", "Encoding"),
-    ("pay.reconcile_download", "CSVをダウンロード", "Download the CSV"),
-    ("pay.reconcile_link", "決済の日次照合", "Daily payment reconciliation"),
+    (
+        "pay.reconcile_download",
+        "CSVをダウンロード",
+        "Download the CSV",
+    ),
+    (
+        "pay.reconcile_link",
+        "決済の日次照合",
+        "Daily payment reconciliation",
+    ),
 ];

@@ -138,7 +138,11 @@ impl HttpProvider {
         let api_base = if !cfg.api_base.is_empty() {
             cfg.api_base.trim_end_matches('/').to_owned()
         } else if sandbox {
-            format!("{}{}", base_url.trim_end_matches('/'), super::sandbox::API_PREFIX)
+            format!(
+                "{}{}",
+                base_url.trim_end_matches('/'),
+                super::sandbox::API_PREFIX
+            )
         } else {
             return Err(ProviderError::NotConfigured);
         };
@@ -195,7 +199,11 @@ impl PaymentProvider for HttpProvider {
         self.send(r).await
     }
 
-    async fn refund(&self, provider_ref: &str, amount: i64) -> Result<ProviderPayment, ProviderError> {
+    async fn refund(
+        &self,
+        provider_ref: &str,
+        amount: i64,
+    ) -> Result<ProviderPayment, ProviderError> {
         let r = CLIENT
             .post(format!(
                 "{}/v1/payments/{}/refunds",

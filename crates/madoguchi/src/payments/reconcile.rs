@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use super::provider::{SettlementItem, Settlements};
 use super::store::{self, EventLine};
 use crate::db::Db;
-use crate::procedures::application::rules::{self, CsvEncoding};
 use crate::procedures::application::pages::shown_receipt;
+use crate::procedures::application::rules::{self, CsvEncoding};
 
 const JST: time::UtcOffset = time::macros::offset!(+9);
 
@@ -101,7 +101,11 @@ pub fn compare(lines: &[EventLine], theirs: &[SettlementItem]) -> Vec<Difference
     }
     let mut provider: BTreeMap<(String, &'static str), (i64, SettlementItem)> = BTreeMap::new();
     for i in theirs {
-        let kind = if i.kind == "refund" { "refund" } else { "charge" };
+        let kind = if i.kind == "refund" {
+            "refund"
+        } else {
+            "charge"
+        };
         let e = provider
             .entry((i.payment_id.clone(), kind))
             .or_insert((0, i.clone()));
@@ -218,7 +222,10 @@ pub fn rows(r: &Report) -> Vec<Vec<String>> {
             l.provider_ref.clone().unwrap_or_default(),
             l.from_state.clone().unwrap_or_default(),
             l.to_state.clone(),
-            money_kind(&l.to_state).map(kind_label).unwrap_or("").to_owned(),
+            money_kind(&l.to_state)
+                .map(kind_label)
+                .unwrap_or("")
+                .to_owned(),
             l.amount_yen.to_string(),
             l.source.clone(),
         ]);
@@ -243,19 +250,21 @@ pub fn rows(r: &Report) -> Vec<Vec<String>> {
             "照合".into(),
             "決済事業者の精算一覧を取得できませんでした（未照合）".into(),
         ]),
-        Some(d) if d.is_empty() => rows.push(vec![
-            "照合".into(),
-            "決済事業者の精算一覧と一致".into(),
-        ]),
+        Some(d) if d.is_empty() => {
+            rows.push(vec!["照合".into(), "決済事業者の精算一覧と一致".into()])
+        }
         Some(d) => {
-            rows.push(vec![
-                "照合".into(),
-                format!("差異 {}件", d.len()),
-            ]);
+            rows.push(vec!["照合".into(), format!("差異 {}件", d.len())]);
             rows.push(
-                ["差異", "事業者の決済番号", "区分", "当市の記録", "事業者の記録"]
-                    .map(str::to_owned)
-                    .to_vec(),
+                [
+                    "差異",
+                    "事業者の決済番号",
+                    "区分",
+                    "当市の記録",
+                    "事業者の記録",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
             );
             for x in d {
                 rows.push(match x {
@@ -349,7 +358,11 @@ mod tests {
             line("c", "succeeded", 450),
             line("d", "started", 999),
         ];
-        let theirs = vec![item("a", "charge", 300), item("c", "charge", 400), item("z", "refund", 100)];
+        let theirs = vec![
+            item("a", "charge", 300),
+            item("c", "charge", 400),
+            item("z", "refund", 100),
+        ];
         let d = compare(&ours, &theirs);
         assert_eq!(
             d,

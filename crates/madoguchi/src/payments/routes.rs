@@ -35,10 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{receipt}/pay", post(pay))
         .route("/payments/{id}/return", get(return_page))
         .route(super::WEBHOOK_PATH, post(webhook))
-        .route(
-            "/staff/cases/{receipt}/fee",
-            get(fee_form).post(fee_submit),
-        )
+        .route("/staff/cases/{receipt}/fee", get(fee_form).post(fee_submit))
         .route("/staff/cases/{receipt}/refund", post(refund))
         .route("/staff/payments", get(reconcile_page))
         .route("/staff/payments/reconcile.csv", get(reconcile_csv))
@@ -306,14 +303,19 @@ async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes) ->
 
 // ---- staff -----------------------------------------------------------------------------------
 
-fn staff_user(c: &Ctx) -> Result<UserRow, Response> {
+fn staff_user(c: &Ctx) -> Result<UserRow, Redirect> {
     match &c.user {
         Some(u) if u.kind() == Kind::Staff => Ok(u.clone()),
-        _ => Err(Redirect::to("/staff/login?needed=1").into_response()),
+        _ => Err(Redirect::to("/staff/login?needed=1")),
     }
 }
 
-async fn staff_case(st: &AppState, c: &Ctx, me: &UserRow, receipt: &str) -> Result<ApplicationRow, AppError> {
+async fn staff_case(
+    st: &AppState,
+    c: &Ctx,
+    me: &UserRow,
+    receipt: &str,
+) -> Result<ApplicationRow, AppError> {
     let app = application_by_receipt(st, c, receipt).await?;
     if !workflow::is_case_staff(me, &app) || me.role() == Some(crate::auth::Role::DxPromoter) {
         return Err(AppError::NotFound);
@@ -367,7 +369,7 @@ async fn fee_form(
 ) -> Result<Response, AppError> {
     let me = match staff_user(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let app = staff_case(&st, &c, &me, &receipt).await?;
     let page = fee_page(c, &app, &st, String::new(), String::new(), None).await?;
@@ -383,7 +385,7 @@ async fn fee_submit(
 ) -> Result<Response, AppError> {
     let me = match staff_user(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let app = staff_case(&st, &c, &me, &receipt).await?;
     let pairs = form_pairs(&body);
@@ -414,7 +416,7 @@ async fn refund(
 ) -> Result<Response, AppError> {
     let me = match staff_user(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let app = staff_case(&st, &c, &me, &receipt).await?;
     let pairs = form_pairs(&body);
@@ -480,7 +482,7 @@ async fn reconcile_page(
 ) -> Result<Response, AppError> {
     let me = match staff_user(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     if !may_reconcile(&st, &me).await? {
         return Err(AppError::NotFound);
@@ -519,7 +521,7 @@ async fn reconcile_csv(
 ) -> Result<Response, AppError> {
     let me = match staff_user(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     if !may_reconcile(&st, &me).await? {
         return Err(AppError::NotFound);

@@ -214,7 +214,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(sb: Arc<Sandbox>) -> Router<S> {
             &format!("{API_PREFIX}/v1/payments/{{id}}/expire"),
             post(api_expire),
         )
-        .route(&format!("{API_PREFIX}/v1/settlements"), get(api_settlements))
+        .route(
+            &format!("{API_PREFIX}/v1/settlements"),
+            get(api_settlements),
+        )
         .route(
             &format!("{PAGE_PREFIX}/checkout/{{id}}"),
             get(checkout_page).post(checkout_choice),
@@ -284,10 +287,16 @@ async fn api_create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
         return api_error(StatusCode::BAD_REQUEST, "invalid body");
     };
     if b.currency != "JPY" || !(1..=1_000_000).contains(&b.amount) || b.reference.is_empty() {
-        return api_error(StatusCode::UNPROCESSABLE_ENTITY, "amount, currency or reference invalid");
+        return api_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount, currency or reference invalid",
+        );
     }
     if !(b.return_url.starts_with("http://") || b.return_url.starts_with("https://")) {
-        return api_error(StatusCode::UNPROCESSABLE_ENTITY, "return_url must be absolute");
+        return api_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "return_url must be absolute",
+        );
     }
     let key = headers
         .get("idempotency-key")
@@ -347,7 +356,10 @@ async fn api_refund(
             Some(p) => axum::Json(p.json(&sb.cfg)).into_response(),
             None => api_error(StatusCode::NOT_FOUND, "no such payment"),
         },
-        Some(_) => api_error(StatusCode::CONFLICT, "only a succeeded payment can be refunded"),
+        Some(_) => api_error(
+            StatusCode::CONFLICT,
+            "only a succeeded payment can be refunded",
+        ),
     }
 }
 
@@ -478,7 +490,13 @@ async fn checkout_choice(
                 me.set_state(&id, PaymentState::Succeeded);
             });
         }
-        _ => return (StatusCode::BAD_REQUEST, "sandbox: choose one of the buttons").into_response(),
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "sandbox: choose one of the buttons",
+            )
+                .into_response();
+        }
     }
     Redirect::to(&return_url).into_response()
 }

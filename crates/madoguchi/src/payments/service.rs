@@ -62,7 +62,9 @@ impl PayError {
             PayError::Mismatch(_) | PayError::Provider(_) => {
                 "決済サービスにつながりませんでした。時間をおいてもう一度お試しください。".into()
             }
-            PayError::Db(_) => "システムで問題が起きました。時間をおいてもう一度お試しください。".into(),
+            PayError::Db(_) => {
+                "システムで問題が起きました。時間をおいてもう一度お試しください。".into()
+            }
         }
     }
     pub fn message_en(&self) -> String {
@@ -132,11 +134,10 @@ pub fn blocks(status: &FeeStatus, action: ActionKind) -> bool {
     if status.paid {
         return false;
     }
-    match (status.fee.due_before.as_str(), action) {
-        ("review", ActionKind::StartReview) => true,
-        ("review" | "completion", ActionKind::Complete) => true,
-        _ => false,
-    }
+    matches!(
+        (status.fee.due_before.as_str(), action),
+        ("review", ActionKind::StartReview) | ("review" | "completion", ActionKind::Complete)
+    )
 }
 
 /// The gate `workflow::act` asks before a staff step: true when the step must wait for payment.
@@ -648,7 +649,10 @@ mod tests {
         assert!(blocks(&status("review", false), ActionKind::Complete));
         assert!(!blocks(&status("review", false), ActionKind::Approve));
         assert!(!blocks(&status("review", true), ActionKind::StartReview));
-        assert!(!blocks(&status("completion", false), ActionKind::StartReview));
+        assert!(!blocks(
+            &status("completion", false),
+            ActionKind::StartReview
+        ));
         assert!(blocks(&status("completion", false), ActionKind::Complete));
         assert!(!blocks(&status("none", false), ActionKind::Complete));
         assert!(!blocks(&status("review", false), ActionKind::Withdraw));

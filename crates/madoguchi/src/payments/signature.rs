@@ -88,7 +88,10 @@ mod tests {
     fn signs_and_verifies() {
         let h = sign("whsec", 1_700_000_000, b"{\"a\":1}");
         assert!(h.starts_with("t=1700000000,v1="));
-        assert_eq!(verify("whsec", &h, b"{\"a\":1}", 1_700_000_010, 300), Ok(()));
+        assert_eq!(
+            verify("whsec", &h, b"{\"a\":1}", 1_700_000_010, 300),
+            Ok(())
+        );
     }
 
     #[test]

@@ -183,6 +183,9 @@ mod tests {
         assert_eq!(step(Started, Started), Step::Same);
         assert_eq!(step(Succeeded, Started), Step::Refused);
         assert_eq!(step(Succeeded, Failed), Step::Refused);
-        assert_eq!(step(Created, Succeeded), Step::Moves(vec![(Created, Succeeded)]));
+        assert_eq!(
+            step(Created, Succeeded),
+            Step::Moves(vec![(Created, Succeeded)])
+        );
     }
 }

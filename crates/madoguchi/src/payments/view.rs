@@ -47,7 +47,11 @@ fn due_key(status: &FeeStatus) -> &'static str {
     }
 }
 
-pub async fn resident_box(db: &Db, app: &ApplicationRow, l: Lang) -> Result<ResidentBox, sqlx::Error> {
+pub async fn resident_box(
+    db: &Db,
+    app: &ApplicationRow,
+    l: Lang,
+) -> Result<ResidentBox, sqlx::Error> {
     let Some(s) = service::fee_status(db, app.id).await? else {
         return Ok(ResidentBox::default());
     };
@@ -60,7 +64,9 @@ pub async fn resident_box(db: &Db, app: &ApplicationRow, l: Lang) -> Result<Resi
         show: true,
         amount: yen_label(s.fee.amount_yen, l),
         paid: s.paid,
-        latest: latest_state.map(|p| p.label(l).to_owned()).unwrap_or_default(),
+        latest: latest_state
+            .map(|p| p.label(l).to_owned())
+            .unwrap_or_default(),
         can_pay: !s.paid && !closed_for_payment(app),
         checking,
         due_key: due_key(&s),

@@ -104,7 +104,10 @@ impl ActError {
             ActError::EmptyText => "本文を入力してください。".into(),
             ActError::TooLong => format!("本文は{MAX_TEXT_CHARS}文字以内で入力してください。"),
             ActError::InvalidAssignee => "担当者には、この課の職員を選んでください。".into(),
-            ActError::Unpaid => "手数料のお支払いがまだ確認できていません。お支払いが確認できてから進めてください。".into(),
+            ActError::Unpaid => {
+                "手数料のお支払いがまだ確認できていません。お支払いが確認できてから進めてください。"
+                    .into()
+            }
             ActError::Corrupt(_) | ActError::Db(_) => {
                 "システムで問題が起きました。時間をおいてもう一度お試しください。".into()
             }
@@ -144,7 +147,10 @@ fn clean_text(s: &str, required: bool) -> Result<String, ActError> {
 }
 
 /// Who the applicant is for notices: (name, e-mail).
-pub(crate) async fn applicant_contact(db: &Db, app: &ApplicationRow) -> Result<Option<String>, sqlx::Error> {
+pub(crate) async fn applicant_contact(
+    db: &Db,
+    app: &ApplicationRow,
+) -> Result<Option<String>, sqlx::Error> {
     if let Some(uid) = app.applicant_user_id {
         return Ok(crate::auth::store::find_user(db, uid)
             .await?
