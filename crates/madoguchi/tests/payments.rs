@@ -220,6 +220,19 @@ db_test!(card_success_is_looked_up_server_side, |db: Db| async move {
     .await;
     assert_eq!(fee, vec![(300, "submission".into(), "none".into())]);
     let mut c = e.resident(HANAKO).await;
+    // The page after submission offers the payment at once (to the applicant only).
+    let done_path = format!("/procedures/{}/apply/done/{receipt}", e.fx.slug);
+    let done = c.get(&done_path).await;
+    assert_eq!(done.status, 200);
+    assert!(
+        done.body.contains("手数料を支払う") && done.body.contains("300円"),
+        "{}",
+        done.body
+    );
+    assert!(done.body.contains(&format!("/applications/{receipt}/pay")));
+    let mut jiro = e.resident(OTHER_RESIDENT).await;
+    let other = jiro.get(&done_path).await;
+    assert!(!other.body.contains("手数料を支払う"));
     let next = press_pay(&mut c, &receipt).await;
     assert!(next.starts_with(&format!("http://{}/sandbox/pay/checkout/", e.sandbox_addr)));
     assert_eq!(payment_states(e.db()).await, vec!["started"]);
@@ -974,3 +987,95 @@ db_test!(
         assert_audit_intact(&db).await;
     }
 );
+
+/// `madoguchi payments reconcile` on a database holding one paid fee (no provider configured:
+/// the CSV says 未照合).
+async fn reconcile_cli(url: String, db: Db) {
+    use madoguchi::payments::service;
+    use madoguchi::payments::state::PaymentState;
+    use madoguchi::payments::store::{self, NewPayment};
+    let app = TestApp::demo(db.clone()).await;
+    let fx = Fixture::new(&app).await;
+    let s = application::submit(
+        &db,
+        ICHIKAWA,
+        &Actor::User(fx.hanako),
+        "http://x",
+        fx.new_app(answers("市川 花子"), None),
+    )
+    .await
+    .expect("submit");
+    let mut tx = db.begin().await.expect("tx");
+    let id = store::insert_payment(
+        &mut tx,
+        &NewPayment {
+            municipality: ICHIKAWA,
+            public_id: "pay_cli",
+            application_id: s.id,
+            provider: "sandbox",
+            amount_yen: 300,
+            now: madoguchi::db::now_ms(),
+            expires_at: madoguchi::db::now_ms() + 60_000,
+        },
+    )
+    .await
+    .expect("payment");
+    tx.commit().await.expect("commit");
+    for to in [PaymentState::Started, PaymentState::Succeeded] {
+        service::apply(&db, id, to, "sync", &Actor::System)
+            .await
+            .expect("apply");
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("r.csv");
+    let today = reconcile::jst_seconds(madoguchi::db::now_ms())[..10].to_owned();
+    let run = |date: &str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("MADOGUCHI_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.args(["payments", "reconcile", "--date", date, "--out"])
+            .arg(&out)
+            .args(["--database-url", &url])
+            .output()
+            .expect("run madoguchi")
+    };
+    let o = run(&today);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("charges 300 yen (1)"), "{stderr}");
+    let bytes = std::fs::read(&out).expect("csv");
+    assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+    assert!(text.contains("入金合計,300,1件"), "{text}");
+    assert!(text.contains("未照合"), "{text}");
+    assert!(text.contains("pay_cli"));
+    let o = run("2026/04/01");
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("YYYY-MM-DD"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_cli_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("m.db");
+    let db = Db::connect_sqlite(&path).await.expect("open");
+    db.migrate().await.expect("migrate");
+    reconcile_cli(format!("sqlite://{}", path.display()), db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_cli_on_postgres() {
+    let name = common::pg::create_database().await;
+    let cluster = common::pg::cluster_async().await;
+    let url = format!(
+        "postgres://postgres@localhost/{name}?host={}&port={}",
+        cluster.dir.display(),
+        cluster.port
+    );
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    reconcile_cli(url, db).await;
+}
