@@ -50,6 +50,7 @@ pub struct Config {
     pub login: LoginConfig,
     pub smtp: SmtpConfig,
     pub line: LineConfig,
+    pub payments: PaymentsConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -109,6 +110,41 @@ impl Default for LineConfig {
     }
 }
 
+/// The payment provider (docs/payments.md).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsConfig {
+    /// Name stored with each payment and shown to staff (`sandbox` for the local sandbox).
+    pub provider: String,
+    /// Base URL of the provider's REST API. Empty: payments are off, except in the demo, where
+    /// the sandbox mounted on this server is used.
+    pub api_base: String,
+    /// Secret API key sent as `Authorization: Bearer …`.
+    pub secret_key: String,
+    /// Shared secret of the webhook signatures (HMAC-SHA256).
+    pub webhook_secret: String,
+    /// Webhooks whose signed timestamp is further than this from now are refused (replay window).
+    pub webhook_tolerance_secs: i64,
+    /// How long the provider's payment page stays valid.
+    pub session_minutes: i64,
+    /// Seconds the sandbox waits before it sends a 遅延Webhook (delayed webhook) choice.
+    pub sandbox_webhook_delay_secs: u64,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        PaymentsConfig {
+            provider: "sandbox".into(),
+            api_base: String::new(),
+            secret_key: String::new(),
+            webhook_secret: String::new(),
+            webhook_tolerance_secs: 300,
+            session_minutes: 90,
+            sandbox_webhook_delay_secs: 3,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -128,6 +164,7 @@ impl Default for Config {
             login: LoginConfig::default(),
             smtp: SmtpConfig::default(),
             line: LineConfig::default(),
+            payments: PaymentsConfig::default(),
         }
     }
 }
@@ -218,6 +255,10 @@ impl Config {
         anyhow::ensure!(
             self.max_upload_bytes >= self.max_body_bytes,
             "max_upload_bytes must be at least max_body_bytes"
+        );
+        anyhow::ensure!(
+            self.payments.session_minutes > 0 && self.payments.webhook_tolerance_secs > 0,
+            "payments.session_minutes and payments.webhook_tolerance_secs must be positive"
         );
         Ok(())
     }

@@ -119,6 +119,13 @@ pub fn demo_config(mut cfg: Config) -> Config {
         .or_insert_with(|| SHISUI.into());
     cfg.default_municipality
         .get_or_insert_with(|| ICHIKAWA.into());
+    // The SANDBOX payment provider mounted on the demo server (docs/payments.md).
+    if cfg.payments.secret_key.is_empty() {
+        cfg.payments.secret_key = "sk_sandbox_demo".into();
+    }
+    if cfg.payments.webhook_secret.is_empty() {
+        cfg.payments.webhook_secret = "whsec_sandbox_demo".into();
+    }
     cfg
 }
 

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod mail;
 pub mod metrics;
 pub mod navi;
+pub mod payments;
 pub mod postal;
 pub mod procedures;
 pub mod server;

@@ -91,6 +91,13 @@ enum Command {
         #[command(subcommand)]
         what: NaviCommand,
     },
+    /// Online payments of fees (docs/payments.md).
+    Payments {
+        #[command(subcommand)]
+        what: PaymentsCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// A constant-response server: the machine's ceiling for benchmarks.
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:8081")]
@@ -274,6 +281,26 @@ enum PostalCommand {
 }
 
 #[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Write the day's reconciliation CSV for 会計課: every payment event of the day (JST),
+    /// totals, and the differences from the provider's settlement list.
+    Reconcile {
+        /// The day, YYYY-MM-DD (Japan time).
+        #[arg(long)]
+        date: String,
+        /// Output file (`-` for standard output).
+        #[arg(long)]
+        out: PathBuf,
+        /// utf-8 (with BOM, the default), sjis (JIS X 0208 Shift_JIS) or cp932.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Municipality code (default: the only or default one).
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute every hash chain; exit 1 naming the first bad event.
     Verify,
@@ -360,6 +387,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 a.data_dir = Some(madoguchi::config::default_data_dir());
             }
             let mut cfg = demo::demo_config(load_config(&a)?);
+            if cfg.base_url == madoguchi::config::Config::default().base_url {
+                // The sandbox payment provider sends webhooks and residents back to base_url.
+                cfg.base_url = format!("http://{addr}");
+            }
             cfg.addr = addr;
             if std::env::var("MADOGUCHI_LOG_FORMAT").is_err() {
                 cfg.log_format = LogFormat::Pretty;
@@ -384,7 +415,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let mut banner = String::from("\nMadoguchi demo (SQLite: ");
             banner.push_str(&redact(&cfg.database_url));
-            banner.push_str(")\n  市川市:   http://{addr}/  (passkeys need a host name: http://localhost:PORT/)\n  酒々井町: http://shisui.localhost:PORT/ (second demo municipality)\n  Sandbox mailbox: http://{addr}/sandbox/mailbox\n\nDemo accounts (password: ");
+            banner.push_str(")\n  市川市:   http://{addr}/  (passkeys need a host name: http://localhost:PORT/)\n  酒々井町: http://shisui.localhost:PORT/ (second demo municipality)\n  Sandbox mailbox: http://{addr}/sandbox/mailbox\n  Sandbox payments (サンドボックス): fees are paid on a sandbox page, no money moves\n\nDemo accounts (password: ");
             banner.push_str(demo::PASSWORD);
             banner.push_str(")\n");
             for acc in demo::ACCOUNTS {
@@ -484,6 +515,70 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return code;
         }
         Command::Navi { what } => return navi_command(what),
+        Command::Payments {
+            what:
+                PaymentsCommand::Reconcile {
+                    date,
+                    out,
+                    encoding,
+                    municipality,
+                },
+            db: a,
+        } => {
+            use madoguchi::payments::{provider::HttpProvider, reconcile, routes};
+            use madoguchi::procedures::application::rules::CsvEncoding;
+            let cfg = load_config(&a)?;
+            let enc = CsvEncoding::parse(encoding.as_deref())
+                .ok_or_else(|| anyhow::anyhow!("--encoding must be utf-8, sjis or cp932"))?;
+            let db = open(&cfg).await?;
+            let m = admin::resolve_municipality(&db, municipality.as_deref()).await?;
+            let provider = HttpProvider::from_config(&cfg.payments, &cfg.base_url, false).ok();
+            if provider.is_none() {
+                eprintln!(
+                    "payments.api_base is not set: the CSV is not checked against the provider"
+                );
+            }
+            let report = routes::day_report(&db, provider.as_ref(), &m, &date).await;
+            db.close().await;
+            let Some(report) = report? else {
+                anyhow::bail!("--date must be YYYY-MM-DD (got {date:?})");
+            };
+            let (bytes, replaced) = reconcile::csv(&report, enc);
+            if out.as_os_str() == "-" {
+                use std::io::Write;
+                std::io::stdout().write_all(&bytes)?;
+            } else {
+                std::fs::write(&out, &bytes)
+                    .with_context(|| format!("writing {}", out.display()))?;
+            }
+            let t = &report.totals;
+            eprintln!(
+                "{}: {} events, charges {} yen ({}), refunds {} yen ({}), net {} yen; {}{}",
+                report.date,
+                report.lines.len(),
+                t.charges,
+                t.charge_count,
+                t.refunds,
+                t.refund_count,
+                t.net(),
+                match &report.checked {
+                    None => "not checked against the provider".to_owned(),
+                    Some(d) if d.is_empty() => "matches the provider's settlement list".to_owned(),
+                    Some(d) => format!(
+                        "{} differences from the provider's settlement list",
+                        d.len()
+                    ),
+                },
+                if replaced > 0 {
+                    format!("; {replaced} characters replaced by 〓")
+                } else {
+                    String::new()
+                }
+            );
+            if report.checked.as_ref().is_some_and(|d| !d.is_empty()) {
+                return Ok(ExitCode::from(2));
+            }
+        }
         Command::Ceiling { addr } => server::ceiling(addr).await?,
     }
     Ok(ExitCode::SUCCESS)

@@ -79,6 +79,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::procedures::editor::messages::MESSAGES,
     crate::postal::messages::MESSAGES,
     crate::navi::messages::MESSAGES,
+    crate::payments::messages::MESSAGES,
 ];
 
 /// Every message of every table.

@@ -139,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::procedures::editor::routes())
         .merge(crate::postal::routes())
         .merge(crate::navi::routes())
+        .merge(crate::payments::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(static_file))
@@ -148,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         );
     if state.sandbox {
         app = app.merge(pages::sandbox_routes());
+        app = app.merge(crate::payments::sandbox::routes(&cfg));
     }
     let x_request_id = HeaderName::from_static("x-request-id");
     let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";

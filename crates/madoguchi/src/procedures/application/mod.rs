@@ -241,7 +241,9 @@ pub async fn submit_checked(
         .computed
         .iter()
         .find(|(k, _)| k == "fee")
-        .map(|(_, v)| (*v).max(0));
+        .map(|(_, v)| (*v).max(0))
+        // No computed fee: the procedure's own 手数料.
+        .or(procedure.fee_yen.filter(|f| *f > 0));
     let mut last_err = None;
     for _ in 0..SUBMIT_ATTEMPTS {
         let now = now_ms();
@@ -354,6 +356,17 @@ impl Attempt<'_> {
             },
         )
         .await?;
+        if let Some(fee) = self.fee_yen {
+            crate::payments::service::fee_at_submission(
+                &mut tx,
+                m,
+                id,
+                self.procedure.id,
+                fee,
+                self.now,
+            )
+            .await?;
+        }
         // Early, so a concurrent identical request fails here (and retries) before doing more.
         if let Some(idem) = &new.idempotency {
             store::insert_idempotency(&mut tx, m, &idem.scope, &idem.key, self.hash, id, self.now)

@@ -213,6 +213,7 @@ pub struct DetailPage {
     pub guest: bool,
     /// The 補正 form sends a file (multipart).
     pub correction_has_file: bool,
+    pub payment: crate::payments::view::ResidentBox,
 }
 
 fn next_key(state: CaseState) -> &'static str {
@@ -292,8 +293,10 @@ async fn detail_page(
         _ => Vec::new(),
     };
     let correction_has_file = correction.iter().any(|i| i.widget == "file");
+    let payment = crate::payments::view::resident_box(&st.db, app, l).await?;
     Ok(DetailPage {
         correction_has_file,
+        payment,
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
         procedure: match l {

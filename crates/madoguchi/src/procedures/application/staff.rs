@@ -231,6 +231,7 @@ pub struct CasePage {
     pub can_write: bool,
     pub notice: Option<&'static str>,
     pub error: Option<String>,
+    pub payment: crate::payments::view::StaffBox,
 }
 
 fn action_code(k: ActionKind) -> &'static str {
@@ -338,7 +339,9 @@ async fn build_case(
             .unwrap_or_default(),
         None => app.applicant_email.clone().unwrap_or_default(),
     };
+    let payment = crate::payments::view::staff_box(&st.db, app, !dx, l).await?;
     Ok(CasePage {
+        payment,
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
         procedure: name(l, &app.procedure_name_ja, &app.procedure_name_en),
@@ -413,6 +416,7 @@ async fn refused(
             ..
         }) => StatusCode::FORBIDDEN,
         workflow::ActError::Stale
+        | workflow::ActError::Unpaid
         | workflow::ActError::Transition(
             crate::procedures::case::TransitionError::Closed { .. }
             | crate::procedures::case::TransitionError::NotFromState { .. },

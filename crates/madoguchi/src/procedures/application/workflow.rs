@@ -81,6 +81,9 @@ pub enum ActError {
     /// The assignee is not staff of the case's department.
     #[error("invalid assignee")]
     InvalidAssignee,
+    /// The step waits for the fee to be paid (see `payments::service::blocks`).
+    #[error("fee not paid")]
+    Unpaid,
     #[error("corrupt data: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -101,6 +104,10 @@ impl ActError {
             ActError::EmptyText => "本文を入力してください。".into(),
             ActError::TooLong => format!("本文は{MAX_TEXT_CHARS}文字以内で入力してください。"),
             ActError::InvalidAssignee => "担当者には、この課の職員を選んでください。".into(),
+            ActError::Unpaid => {
+                "手数料のお支払いがまだ確認できていません。お支払いが確認できてから進めてください。"
+                    .into()
+            }
             ActError::Corrupt(_) | ActError::Db(_) => {
                 "システムで問題が起きました。時間をおいてもう一度お試しください。".into()
             }
@@ -116,6 +123,7 @@ impl ActError {
             ActError::EmptyText => "Enter the text.".into(),
             ActError::TooLong => format!("The text can be at most {MAX_TEXT_CHARS} characters."),
             ActError::InvalidAssignee => "Choose a member of this department's staff.".into(),
+            ActError::Unpaid => "The fee has not been paid yet. Continue once the payment is confirmed.".into(),
             ActError::Corrupt(_) | ActError::Db(_) => "Something went wrong. Please try again later.".into(),
         }
     }
@@ -139,7 +147,10 @@ fn clean_text(s: &str, required: bool) -> Result<String, ActError> {
 }
 
 /// Who the applicant is for notices: (name, e-mail).
-async fn applicant_contact(db: &Db, app: &ApplicationRow) -> Result<Option<String>, sqlx::Error> {
+pub(crate) async fn applicant_contact(
+    db: &Db,
+    app: &ApplicationRow,
+) -> Result<Option<String>, sqlx::Error> {
     if let Some(uid) = app.applicant_user_id {
         return Ok(crate::auth::store::find_user(db, uid)
             .await?
@@ -215,6 +226,9 @@ pub async fn act(
     let state = CaseState::parse(&app.state)
         .ok_or_else(|| ActError::Corrupt(format!("state {}", app.state)))?;
     let t = case::apply(state, &action, &actor)?;
+    if crate::payments::service::gate(db, app.id, action.kind()).await? {
+        return Err(ActError::Unpaid);
+    }
     let text = clean_text(text, false)?;
     if !t.correction_fields.is_empty() {
         let def = definition_of(db, &app).await?;
@@ -328,7 +342,7 @@ pub async fn act(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn mail_applicant(
+pub(crate) async fn mail_applicant(
     tx: &mut crate::db::Tx,
     municipality: &str,
     app: &ApplicationRow,

@@ -248,6 +248,9 @@ pub struct DonePage {
     pub form_title: String,
     pub receipt: String,
     pub email: String,
+    /// The unpaid fee (「300円」) when the applicant can pay it online now.
+    pub pay: Option<String>,
+    pub receipt_compact: String,
 }
 
 #[derive(Template)]
@@ -1651,10 +1654,19 @@ async fn done(
         Some((_, def)) => form_title(&def, c.l),
         None => View::new(c.l, &proc).name,
     };
+    // The payment step after submission: an unpaid fee is offered right here.
+    let pay = match crate::payments::service::fee_status(&st.db, app.id).await? {
+        Some(s) if mine && c.is_resident() && !s.paid => {
+            Some(crate::payments::view::yen_label(s.fee.amount_yen, c.l))
+        }
+        _ => None,
+    };
     let page = DonePage {
         form_title: title,
         receipt: r.to_string(),
+        receipt_compact: r.compact(),
         email,
+        pay,
         c,
     };
     Ok(render(&page)?.into_response())
