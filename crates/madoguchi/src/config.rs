@@ -49,6 +49,8 @@ pub struct Config {
     pub session: SessionConfig,
     pub login: LoginConfig,
     pub smtp: SmtpConfig,
+    /// My Number card sign-in and staff single sign-on (docs/identity.md).
+    pub identity: crate::identity::config::IdentityConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -104,6 +106,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             login: LoginConfig::default(),
             smtp: SmtpConfig::default(),
+            identity: Default::default(),
         }
     }
 }
@@ -195,6 +198,7 @@ impl Config {
             self.max_upload_bytes >= self.max_body_bytes,
             "max_upload_bytes must be at least max_body_bytes"
         );
+        self.identity.validate()?;
         Ok(())
     }
 

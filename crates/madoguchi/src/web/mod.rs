@@ -46,12 +46,16 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Demo mode: sandbox pages (mailbox) are mounted and labelled.
     pub sandbox: bool,
+    /// Card sign-in and staff single sign-on (relying parties, sandbox provider).
+    pub identity: Arc<crate::identity::Identity>,
 }
 
 impl AppState {
     pub async fn new(db: Db, cfg: Config, sandbox: bool) -> anyhow::Result<AppState> {
         let list = store::list_municipalities(&db).await?;
+        let identity = crate::identity::Identity::new(&cfg, sandbox)?;
         Ok(AppState {
+            identity,
             db,
             cfg: Arc::new(cfg),
             municipalities: Arc::new(RwLock::new(list)),
@@ -138,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::procedures::runner::routes())
         .merge(crate::procedures::editor::routes())
         .merge(crate::postal::routes())
+        .merge(crate::identity::routes::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(static_file))
@@ -147,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         );
     if state.sandbox {
         app = app.merge(pages::sandbox_routes());
+        app = app.merge(crate::identity::sandbox::routes());
     }
     let x_request_id = HeaderName::from_static("x-request-id");
     let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
@@ -509,6 +515,9 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
             path,
             ip: String::new(),
             sandbox: state.sandbox,
+            card: false,
+            card_login: false,
+            staff_sso: false,
         },
         status: status.as_u16(),
         message: lang.t(key),

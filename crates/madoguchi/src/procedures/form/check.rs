@@ -162,6 +162,9 @@ pub fn check_definition(def: &FormDefinition) -> Vec<DefinitionProblem> {
         for (fi, f) in page.fields.iter().enumerate() {
             let fp = format!("{pp}/fields/{fi}");
             check_field(&mut cx, &fp, f, &mut ids, false);
+            if let Some(p) = &f.prefill {
+                check_prefill(&mut cx, &fp, f, p);
+            }
             if let Some(c) = &f.show_if {
                 check_condition(&mut cx, &format!("{fp}/show_if"), c, &before);
                 let whole = cond::both(page.show_if.as_ref(), Some(c)).unwrap_or_else(|| c.clone());
@@ -748,5 +751,25 @@ fn check_expr(cx: &mut Ctx<'_>, path: &str, e: &Expr, all: &[&Field]) {
             check_expr(cx, &format!("{path}/then"), then, all);
             check_expr(cx, &format!("{path}/otherwise"), otherwise, all);
         }
+    }
+}
+
+/// `prefill` names a verified fact the field's type can hold (docs/forms.md, docs/identity.md).
+fn check_prefill(cx: &mut Ctx, fp: &str, f: &Field, prefill: &str) {
+    let fact = crate::identity::facts::prefill_fact(prefill);
+    let fits = match (fact, &f.kind) {
+        (None, _) => false,
+        (Some("name"), FieldKind::Name { .. } | FieldKind::Text { .. }) => true,
+        (Some("address"), FieldKind::Address | FieldKind::Text { .. }) => true,
+        (Some("birthdate"), FieldKind::Date { .. }) => true,
+        (Some("gender"), FieldKind::Text { .. } | FieldKind::Choice { .. }) => true,
+        _ => false,
+    };
+    if !fits {
+        cx.add(
+            &format!("{fp}/prefill"),
+            format!("「{}」の prefill は、verified.name（氏名・文字）、verified.address（住所・文字）、verified.birthdate（日付）、verified.gender（文字・選択）のどれかを、型に合わせて指定してください。", f.label_ja),
+            format!("The prefill of \"{}\" must be verified.name (name or text), verified.address (address or text), verified.birthdate (date) or verified.gender (text or choice), matching the field's type.", f.label_en),
+        );
     }
 }

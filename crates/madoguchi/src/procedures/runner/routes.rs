@@ -1515,14 +1515,38 @@ async fn submit(
         Ok(pc) => pc,
         Err(r) => return Ok(r),
     };
-    if !pc.proc.identity().accepts_online_submission() {
-        return notice(
-            c,
-            StatusCode::FORBIDDEN,
-            "runner.card_not_ready",
-            "runner.card_not_ready_text",
-            apply_url(&slug, "check"),
+    if !pc.proc.identity().accepts_online_submission(c.card) {
+        if !c.card_login {
+            return notice(
+                c,
+                StatusCode::FORBIDDEN,
+                "runner.card_not_ready",
+                "runner.card_not_ready_text",
+                apply_url(&slug, "check"),
+            );
+        }
+        // The draft is kept; the card sign-in comes back to the check page.
+        let next = apply_url(&slug, "check");
+        let link = format!(
+            "/auth/card?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", &next)
+                .append_pair("procedure", &slug)
+                .finish()
         );
+        let link_label = c.l.t("identity.card_login");
+        return Ok((
+            StatusCode::FORBIDDEN,
+            render(&NoticePage {
+                c,
+                title: "runner.card_not_ready",
+                text: "identity.card_required",
+                detail: String::new(),
+                link,
+                link_label,
+            })?,
+        )
+            .into_response());
     }
     let Some(d) = pc.draft.clone() else {
         // Sent twice: the first submission deleted the draft. The key finds its receipt.
