@@ -183,7 +183,7 @@ async fn card_procedure(db: &Db) {
     }))
     .expect("definition");
     assert!(
-        madoguchi::procedures::form::check::check_definition(&def).is_empty(),
+        madoguchi::procedures::form::check_definition(&def).is_empty(),
         "the definition with prefill keys is valid"
     );
     let mut tx = db.begin().await.expect("tx");

@@ -229,6 +229,12 @@ impl Sandbox {
     }
 }
 
+/// The sandbox token endpoint is called server to server (the client proves itself with its
+/// assertion), so it is exempt from the browser form CSRF token, like a real provider.
+pub fn is_back_channel(path: &str) -> bool {
+    path.starts_with(PREFIX) && path.ends_with("/protocol/openid-connect/token")
+}
+
 fn realm_of(issuer: &str) -> Option<String> {
     let i = issuer.find(PREFIX)?;
     let rest = issuer[i + PREFIX.len()..].trim_matches('/');

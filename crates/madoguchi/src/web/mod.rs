@@ -280,6 +280,7 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(CsrfToken(token.clone()));
     let is_form_post = parts.method == Method::POST
+        && !crate::identity::sandbox::is_back_channel(parts.uri.path())
         && parts
             .headers
             .get(header::CONTENT_TYPE)
