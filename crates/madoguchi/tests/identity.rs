@@ -107,7 +107,11 @@ async fn approve(c: &mut Client<'_>, auth: &str, who: &str, fault: &str) -> Stri
     let action = auth.split('?').next().unwrap_or("");
     let r = c.post_form(action, &refs).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(r.location().contains("/auth/card/callback?code="), "{}", r.location());
+    assert!(
+        r.location().contains("/auth/card/callback?code="),
+        "{}",
+        r.location()
+    );
     path_of(r.location())
 }
 
@@ -120,12 +124,15 @@ async fn card_login(c: &mut Client<'_>, who: &str, next: &str, procedure: &str, 
 }
 
 async fn level_of_sessions(db: &Db) -> Vec<(String,)> {
-    fetch_raw(db, "SELECT identity_level FROM sessions ORDER BY created_at").await
+    fetch_raw(
+        db,
+        "SELECT identity_level FROM sessions ORDER BY created_at",
+    )
+    .await
 }
 
 async fn actions(db: &Db) -> Vec<String> {
-    let rows: Vec<(String,)> =
-        fetch_raw(db, "SELECT action FROM audit_events ORDER BY id").await;
+    let rows: Vec<(String,)> = fetch_raw(db, "SELECT action FROM audit_events ORDER BY id").await;
     rows.into_iter().map(|r| r.0).collect()
 }
 
@@ -187,9 +194,17 @@ async fn card_procedure(db: &Db) {
         "the definition with prefill keys is valid"
     );
     let mut tx = db.begin().await.expect("tx");
-    madoguchi::procedures::form::store::insert(&mut tx, "122033", id[0].0, 90, "published", &def, None)
-        .await
-        .expect("form version");
+    madoguchi::procedures::form::store::insert(
+        &mut tx,
+        "122033",
+        id[0].0,
+        90,
+        "published",
+        &def,
+        None,
+    )
+    .await
+    .expect("form version");
     tx.commit().await.expect("commit");
 }
 
@@ -201,110 +216,166 @@ fn key_of(body: &str) -> String {
         .to_owned()
 }
 
-db_test!(happy_path_gives_card_level_and_submits_a_card_procedure, |db: Db| async move {
-    let (app, _dir) = app(db.clone()).await;
-    card_procedure(&db).await;
-    let mut c = app.client(support::ICHIKAWA_HOST);
-    let next = format!("/procedures/{SLUG}/apply");
-    // The consent page lists what will be read for this procedure.
-    let consent = c.get(&format!("/auth/card?next={next}&procedure={SLUG}")).await;
-    assert!(consent.body.contains("氏名") && consent.body.contains("住所"), "{}", consent.body);
-    assert!(!consent.body.contains("生年月日"), "only what the form needs");
-    card_login(&mut c, "0", &next, SLUG, true).await;
-    assert_eq!(level_of_sessions(&db).await, vec![("card".to_owned(),)]);
-    let links: Vec<(String, String)> =
-        fetch_raw(&db, "SELECT provider, subject FROM identity_links").await;
-    assert_eq!(links, vec![("card".into(), sandbox::HOLDERS[0].sub.into())]);
-    let facts: Vec<(String, String)> =
-        fetch_raw(&db, "SELECT fact, value FROM verified_facts ORDER BY fact").await;
-    assert_eq!(
-        facts,
-        vec![
-            ("address".into(), sandbox::HOLDERS[0].address.into()),
-            ("name".into(), sandbox::HOLDERS[0].name.into()),
-        ],
-        "only the consented facts"
-    );
-    let a = actions(&db).await;
-    for want in ["identity.account_created", "identity.linked", "identity.facts_verified", "login"] {
-        assert!(a.iter().any(|x| x == want), "{want} in {a:?}");
+db_test!(
+    happy_path_gives_card_level_and_submits_a_card_procedure,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        card_procedure(&db).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let next = format!("/procedures/{SLUG}/apply");
+        // The consent page lists what will be read for this procedure.
+        let consent = c
+            .get(&format!("/auth/card?next={next}&procedure={SLUG}"))
+            .await;
+        assert!(
+            consent.body.contains("氏名") && consent.body.contains("住所"),
+            "{}",
+            consent.body
+        );
+        assert!(
+            !consent.body.contains("生年月日"),
+            "only what the form needs"
+        );
+        card_login(&mut c, "0", &next, SLUG, true).await;
+        assert_eq!(level_of_sessions(&db).await, vec![("card".to_owned(),)]);
+        let links: Vec<(String, String)> =
+            fetch_raw(&db, "SELECT provider, subject FROM identity_links").await;
+        assert_eq!(links, vec![("card".into(), sandbox::HOLDERS[0].sub.into())]);
+        let facts: Vec<(String, String)> =
+            fetch_raw(&db, "SELECT fact, value FROM verified_facts ORDER BY fact").await;
+        assert_eq!(
+            facts,
+            vec![
+                ("address".into(), sandbox::HOLDERS[0].address.into()),
+                ("name".into(), sandbox::HOLDERS[0].name.into()),
+            ],
+            "only the consented facts"
+        );
+        let a = actions(&db).await;
+        for want in [
+            "identity.account_created",
+            "identity.linked",
+            "identity.facts_verified",
+            "login",
+        ] {
+            assert!(a.iter().any(|x| x == want), "{want} in {a:?}");
+        }
+
+        // The form: name and address come from the card, read-only; a different value sent by
+        // hand is ignored.
+        let page = c.get(&format!("/procedures/{SLUG}/apply/main")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains("マイナンバーカードで確認済み"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(sandbox::HOLDERS[0].address));
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/main"),
+                &[
+                    ("f.full_name", "なりすまし"),
+                    ("f.addr", "どこか"),
+                    ("f.copies", "2"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let check = c.get(&format!("/procedures/{SLUG}/apply/check")).await;
+        assert!(
+            check.body.contains(sandbox::HOLDERS[0].name),
+            "{}",
+            check.body
+        );
+        assert!(!check.body.contains("なりすまし"));
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/submit"),
+                &[("key", &key_of(&check.body))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(r.location().contains("/done/"), "{}", r.location());
+        let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM applications").await;
+        assert_eq!(n[0].0, 1);
+
+        // Once-only: the next sign-in finds the same account.
+        let mut c2 = app.client(support::ICHIKAWA_HOST);
+        card_login(&mut c2, "0", "/mypage", "", false).await;
+        let users: Vec<(i64,)> = fetch_raw(
+            &db,
+            "SELECT COUNT(*) FROM users WHERE email LIKE 'card-%@card.madoguchi.invalid'",
+        )
+        .await;
+        assert_eq!(users[0].0, 1);
     }
+);
 
-    // The form: name and address come from the card, read-only; a different value sent by
-    // hand is ignored.
-    let page = c.get(&format!("/procedures/{SLUG}/apply/main")).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("マイナンバーカードで確認済み"), "{}", page.body);
-    assert!(page.body.contains(sandbox::HOLDERS[0].address));
-    let r = c
-        .post_form(
-            &format!("/procedures/{SLUG}/apply/main"),
-            &[("f.full_name", "なりすまし"), ("f.addr", "どこか"), ("f.copies", "2")],
+db_test!(
+    password_session_is_refused_for_a_card_procedure_with_a_card_button,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        card_procedure(&db).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("email", "hanako@example.jp"),
+                    ("password", madoguchi::demo::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/main"),
+                &[
+                    ("f.full_name", "市川 花子"),
+                    ("f.addr", "市川市八幡"),
+                    ("f.copies", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let check = c.get(&format!("/procedures/{SLUG}/apply/check")).await;
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/submit"),
+                &[("key", &key_of(&check.body))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(
+            r.body
+                .contains("マイナンバーカードでログインしてから申請してください"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("/auth/card?next="), "a card sign-in button");
+        let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM applications").await;
+        assert_eq!(n[0].0, 0);
+
+        // Signing in with the card while signed in links the card to this account.
+        let next = format!("/procedures/{SLUG}/apply/check");
+        card_login(&mut c, "0", &next, SLUG, false).await;
+        let rows: Vec<(String,)> = fetch_raw(
+            &db,
+            "SELECT u.email FROM identity_links l JOIN users u ON u.id = l.user_id",
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let check = c.get(&format!("/procedures/{SLUG}/apply/check")).await;
-    assert!(check.body.contains(sandbox::HOLDERS[0].name), "{}", check.body);
-    assert!(!check.body.contains("なりすまし"));
-    let r = c
-        .post_form(&format!("/procedures/{SLUG}/apply/submit"), &[("key", &key_of(&check.body))])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(r.location().contains("/done/"), "{}", r.location());
-    let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM applications").await;
-    assert_eq!(n[0].0, 1);
-
-    // Once-only: the next sign-in finds the same account.
-    let mut c2 = app.client(support::ICHIKAWA_HOST);
-    card_login(&mut c2, "0", "/mypage", "", false).await;
-    let users: Vec<(i64,)> = fetch_raw(
-        &db,
-        "SELECT COUNT(*) FROM users WHERE email LIKE 'card-%@card.madoguchi.invalid'",
-    )
-    .await;
-    assert_eq!(users[0].0, 1);
-});
-
-db_test!(password_session_is_refused_for_a_card_procedure_with_a_card_button, |db: Db| async move {
-    let (app, _dir) = app(db.clone()).await;
-    card_procedure(&db).await;
-    let mut c = app.client(support::ICHIKAWA_HOST);
-    let r = c
-        .post_form("/login", &[("email", "hanako@example.jp"), ("password", madoguchi::demo::PASSWORD)])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = c
-        .post_form(
-            &format!("/procedures/{SLUG}/apply/main"),
-            &[("f.full_name", "市川 花子"), ("f.addr", "市川市八幡"), ("f.copies", "1")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let check = c.get(&format!("/procedures/{SLUG}/apply/check")).await;
-    let r = c
-        .post_form(&format!("/procedures/{SLUG}/apply/submit"), &[("key", &key_of(&check.body))])
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    assert!(r.body.contains("マイナンバーカードでログインしてから申請してください"), "{}", r.body);
-    assert!(r.body.contains("/auth/card?next="), "a card sign-in button");
-    let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM applications").await;
-    assert_eq!(n[0].0, 0);
-
-    // Signing in with the card while signed in links the card to this account.
-    let next = format!("/procedures/{SLUG}/apply/check");
-    card_login(&mut c, "0", &next, SLUG, false).await;
-    let rows: Vec<(String,)> = fetch_raw(
-        &db,
-        "SELECT u.email FROM identity_links l JOIN users u ON u.id = l.user_id",
-    )
-    .await;
-    assert_eq!(rows, vec![("hanako@example.jp".to_owned(),)]);
-    let check = c.get(&next).await;
-    let r = c
-        .post_form(&format!("/procedures/{SLUG}/apply/submit"), &[("key", &key_of(&check.body))])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-});
+        assert_eq!(rows, vec![("hanako@example.jp".to_owned(),)]);
+        let check = c.get(&next).await;
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/submit"),
+                &[("key", &key_of(&check.body))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+);
 
 db_test!(wrong_state_is_refused, |db: Db| async move {
     let (app, _dir) = app(db.clone()).await;
@@ -312,7 +383,10 @@ db_test!(wrong_state_is_refused, |db: Db| async move {
     let auth = start(&mut c, "/mypage", "", false).await;
     let cb = approve(&mut c, &auth, "1", "none").await;
     let state = param(&cb, "state");
-    let forged = cb.replace(&form_urlencoded::byte_serialize(state.as_bytes()).collect::<String>(), "forged-state");
+    let forged = cb.replace(
+        &form_urlencoded::byte_serialize(state.as_bytes()).collect::<String>(),
+        "forged-state",
+    );
     let r = c.get(&forged).await;
     assert_refused(&db, &r, "ログインの手続きを確認できませんでした", "state").await;
     // The same state from another browser is refused too.
@@ -321,104 +395,129 @@ db_test!(wrong_state_is_refused, |db: Db| async move {
     assert_refused(&db, &r, "ログインの手続きを確認できませんでした", "state").await;
 });
 
-db_test!(wrong_nonce_expired_and_wrongly_signed_tokens_and_wrong_audience_are_refused, |db: Db| async move {
-    let (app, _dir) = app(db.clone()).await;
-    for (fault, words, reason) in [
-        ("nonce", "この画面で始めたログインのものではありません", "nonce"),
-        ("expired", "有効期限が切れていました", "expired"),
-        ("wrong_key", "署名を確かめられませんでした", "signature"),
-        ("audience", "ほかのサービスあてのもの", "audience"),
-    ] {
+db_test!(
+    wrong_nonce_expired_and_wrongly_signed_tokens_and_wrong_audience_are_refused,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        for (fault, words, reason) in [
+            (
+                "nonce",
+                "この画面で始めたログインのものではありません",
+                "nonce",
+            ),
+            ("expired", "有効期限が切れていました", "expired"),
+            ("wrong_key", "署名を確かめられませんでした", "signature"),
+            ("audience", "ほかのサービスあてのもの", "audience"),
+        ] {
+            let mut c = app.client(support::ICHIKAWA_HOST);
+            let auth = start(&mut c, "/mypage", "", false).await;
+            let cb = approve(&mut c, &auth, "2", fault).await;
+            let r = c.get(&cb).await;
+            assert_refused(&db, &r, words, reason).await;
+        }
+        let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM identity_links").await;
+        assert_eq!(n[0].0, 0, "nothing was linked");
+    }
+);
+
+db_test!(
+    replayed_code_and_wrong_pkce_verifier_are_refused,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        // Code A is issued for flow A's PKCE challenge; delivering it with flow B's state makes
+        // the relying party send B's verifier: the provider refuses it.
+        let auth_a = start(&mut c, "/mypage", "", false).await;
+        let cb_a = approve(&mut c, &auth_a, "3", "none").await;
+        let auth_b = start(&mut c, "/mypage", "", false).await;
+        let cb_b = approve(&mut c, &auth_b, "3", "none").await;
+        let mixed = format!(
+            "/auth/card/callback?code={}&state={}",
+            param(&cb_a, "code"),
+            param(&cb_b, "state")
+        );
+        let r = c.get(&mixed).await;
+        assert_refused(&db, &r, "使えないものでした", "code").await;
+        // Code A has now been presented once: presenting it again (with a fresh state) is a replay.
+        let auth_c = start(&mut c, "/mypage", "", false).await;
+        let cb_c = approve(&mut c, &auth_c, "3", "none").await;
+        let replay = format!(
+            "/auth/card/callback?code={}&state={}",
+            param(&cb_a, "code"),
+            param(&cb_c, "state")
+        );
+        let r = c.get(&replay).await;
+        assert_refused(&db, &r, "使えないものでした", "code").await;
+        // And a good code works once only: its state is gone after the first use.
+        let r = c.get(&cb_c).await;
+        assert_refused(&db, &r, "ログインの手続きを確認できませんでした", "state").await;
+    }
+);
+
+db_test!(
+    the_sandbox_token_endpoint_requires_pkce_and_a_signed_client_assertion,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        let issuer = app.state.cfg.identity.card.issuer.clone();
+        let token_url = format!("{issuer}/protocol/openid-connect/token");
         let mut c = app.client(support::ICHIKAWA_HOST);
         let auth = start(&mut c, "/mypage", "", false).await;
-        let cb = approve(&mut c, &auth, "2", fault).await;
-        let r = c.get(&cb).await;
-        assert_refused(&db, &r, words, reason).await;
+        let cb = approve(&mut c, &auth, "0", "none").await;
+        let code = param(&cb, "code");
+        let http = reqwest::Client::new();
+        let key = madoguchi::identity::keys::SigningKey::generate_es256("other").expect("key");
+        let bad_assertion =
+            madoguchi::identity::oidc::Rp::client_assertion(&key, "RP00000001", &token_url)
+                .expect("jwt");
+        let r = http
+            .post(&token_url)
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", "http://127.0.0.1/auth/card/callback"),
+                ("code_verifier", "x"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", bad_assertion.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(
+            r.status().as_u16(),
+            401,
+            "an assertion signed by another key"
+        );
+        let rp_key = madoguchi::identity::keys::SigningKey::from_file(
+            &app.state.cfg.identity.card.private_key_path,
+            "",
+        )
+        .expect("rp key");
+        let good =
+            madoguchi::identity::oidc::Rp::client_assertion(&rp_key, "RP00000001", &token_url)
+                .expect("jwt");
+        let r = http
+            .post(&token_url)
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", "http://127.0.0.1/auth/card/callback"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", good.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(r.status().as_u16(), 400, "no code_verifier");
+        let body: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(body["error"], "invalid_request");
     }
-    let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM identity_links").await;
-    assert_eq!(n[0].0, 0, "nothing was linked");
-});
-
-db_test!(replayed_code_and_wrong_pkce_verifier_are_refused, |db: Db| async move {
-    let (app, _dir) = app(db.clone()).await;
-    let mut c = app.client(support::ICHIKAWA_HOST);
-    // Code A is issued for flow A's PKCE challenge; delivering it with flow B's state makes
-    // the relying party send B's verifier: the provider refuses it.
-    let auth_a = start(&mut c, "/mypage", "", false).await;
-    let cb_a = approve(&mut c, &auth_a, "3", "none").await;
-    let auth_b = start(&mut c, "/mypage", "", false).await;
-    let cb_b = approve(&mut c, &auth_b, "3", "none").await;
-    let mixed = format!(
-        "/auth/card/callback?code={}&state={}",
-        param(&cb_a, "code"),
-        param(&cb_b, "state")
-    );
-    let r = c.get(&mixed).await;
-    assert_refused(&db, &r, "使えないものでした", "code").await;
-    // Code A has now been presented once: presenting it again (with a fresh state) is a replay.
-    let auth_c = start(&mut c, "/mypage", "", false).await;
-    let cb_c = approve(&mut c, &auth_c, "3", "none").await;
-    let replay = format!(
-        "/auth/card/callback?code={}&state={}",
-        param(&cb_a, "code"),
-        param(&cb_c, "state")
-    );
-    let r = c.get(&replay).await;
-    assert_refused(&db, &r, "使えないものでした", "code").await;
-    // And a good code works once only: its state is gone after the first use.
-    let r = c.get(&cb_c).await;
-    assert_refused(&db, &r, "ログインの手続きを確認できませんでした", "state").await;
-});
-
-db_test!(the_sandbox_token_endpoint_requires_pkce_and_a_signed_client_assertion, |db: Db| async move {
-    let (app, _dir) = app(db.clone()).await;
-    let issuer = app.state.cfg.identity.card.issuer.clone();
-    let token_url = format!("{issuer}/protocol/openid-connect/token");
-    let mut c = app.client(support::ICHIKAWA_HOST);
-    let auth = start(&mut c, "/mypage", "", false).await;
-    let cb = approve(&mut c, &auth, "0", "none").await;
-    let code = param(&cb, "code");
-    let http = reqwest::Client::new();
-    let key = madoguchi::identity::keys::SigningKey::generate_es256("other").expect("key");
-    let bad_assertion =
-        madoguchi::identity::oidc::Rp::client_assertion(&key, "RP00000001", &token_url).expect("jwt");
-    let r = http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "http://127.0.0.1/auth/card/callback"),
-            ("code_verifier", "x"),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-            ("client_assertion", bad_assertion.as_str()),
-        ])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(r.status().as_u16(), 401, "an assertion signed by another key");
-    let rp_key = madoguchi::identity::keys::SigningKey::from_file(
-        &app.state.cfg.identity.card.private_key_path,
-        "",
-    )
-    .expect("rp key");
-    let good = madoguchi::identity::oidc::Rp::client_assertion(&rp_key, "RP00000001", &token_url)
-        .expect("jwt");
-    let r = http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "http://127.0.0.1/auth/card/callback"),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-            ("client_assertion", good.as_str()),
-        ])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(r.status().as_u16(), 400, "no code_verifier");
-    let body: serde_json::Value = r.json().await.expect("json");
-    assert_eq!(body["error"], "invalid_request");
-});
+);
 
 db_test!(no_my_number_is_ever_stored, |db: Db| async move {
     let (app, _dir) = app(db.clone()).await;
@@ -440,59 +539,94 @@ db_test!(no_my_number_is_ever_stored, |db: Db| async move {
         }
     }
     let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM verified_facts").await;
-    assert_eq!(n[0].0, 2, "name and address were stored; the decoy claim was not");
+    assert_eq!(
+        n[0].0, 2,
+        "name and address were stored; the decoy claim was not"
+    );
 });
 
-db_test!(staff_sign_on_maps_groups_to_department_and_role, |db: Db| async move {
-    let (app, _dir) = app(db.clone()).await;
-    let mut c = app.client(support::ICHIKAWA_HOST);
-    let login = c.get("/staff/login").await;
-    assert!(login.body.contains("/staff/login/sso"));
-    let page = c.get("/staff/login/sso").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let r = c.post_form("/staff/login/sso", &[]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let auth = path_of(r.location());
-    assert!(auth.contains("/realms/staff/"), "{auth}");
-    // The reviewer (group shimin-reviewer → 市民課, reviewer).
-    let mut fields = query_pairs(&auth);
-    fields.extend([("who".into(), "1".into()), ("fault".into(), "none".into()), ("decision".into(), "approve".into())]);
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let r = c.post_form(auth.split('?').next().unwrap_or(""), &refs).await;
-    let r = c.get(&path_of(r.location())).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location(), "/staff");
-    let rows: Vec<(String, String, String)> = fetch_raw(
+db_test!(
+    staff_sign_on_maps_groups_to_department_and_role,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let login = c.get("/staff/login").await;
+        assert!(login.body.contains("/staff/login/sso"));
+        let page = c.get("/staff/login/sso").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let r = c.post_form("/staff/login/sso", &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let auth = path_of(r.location());
+        assert!(auth.contains("/realms/staff/"), "{auth}");
+        // The reviewer (group shimin-reviewer → 市民課, reviewer).
+        let mut fields = query_pairs(&auth);
+        fields.extend([
+            ("who".into(), "1".into()),
+            ("fault".into(), "none".into()),
+            ("decision".into(), "approve".into()),
+        ]);
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = c
+            .post_form(auth.split('?').next().unwrap_or(""), &refs)
+            .await;
+        let r = c.get(&path_of(r.location())).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location(), "/staff");
+        let rows: Vec<(String, String, String)> = fetch_raw(
         &db,
         "SELECT u.email, u.role, d.code FROM users u JOIN departments d ON d.id = u.department_id \
          WHERE u.email = 'saburo.shinsa@city.ichikawa.example.jp'",
     )
     .await;
-    assert_eq!(
-        rows,
-        vec![("saburo.shinsa@city.ichikawa.example.jp".into(), "reviewer".into(), "shimin".into())]
-    );
-    let home = c.get("/staff").await;
-    assert_eq!(home.status, StatusCode::OK, "{}", home.body);
-    let a = actions(&db).await;
-    assert!(a.iter().any(|x| x == "identity.linked"));
+        assert_eq!(
+            rows,
+            vec![(
+                "saburo.shinsa@city.ichikawa.example.jp".into(),
+                "reviewer".into(),
+                "shimin".into()
+            )]
+        );
+        let home = c.get("/staff").await;
+        assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+        let a = actions(&db).await;
+        assert!(a.iter().any(|x| x == "identity.linked"));
 
-    // A contractor's group is mapped to nothing: refused, no account.
-    let mut c = app.client(support::ICHIKAWA_HOST);
-    c.get("/staff/login/sso").await;
-    let r = c.post_form("/staff/login/sso", &[]).await;
-    let auth = path_of(r.location());
-    let mut fields = query_pairs(&auth);
-    fields.extend([("who".into(), "2".into()), ("fault".into(), "none".into()), ("decision".into(), "approve".into())]);
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let r = c.post_form(auth.split('?').next().unwrap_or(""), &refs).await;
-    let r = c.get(&path_of(r.location())).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    assert!(r.body.contains("どの課にも割り当てられていません"), "{}", r.body);
-    let n: Vec<(i64,)> =
-        fetch_raw(&db, "SELECT COUNT(*) FROM users WHERE email = 'itaku@contractor.example.jp'").await;
-    assert_eq!(n[0].0, 0);
-});
+        // A contractor's group is mapped to nothing: refused, no account.
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        c.get("/staff/login/sso").await;
+        let r = c.post_form("/staff/login/sso", &[]).await;
+        let auth = path_of(r.location());
+        let mut fields = query_pairs(&auth);
+        fields.extend([
+            ("who".into(), "2".into()),
+            ("fault".into(), "none".into()),
+            ("decision".into(), "approve".into()),
+        ]);
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = c
+            .post_form(auth.split('?').next().unwrap_or(""), &refs)
+            .await;
+        let r = c.get(&path_of(r.location())).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(
+            r.body.contains("どの課にも割り当てられていません"),
+            "{}",
+            r.body
+        );
+        let n: Vec<(i64,)> = fetch_raw(
+            &db,
+            "SELECT COUNT(*) FROM users WHERE email = 'itaku@contractor.example.jp'",
+        )
+        .await;
+        assert_eq!(n[0].0, 0);
+    }
+);
 
 db_test!(our_public_keys_are_served_as_jwks, |db: Db| async move {
     let (app, _dir) = app(db.clone()).await;

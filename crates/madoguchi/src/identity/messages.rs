@@ -2,7 +2,11 @@
 //! `crate::web::i18n::TABLES`.
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
-    ("identity.card_login", "マイナンバーカードでログイン", "Sign in with your My Number card"),
+    (
+        "identity.card_login",
+        "マイナンバーカードでログイン",
+        "Sign in with your My Number card",
+    ),
     (
         "identity.consent_lead",
         "スマートフォンの「デジタル認証アプリ」で、マイナンバーカードを読み取ってログインします。マイナンバー（個人番号）は読み取りません。",
@@ -23,7 +27,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "カードからは、あなたを見分ける番号（マイナンバーとは別のもの）だけを受け取ります。氏名や住所は読み取りません。",
         "Only an identifier that tells you apart (not your My Number) is received from the card. Your name and address are not read.",
     ),
-    ("identity.agree_and_login", "同意してログイン", "Agree and sign in"),
+    (
+        "identity.agree_and_login",
+        "同意してログイン",
+        "Agree and sign in",
+    ),
     (
         "identity.login_without_facts",
         "情報を読み取らずにログイン",
@@ -43,15 +51,27 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "マイナンバーカードで確認済み",
         "Checked with the My Number card",
     ),
-    ("identity.verified_facts", "カードで確認済みの情報", "Information checked with the card"),
+    (
+        "identity.verified_facts",
+        "カードで確認済みの情報",
+        "Information checked with the card",
+    ),
     (
         "identity.not_configured",
         "マイナンバーカードでのログインは、この窓口ではまだ使えません。",
         "Signing in with the My Number card is not available here yet.",
     ),
     ("identity.to_login", "ログインの画面へ", "Go to sign-in"),
-    ("identity.to_staff_login", "職員ログインの画面へ", "Go to staff sign-in"),
-    ("identity.refused_title", "ログインできませんでした", "Sign-in failed"),
+    (
+        "identity.to_staff_login",
+        "職員ログインの画面へ",
+        "Go to staff sign-in",
+    ),
+    (
+        "identity.refused_title",
+        "ログインできませんでした",
+        "Sign-in failed",
+    ),
     (
         "identity.err_state",
         "ログインの手続きを確認できませんでした。時間がたちすぎたか、別の画面やブラウザで始めた可能性があります。もう一度、最初からログインしてください。",
@@ -112,7 +132,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "職員の所属グループが、この窓口のどの課にも割り当てられていません。情報システム課にお問い合わせください。",
         "Your staff group is not mapped to any department here. Please contact the information systems division.",
     ),
-    ("identity.staff_sso", "職員IDでログイン", "Sign in with your staff ID"),
+    (
+        "identity.staff_sso",
+        "職員IDでログイン",
+        "Sign in with your staff ID",
+    ),
     (
         "identity.staff_sso_lead",
         "市の職員ID（シングルサインオン）の画面に移ってログインします。所属と役割は、職員IDのグループから決まります。",
@@ -128,7 +152,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "マイナンバーカードでログインしています",
         "Signed in with the My Number card",
     ),
-    ("identity.sandbox_title", "デジタル認証アプリ（サンドボックス）", "デジタル認証アプリ (sandbox)"),
+    (
+        "identity.sandbox_title",
+        "デジタル認証アプリ（サンドボックス）",
+        "デジタル認証アプリ (sandbox)",
+    ),
     (
         "identity.sandbox_lead",
         "これはテスト用のサンドボックスです。本物のデジタル認証アプリではありません。架空のカード所有者を選んでください。",
@@ -140,14 +168,46 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "This is a test sandbox. Pick a fictional staff member.",
     ),
     ("identity.sandbox_who", "ログインする人", "Who signs in"),
-    ("identity.sandbox_scopes", "読み取りを求められた情報", "Information asked for"),
-    ("identity.sandbox_fault", "テスト用: わざと誤った応答を返す", "For testing: answer wrongly on purpose"),
-    ("identity.sandbox_fault_none", "誤りなし（正しく応答）", "No error (answer correctly)"),
-    ("identity.sandbox_fault_expired", "期限切れのIDトークン", "Expired ID token"),
-    ("identity.sandbox_fault_wrong_key", "別の鍵で署名したIDトークン", "ID token signed with another key"),
+    (
+        "identity.sandbox_scopes",
+        "読み取りを求められた情報",
+        "Information asked for",
+    ),
+    (
+        "identity.sandbox_fault",
+        "テスト用: わざと誤った応答を返す",
+        "For testing: answer wrongly on purpose",
+    ),
+    (
+        "identity.sandbox_fault_none",
+        "誤りなし（正しく応答）",
+        "No error (answer correctly)",
+    ),
+    (
+        "identity.sandbox_fault_expired",
+        "期限切れのIDトークン",
+        "Expired ID token",
+    ),
+    (
+        "identity.sandbox_fault_wrong_key",
+        "別の鍵で署名したIDトークン",
+        "ID token signed with another key",
+    ),
     ("identity.sandbox_fault_nonce", "違う nonce", "Wrong nonce"),
-    ("identity.sandbox_fault_audience", "ほかのサービスあて（aud 違い）", "For another client (wrong aud)"),
-    ("identity.sandbox_approve", "この人でログインする", "Sign in as this person"),
+    (
+        "identity.sandbox_fault_audience",
+        "ほかのサービスあて（aud 違い）",
+        "For another client (wrong aud)",
+    ),
+    (
+        "identity.sandbox_approve",
+        "この人でログインする",
+        "Sign in as this person",
+    ),
     ("identity.sandbox_cancel", "取り消す", "Cancel"),
-    ("identity.sandbox_error", "要求に誤りがあります", "The request is wrong"),
+    (
+        "identity.sandbox_error",
+        "要求に誤りがあります",
+        "The request is wrong",
+    ),
 ];

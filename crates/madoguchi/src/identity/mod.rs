@@ -55,7 +55,11 @@ impl Identity {
                 ClientAuth::Secret(s.client_secret.clone())
             } else {
                 let key = SigningKey::from_file(&s.private_key_path, &s.key_id)?;
-                if !id.jwks.iter().any(|k| k.common.key_id == key.public.common.key_id) {
+                if !id
+                    .jwks
+                    .iter()
+                    .any(|k| k.common.key_id == key.public.common.key_id)
+                {
                     id.jwks.push(key.public.clone());
                 }
                 ClientAuth::PrivateKeyJwt(key)

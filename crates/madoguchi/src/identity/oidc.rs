@@ -250,7 +250,11 @@ impl Rp {
     }
 
     /// The `private_key_jwt` client assertion for the token endpoint.
-    pub fn client_assertion(key: &SigningKey, client_id: &str, aud: &str) -> anyhow::Result<String> {
+    pub fn client_assertion(
+        key: &SigningKey,
+        client_id: &str,
+        aud: &str,
+    ) -> anyhow::Result<String> {
         let now = now_secs();
         let claims = json!({
             "iss": client_id,
@@ -311,7 +315,9 @@ impl Rp {
             return Err(OidcError::Code(format!("{err}: {desc}")));
         }
         if !status.is_success() {
-            return Err(OidcError::Provider(format!("token endpoint: HTTP {status}")));
+            return Err(OidcError::Provider(format!(
+                "token endpoint: HTTP {status}"
+            )));
         }
         serde_json::from_value(body).map_err(|e| OidcError::Provider(format!("token answer: {e}")))
     }
@@ -372,7 +378,10 @@ impl Rp {
             return Err(OidcError::Audience);
         }
         let got = claims.get("nonce").and_then(Value::as_str).unwrap_or("");
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(got.as_bytes(), nonce.as_bytes())) {
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            got.as_bytes(),
+            nonce.as_bytes(),
+        )) {
             return Err(OidcError::Nonce);
         }
         match claims.get("sub").and_then(Value::as_str) {
@@ -396,7 +405,9 @@ impl Rp {
             return Err(OidcError::Provider("userinfo is not an object".into()));
         };
         if m.get("sub").and_then(Value::as_str) != Some(sub) {
-            return Err(OidcError::Provider("userinfo sub differs from the ID token".into()));
+            return Err(OidcError::Provider(
+                "userinfo sub differs from the ID token".into(),
+            ));
         }
         Ok(m)
     }

@@ -145,7 +145,8 @@ async fn consent(
     };
     let mut resp = render(&page)?.into_response();
     if let Some(v) = csp_for(rp).await {
-        resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        resp.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
     }
     Ok(resp)
 }
@@ -235,12 +236,12 @@ async fn card_start(
     let Some(rp) = st.identity.card.as_ref() else {
         return unavailable(c);
     };
-    let wanted = if f.share == "1" && st.cfg.identity.card.facts != super::config::FactsPolicy::Never
-    {
-        procedure_facts(&st, &c.tenant.id, &f.procedure).await?
-    } else {
-        Vec::new()
-    };
+    let wanted =
+        if f.share == "1" && st.cfg.identity.card.facts != super::config::FactsPolicy::Never {
+            procedure_facts(&st, &c.tenant.id, &f.procedure).await?
+        } else {
+            Vec::new()
+        };
     let path = st.cfg.identity.card.redirect_path.clone();
     begin(
         &st,
@@ -268,7 +269,8 @@ async fn staff_page(State(st): State<AppState>, c: Ctx) -> Result<Response, AppE
     };
     let mut resp = render(&StaffStartPage { c })?.into_response();
     if let Some(v) = csp_for(rp).await {
-        resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        resp.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
     }
     Ok(resp)
 }
@@ -459,7 +461,11 @@ async fn card_callback(
         }
     }
     let existing = store::find_link(&st.db, &c.tenant.id, CARD, &rp.issuer, &sub).await?;
-    let current = c.user.as_ref().filter(|u| u.kind == "resident").map(|u| u.id);
+    let current = c
+        .user
+        .as_ref()
+        .filter(|u| u.kind == "resident")
+        .map(|u| u.id);
     let mut tx = st.db.begin().await?;
     let user_id = match (existing, current) {
         (Some(link), Some(me)) if link.user_id != me => {
@@ -595,7 +601,10 @@ async fn staff_callback(
         }
     }
     let groups: Vec<String> = match claims.get(&scfg.group_claim) {
-        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
         Some(Value::String(s)) => s.split([' ', ',']).map(str::to_owned).collect(),
         _ => Vec::new(),
     };
@@ -607,10 +616,17 @@ async fn staff_callback(
     };
     let role = Role::parse(&mapping.role).unwrap_or(Role::DepartmentStaff);
     let mut tx = st.db.begin().await?;
-    let Some(dept) = auth_store::find_department(&mut tx, &c.tenant.id, &mapping.department).await?
+    let Some(dept) =
+        auth_store::find_department(&mut tx, &c.tenant.id, &mapping.department).await?
     else {
         drop(tx);
-        return refused(&st, &c, STAFF, &OidcError::NoGroup(mapping.department.clone())).await;
+        return refused(
+            &st,
+            &c,
+            STAFF,
+            &OidcError::NoGroup(mapping.department.clone()),
+        )
+        .await;
     };
     let email = claims
         .get("email")
@@ -677,7 +693,13 @@ async fn staff_callback(
     let before = auth_store::find_user(&st.db, user_id).await?;
     if before.as_ref().is_some_and(|u| u.disabled_at.is_some()) {
         drop(tx);
-        return refused(&st, &c, STAFF, &OidcError::Denied("account disabled".into())).await;
+        return refused(
+            &st,
+            &c,
+            STAFF,
+            &OidcError::Denied("account disabled".into()),
+        )
+        .await;
     }
     let changed = before
         .as_ref()

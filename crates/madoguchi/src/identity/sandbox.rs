@@ -205,7 +205,9 @@ impl Sandbox {
             let client_key = if staff.private_key_path.is_empty() {
                 ClientKey::Secret(staff.client_secret.clone())
             } else {
-                ClientKey::Jwk(SigningKey::from_file(&staff.private_key_path, &staff.key_id)?.public)
+                ClientKey::Jwk(
+                    SigningKey::from_file(&staff.private_key_path, &staff.key_id)?.public,
+                )
             };
             realms.insert(
                 name,
@@ -533,8 +535,7 @@ fn client_ok(sb: &Sandbox, r: &Realm, f: &TokenForm) -> Result<(), String> {
             }
         }
         ClientKey::Jwk(jwk) => {
-            if f.client_assertion_type != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-            {
+            if f.client_assertion_type != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
                 return Err("client_assertion_type must be jwt-bearer".into());
             }
             let header = jsonwebtoken::decode_header(&f.client_assertion)
@@ -560,7 +561,11 @@ fn client_ok(sb: &Sandbox, r: &Realm, f: &TokenForm) -> Result<(), String> {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned();
-            let fresh = sb.used_jti.lock().map(|mut s| s.insert(jti)).unwrap_or(false);
+            let fresh = sb
+                .used_jti
+                .lock()
+                .map(|mut s| s.insert(jti))
+                .unwrap_or(false);
             if !fresh {
                 return Err("client assertion jti was used before".into());
             }
@@ -712,11 +717,10 @@ async fn userinfo(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let found = sb
-        .access
-        .lock()
-        .ok()
-        .and_then(|a| a.get(token).map(|g| (g.realm.clone(), g.who, g.scopes.clone())));
+    let found = sb.access.lock().ok().and_then(|a| {
+        a.get(token)
+            .map(|g| (g.realm.clone(), g.who, g.scopes.clone()))
+    });
     let Some((r, who, scopes)) = found.filter(|(r, _, _)| *r == name) else {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
@@ -755,6 +759,9 @@ mod tests {
             realm_of("http://127.0.0.1:8080/sandbox/auth-and-sign/api/realms/main").as_deref(),
             Some("main")
         );
-        assert_eq!(realm_of("https://auth-and-sign.go.jp/api/realms/main"), None);
+        assert_eq!(
+            realm_of("https://auth-and-sign.go.jp/api/realms/main"),
+            None
+        );
     }
 }

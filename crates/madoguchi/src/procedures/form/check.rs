@@ -757,19 +757,13 @@ fn check_expr(cx: &mut Ctx<'_>, path: &str, e: &Expr, all: &[&Field]) {
 /// `prefill` names a verified fact the field's type can hold (docs/forms.md, docs/identity.md).
 fn check_prefill(cx: &mut Ctx, fp: &str, f: &Field, prefill: &str) {
     let fact = crate::identity::facts::prefill_fact(prefill);
-    let fits = match (fact, &f.kind) {
-        (None, _) => false,
-        (Some("name"), FieldKind::Name { .. } | FieldKind::Text { .. }) => true,
-        (Some("address"), FieldKind::Address | FieldKind::Text { .. }) => true,
-        (Some("birthdate"), FieldKind::Date { .. }) => true,
-        (Some("gender"), FieldKind::Text { .. } | FieldKind::Choice { .. }) => true,
-        _ => false,
-    };
+    // Text fields only for now: the card gives each fact as one string.
+    let fits = fact.is_some() && matches!(f.kind, FieldKind::Text { .. });
     if !fits {
         cx.add(
             &format!("{fp}/prefill"),
-            format!("「{}」の prefill は、verified.name（氏名・文字）、verified.address（住所・文字）、verified.birthdate（日付）、verified.gender（文字・選択）のどれかを、型に合わせて指定してください。", f.label_ja),
-            format!("The prefill of \"{}\" must be verified.name (name or text), verified.address (address or text), verified.birthdate (date) or verified.gender (text or choice), matching the field's type.", f.label_en),
+            format!("「{}」の prefill は、文字（text）の質問に、verified.name・verified.address・verified.birthdate・verified.gender のどれかを指定してください。", f.label_ja),
+            format!("The prefill of \"{}\" must be verified.name, verified.address, verified.birthdate or verified.gender, on a text question.", f.label_en),
         );
     }
 }
