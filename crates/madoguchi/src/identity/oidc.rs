@@ -421,7 +421,7 @@ mod tests {
     fn pkce_s256_matches_rfc7636_example() {
         assert_eq!(
             pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFWM5ANOnBkIFzufwGVp0JaUZRPYaJoM"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
         assert_eq!(random_token().len(), 43);
         assert_ne!(random_token(), random_token());
