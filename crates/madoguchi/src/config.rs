@@ -51,6 +51,8 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub line: LineConfig,
     pub payments: PaymentsConfig,
+    /// My Number card sign-in and staff single sign-on (docs/identity.md).
+    pub identity: crate::identity::config::IdentityConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -165,6 +167,7 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             line: LineConfig::default(),
             payments: PaymentsConfig::default(),
+            identity: Default::default(),
         }
     }
 }
@@ -260,6 +263,7 @@ impl Config {
             self.payments.session_minutes > 0 && self.payments.webhook_tolerance_secs > 0,
             "payments.session_minutes and payments.webhook_tolerance_secs must be positive"
         );
+        self.identity.validate()?;
         Ok(())
     }
 

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod identity;
 pub mod mail;
 pub mod metrics;
 pub mod navi;

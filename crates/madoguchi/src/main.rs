@@ -392,6 +392,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.base_url = format!("http://{addr}");
             }
             cfg.addr = addr;
+            // The card sign-in and staff sign-on go to the sandbox provider on this server.
+            let key_dir = a
+                .data_dir
+                .clone()
+                .unwrap_or_else(madoguchi::config::default_data_dir);
+            madoguchi::identity::wire_demo_sandbox(&mut cfg, &key_dir)?;
             if std::env::var("MADOGUCHI_LOG_FORMAT").is_err() {
                 cfg.log_format = LogFormat::Pretty;
             }
@@ -415,7 +421,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let mut banner = String::from("\nMadoguchi demo (SQLite: ");
             banner.push_str(&redact(&cfg.database_url));
-            banner.push_str(")\n  市川市:   http://{addr}/  (passkeys need a host name: http://localhost:PORT/)\n  酒々井町: http://shisui.localhost:PORT/ (second demo municipality)\n  Sandbox mailbox: http://{addr}/sandbox/mailbox\n  Sandbox payments (サンドボックス): fees are paid on a sandbox page, no money moves\n\nDemo accounts (password: ");
+            banner.push_str(")\n  市川市:   http://{addr}/  (passkeys need a host name: http://localhost:PORT/)\n  酒々井町: http://shisui.localhost:PORT/ (second demo municipality)\n  Sandbox mailbox: http://{addr}/sandbox/mailbox\n  Sandbox payments (サンドボックス): fees are paid on a sandbox page, no money moves\n  My Number card sign-in (sandbox provider): http://{addr}/auth/card\n  Staff single sign-on (sandbox provider):   http://{addr}/staff/login/sso\n\nDemo accounts (password: ");
             banner.push_str(demo::PASSWORD);
             banner.push_str(")\n");
             for acc in demo::ACCOUNTS {

@@ -234,6 +234,8 @@ pub struct SessionRow {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// `signed_in`, or `card` after a My Number card sign-in (migration 0009).
+    pub identity_level: String,
 }
 
 /// Creates a session and returns the secret for the cookie (only its digest is stored).
@@ -288,6 +290,7 @@ pub async fn load_session(
                     Sessions::CreatedAt,
                     Sessions::LastSeenAt,
                     Sessions::ExpiresAt,
+                    Sessions::IdentityLevel,
                 ])
                 .from(Sessions::Table)
                 .and_where(Expr::col(Sessions::IdHash).eq(hash.as_str()))

@@ -51,6 +51,7 @@ pub enum Sessions {
     CreatedAt,
     LastSeenAt,
     ExpiresAt,
+    IdentityLevel,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -20,12 +20,13 @@ pub enum IdentityLevel {
 }
 
 impl IdentityLevel {
-    /// Whether an application at this level can be accepted online today. The `card` level
-    /// needs a sign-in with the My Number card (デジタル認証アプリ, issue 4), which Madoguchi does
-    /// not have yet, so such an application is refused at submission, by the web runner and by
-    /// the API alike; residents may still fill the form in and keep it as a draft.
-    pub fn accepts_online_submission(self) -> bool {
-        !matches!(self, IdentityLevel::Card)
+    /// Whether an application at this level can be accepted online from a session whose
+    /// sign-in was (`card_session`) or was not made with the My Number card (デジタル認証アプリ,
+    /// docs/identity.md). A `card` procedure needs a card session; the web runner refuses it
+    /// otherwise (the draft is kept) and offers the card sign-in. The API passes `false`: a
+    /// bearer token proves no card, so the API refuses `card` procedures.
+    pub fn accepts_online_submission(self, card_session: bool) -> bool {
+        !matches!(self, IdentityLevel::Card) || card_session
     }
 
     pub const ALL: [IdentityLevel; 3] = [

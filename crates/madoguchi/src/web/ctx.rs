@@ -36,6 +36,11 @@ pub struct Ctx {
     pub path: String,
     pub ip: String,
     pub sandbox: bool,
+    /// The session's sign-in was made with the My Number card (identity level `card`).
+    pub card: bool,
+    /// Card sign-in and staff single sign-on are configured.
+    pub card_login: bool,
+    pub staff_sso: bool,
 }
 
 impl Ctx {
@@ -86,11 +91,13 @@ impl FromRequestParts<AppState> for Ctx {
         let mut user = None;
         let mut session_secret = None;
         let mut session_expired = false;
+        let mut card = false;
         if let Some(c) = jar.get(SESSION_COOKIE) {
             let idle_ms = state.cfg.session.idle_minutes * 60_000;
             match store::load_session(&state.db, c.value(), idle_ms).await? {
                 // A session is valid only on its own municipality's host.
                 Some((s, u)) if s.municipality_id == tenant.id => {
+                    card = s.identity_level == "card";
                     user = Some(u);
                     session_secret = Some(c.value().to_owned());
                 }
@@ -132,6 +139,9 @@ impl FromRequestParts<AppState> for Ctx {
             path,
             ip,
             sandbox: state.sandbox,
+            card,
+            card_login: state.identity.card.is_some(),
+            staff_sso: state.identity.staff.is_some(),
         })
     }
 }

@@ -80,6 +80,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::postal::messages::MESSAGES,
     crate::navi::messages::MESSAGES,
     crate::payments::messages::MESSAGES,
+    crate::identity::messages::MESSAGES,
 ];
 
 /// Every message of every table.

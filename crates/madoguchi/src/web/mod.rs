@@ -46,12 +46,16 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Demo mode: sandbox pages (mailbox) are mounted and labelled.
     pub sandbox: bool,
+    /// Card sign-in and staff single sign-on (relying parties, sandbox provider).
+    pub identity: Arc<crate::identity::Identity>,
 }
 
 impl AppState {
     pub async fn new(db: Db, cfg: Config, sandbox: bool) -> anyhow::Result<AppState> {
         let list = store::list_municipalities(&db).await?;
+        let identity = crate::identity::Identity::new(&cfg, sandbox)?;
         Ok(AppState {
+            identity,
             db,
             cfg: Arc::new(cfg),
             municipalities: Arc::new(RwLock::new(list)),
@@ -140,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::postal::routes())
         .merge(crate::navi::routes())
         .merge(crate::payments::routes())
+        .merge(crate::identity::routes::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(static_file))
@@ -150,6 +155,7 @@ pub fn router(state: AppState) -> Router {
     if state.sandbox {
         app = app.merge(pages::sandbox_routes());
         app = app.merge(crate::payments::sandbox::routes(&cfg));
+        app = app.merge(crate::identity::sandbox::routes());
     }
     let x_request_id = HeaderName::from_static("x-request-id");
     let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
@@ -277,6 +283,7 @@ async fn csrf_cookie(State(state): State<AppState>, req: Request, next: Next) ->
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(CsrfToken(token.clone()));
     let is_form_post = parts.method == Method::POST
+        && !crate::identity::sandbox::is_back_channel(parts.uri.path())
         && parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -514,6 +521,9 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
             path,
             ip: String::new(),
             sandbox: state.sandbox,
+            card: false,
+            card_login: false,
+            staff_sso: false,
         },
         status: status.as_u16(),
         message: lang.t(key),

@@ -382,12 +382,13 @@ async fn create_inner(
         }
     };
     match (procedure.identity(), &applicant) {
-        (level, _) if !level.accepts_online_submission() => {
+        // A bearer token proves no My Number card sign-in (docs/identity.md).
+        (level, _) if !level.accepts_online_submission(false) => {
             return Err(err(
                 StatusCode::FORBIDDEN,
                 "identity_card_required",
-                "この手続はマイナンバーカードによる本人確認が必要です。マイナンバーカードでのログインは準備中のため、今は窓口で申請してください。",
-                "This procedure needs identity proven with the My Number card, which is not available online yet. Please apply at the counter.",
+                "この手続はマイナンバーカードによる本人確認が必要です。APIからは申請できません。Webの窓口でマイナンバーカードでログインしてから申請してください。",
+                "This procedure needs identity proven with the My Number card, which the API cannot do. Please sign in with the card on the web and apply there.",
             ));
         }
         (IdentityLevel::SignedIn, Applicant::Guest { .. }) => {

@@ -165,6 +165,7 @@ fn default_kind(code: &str) -> Option<FieldKind> {
                 hint_en: None,
                 required: true,
                 show_if: None,
+                prefill: None,
                 kind: FieldKind::Name { furigana: true },
             }],
             min_items: 1,
@@ -221,6 +222,7 @@ pub fn add_field(def: &mut FormDefinition, page_id: &str, code: &str) -> Result<
         hint_en: None,
         required: true,
         show_if: None,
+        prefill: None,
         kind,
     });
     Ok(id)

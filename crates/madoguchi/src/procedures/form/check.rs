@@ -162,6 +162,9 @@ pub fn check_definition(def: &FormDefinition) -> Vec<DefinitionProblem> {
         for (fi, f) in page.fields.iter().enumerate() {
             let fp = format!("{pp}/fields/{fi}");
             check_field(&mut cx, &fp, f, &mut ids, false);
+            if let Some(p) = &f.prefill {
+                check_prefill(&mut cx, &fp, f, p);
+            }
             if let Some(c) = &f.show_if {
                 check_condition(&mut cx, &format!("{fp}/show_if"), c, &before);
                 let whole = cond::both(page.show_if.as_ref(), Some(c)).unwrap_or_else(|| c.clone());
@@ -748,5 +751,19 @@ fn check_expr(cx: &mut Ctx<'_>, path: &str, e: &Expr, all: &[&Field]) {
             check_expr(cx, &format!("{path}/then"), then, all);
             check_expr(cx, &format!("{path}/otherwise"), otherwise, all);
         }
+    }
+}
+
+/// `prefill` names a verified fact the field's type can hold (docs/forms.md, docs/identity.md).
+fn check_prefill(cx: &mut Ctx, fp: &str, f: &Field, prefill: &str) {
+    let fact = crate::identity::facts::prefill_fact(prefill);
+    // Text fields only for now: the card gives each fact as one string.
+    let fits = fact.is_some() && matches!(f.kind, FieldKind::Text { .. });
+    if !fits {
+        cx.add(
+            &format!("{fp}/prefill"),
+            format!("「{}」の prefill は、文字（text）の質問に、verified.name・verified.address・verified.birthdate・verified.gender のどれかを指定してください。", f.label_ja),
+            format!("The prefill of \"{}\" must be verified.name, verified.address, verified.birthdate or verified.gender, on a text question.", f.label_en),
+        );
     }
 }

@@ -70,6 +70,11 @@ pub struct Field {
     /// The field is asked only when this holds. A hidden field must have no answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_if: Option<Condition>,
+    /// A fact the city already knows fills the field in, read-only: `verified.name`,
+    /// `verified.address`, `verified.birthdate` or `verified.gender`, read from the My Number
+    /// card (docs/identity.md). A resident without that fact answers as usual.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<String>,
     #[serde(flatten)]
     pub kind: FieldKind,
 }
@@ -89,13 +94,15 @@ struct FieldCommon {
     required: bool,
     #[serde(default)]
     show_if: Option<Condition>,
+    #[serde(default)]
+    prefill: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for Field {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        const COMMON: [&str; 7] = [
-            "id", "label_ja", "label_en", "hint_ja", "hint_en", "required", "show_if",
+        const COMMON: [&str; 8] = [
+            "id", "label_ja", "label_en", "hint_ja", "hint_en", "required", "show_if", "prefill",
         ];
         let mut rest = serde_json::Map::deserialize(d)?;
         let mut common = serde_json::Map::new();
@@ -130,6 +137,7 @@ impl<'de> Deserialize<'de> for Field {
             hint_en: c.hint_en,
             required: c.required,
             show_if: c.show_if,
+            prefill: c.prefill,
             kind,
         })
     }

@@ -454,6 +454,47 @@ struct PageCtx {
     def: FormDefinition,
     owner: Option<Owner>,
     draft: Option<DraftRow>,
+    /// Input name → value of the fields this resident's card-verified facts fill in.
+    verified: Vec<(String, String)>,
+}
+
+/// The answers the city already knows: each top-level text field with a `prefill` whose fact
+/// is verified for this resident (docs/identity.md). Such an input is always the fact.
+async fn verified_inputs(
+    st: &AppState,
+    c: &Ctx,
+    def: &FormDefinition,
+) -> Result<Vec<(String, String)>, AppError> {
+    let Some(u) = c.user.as_ref().filter(|_| c.is_resident()) else {
+        return Ok(Vec::new());
+    };
+    let facts = crate::identity::store::facts(&st.db, u.id).await?;
+    let mut out = Vec::new();
+    for page in &def.pages {
+        for f in &page.fields {
+            let fact = f
+                .prefill
+                .as_deref()
+                .and_then(crate::identity::facts::prefill_fact);
+            if let (Some(fact), FieldKind::Text { .. }) = (fact, &f.kind)
+                && let Some(row) = facts.iter().find(|r| r.fact == fact)
+            {
+                out.push((
+                    format!("f.{}", f.id),
+                    crate::identity::facts::display(fact, &row.value, c.l),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Puts the verified values in place of whatever the browser sent for those inputs.
+fn force_verified(pairs: &mut Vec<(String, String)>, verified: &[(String, String)]) {
+    for (name, value) in verified {
+        pairs.retain(|(k, _)| k != name);
+        pairs.push((name.clone(), value.clone()));
+    }
 }
 
 async fn page_ctx(
@@ -481,12 +522,14 @@ async fn page_ctx(
         }
         DraftState::None => None,
     };
+    let verified = verified_inputs(st, c, &def).await?;
     Ok(Ok(PageCtx {
         proc,
         version_id,
         def,
         owner: own,
         draft,
+        verified,
     }))
 }
 
@@ -518,16 +561,21 @@ fn draw(c: Ctx, slug: &str, pc: &PageCtx, page: &Page, d: Draw<'_>) -> Result<Fo
         .position(|p| p.id == page.id)
         .map(|i| i + 1)
         .unwrap_or(1);
-    let fields = view::fields(
+    let mut pairs = d.pairs.to_vec();
+    force_verified(&mut pairs, &pc.verified);
+    let mut fields = view::fields(
         page,
         &Input {
-            pairs: d.pairs,
+            pairs: &pairs,
             answers: d.answers,
             errors: d.errors,
             files: d.files,
             l,
         },
     );
+    for f in &mut fields {
+        f.verified = pc.verified.iter().any(|(n, _)| *n == f.name);
+    }
     let errors = view::summary_links(&fields, d.errors, l);
     let multipart = page.fields.iter().any(|f| {
         matches!(f.kind, FieldKind::File { .. })
@@ -1020,6 +1068,7 @@ async fn page_post(
     let def = pc.def.clone();
     let page = find_page(&def, &page_id).ok_or(AppError::NotFound)?;
     let (mut pairs, uploads) = read_body(&st, req, page).await?;
+    force_verified(&mut pairs, &pc.verified);
     let action = Action::parse(get(&pairs, "action").unwrap_or(""));
     let return_check = get(&pairs, "return") == Some("check");
     let (jar, draft) = ensure_draft(&st, &c, jar, &mut pc).await?;
@@ -1538,14 +1587,38 @@ async fn submit(
         Ok(pc) => pc,
         Err(r) => return Ok(r),
     };
-    if !pc.proc.identity().accepts_online_submission() {
-        return notice(
-            c,
-            StatusCode::FORBIDDEN,
-            "runner.card_not_ready",
-            "runner.card_not_ready_text",
-            apply_url(&slug, "check"),
+    if !pc.proc.identity().accepts_online_submission(c.card) {
+        if !c.card_login {
+            return notice(
+                c,
+                StatusCode::FORBIDDEN,
+                "runner.card_not_ready",
+                "runner.card_not_ready_text",
+                apply_url(&slug, "check"),
+            );
+        }
+        // The draft is kept; the card sign-in comes back to the check page.
+        let next = apply_url(&slug, "check");
+        let link = format!(
+            "/auth/card?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", &next)
+                .append_pair("procedure", &slug)
+                .finish()
         );
+        let link_label = c.l.t("identity.card_login");
+        return Ok((
+            StatusCode::FORBIDDEN,
+            render(&NoticePage {
+                c,
+                title: "runner.card_not_ready",
+                text: "identity.card_required",
+                detail: String::new(),
+                link,
+                link_label,
+            })?,
+        )
+            .into_response());
     }
     let Some(d) = pc.draft.clone() else {
         // Sent twice: the first submission deleted the draft. The key finds its receipt.

@@ -73,6 +73,8 @@ pub struct FieldView {
     pub add_action: String,
     pub add_label: String,
     pub can_add: bool,
+    /// Filled in from a fact checked with the My Number card (`prefill`): read-only.
+    pub verified: bool,
 }
 
 impl FieldView {
@@ -107,6 +109,7 @@ impl FieldView {
             add_action: String::new(),
             add_label: String::new(),
             can_add: false,
+            verified: false,
         }
     }
     /// Ids for `aria-describedby`: the error first, then the hint.

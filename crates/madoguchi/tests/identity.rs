@@ -1,0 +1,640 @@
+//! My Number card sign-in (デジタル認証アプリ) and staff single sign-on against the sandbox
+//! provider, on both databases. The browser side goes through the router in-process; the
+//! relying party's back channel (discovery, token, JWKS, userinfo) goes over real HTTP to the
+//! same application, served on a loopback port, where the sandbox provider is mounted.
+
+#[macro_use]
+mod common;
+mod support;
+
+use std::net::SocketAddr;
+
+use axum::http::StatusCode;
+use madoguchi::config::Config;
+use madoguchi::db::Db;
+use madoguchi::identity::sandbox;
+use serde_json::json;
+use support::{Client, TestApp};
+
+use crate::common::{exec, fetch_raw};
+
+const SLUG: &str = "juminhyo";
+
+/// The demo application with the identity sandbox wired, served on a loopback port.
+async fn app(db: Db) -> (TestApp, tempfile::TempDir) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = Config::default();
+    cfg.addr = addr;
+    madoguchi::identity::wire_demo_sandbox(&mut cfg, dir.path()).expect("wiring");
+    let app = TestApp::with_config(db, cfg).await;
+    let router = madoguchi::web::router(app.state.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    (app, dir)
+}
+
+/// Path and query of an absolute URL.
+fn path_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((_, rest)) => rest[rest.find('/').unwrap_or(rest.len())..].to_owned(),
+        None => url.to_owned(),
+    }
+}
+
+fn query_pairs(url: &str) -> Vec<(String, String)> {
+    let q = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    form_urlencoded::parse(q.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn param(url: &str, key: &str) -> String {
+    query_pairs(url)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+        .unwrap_or_default()
+}
+
+/// Consent page → start: returns the provider's authorization URL (path and query).
+async fn start(c: &mut Client<'_>, next: &str, procedure: &str, share: bool) -> String {
+    let consent = c
+        .get(&format!("/auth/card?next={next}&procedure={procedure}"))
+        .await;
+    assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
+    let r = c
+        .post_form(
+            "/auth/card/start",
+            &[
+                ("next", next),
+                ("procedure", procedure),
+                ("share", if share { "1" } else { "0" }),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.location().to_owned();
+    assert!(to.contains("/sandbox/auth-and-sign/api/realms/main/protocol/openid-connect/auth?"));
+    for k in ["state", "nonce", "code_challenge"] {
+        assert!(!param(&to, k).is_empty(), "{k} in {to}");
+    }
+    assert_eq!(param(&to, "code_challenge_method"), "S256");
+    path_of(&to)
+}
+
+/// The tester picks holder `who` on the sandbox page (with a fault): returns the callback path.
+async fn approve(c: &mut Client<'_>, auth: &str, who: &str, fault: &str) -> String {
+    let page = c.get(auth).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("サンドボックス"));
+    let mut fields = query_pairs(auth);
+    fields.push(("who".into(), who.into()));
+    fields.push(("fault".into(), fault.into()));
+    fields.push(("decision".into(), "approve".into()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let action = auth.split('?').next().unwrap_or("");
+    let r = c.post_form(action, &refs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        r.location().contains("/auth/card/callback?code="),
+        "{}",
+        r.location()
+    );
+    path_of(r.location())
+}
+
+async fn card_login(c: &mut Client<'_>, who: &str, next: &str, procedure: &str, share: bool) {
+    let auth = start(c, next, procedure, share).await;
+    let cb = approve(c, &auth, who, "none").await;
+    let r = c.get(&cb).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), next);
+}
+
+async fn level_of_sessions(db: &Db) -> Vec<(String,)> {
+    fetch_raw(
+        db,
+        "SELECT identity_level FROM sessions ORDER BY created_at",
+    )
+    .await
+}
+
+async fn actions(db: &Db) -> Vec<String> {
+    let rows: Vec<(String,)> = fetch_raw(db, "SELECT action FROM audit_events ORDER BY id").await;
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+/// A refused callback: 4xx page with the message, no session, an audit event.
+async fn assert_refused(db: &Db, r: &support::Resp, words: &str, reason: &str) {
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("ログインできませんでした"), "{}", r.body);
+    assert!(r.body.contains(words), "{words} in {}", r.body);
+    let n: Vec<(i64,)> = fetch_raw(db, "SELECT COUNT(*) FROM sessions").await;
+    assert_eq!(n[0].0, 0, "no session was created");
+    let rows: Vec<(String,)> = fetch_raw(
+        db,
+        "SELECT detail FROM audit_events WHERE action = 'identity.login_refused' ORDER BY id DESC",
+    )
+    .await;
+    assert!(
+        rows.first().is_some_and(|d| d.0.contains(reason)),
+        "{reason} in {rows:?}"
+    );
+}
+
+/// A card-level procedure whose form prefills name and address from the card.
+async fn card_procedure(db: &Db) {
+    exec(
+        db,
+        "UPDATE procedures SET identity_level = 'card', online = TRUE \
+         WHERE slug = 'juminhyo' AND municipality_id = '122033'",
+    )
+    .await;
+    let id: Vec<(i64,)> = fetch_raw(
+        db,
+        "SELECT id FROM procedures WHERE slug = 'juminhyo' AND municipality_id = '122033'",
+    )
+    .await;
+    exec(
+        db,
+        &format!(
+            "UPDATE form_versions SET state = 'archived' WHERE procedure_id = {} AND state = 'published'",
+            id[0].0
+        ),
+    )
+    .await;
+    let def = serde_json::from_value(json!({
+        "format": 1,
+        "title_ja": "住民票の写しの交付請求",
+        "title_en": "Residence record copy",
+        "pages": [{
+            "id": "main", "title_ja": "請求の内容", "title_en": "Request",
+            "fields": [
+                {"id": "full_name", "label_ja": "氏名", "label_en": "Name", "type": "text", "prefill": "verified.name"},
+                {"id": "addr", "label_ja": "住所", "label_en": "Address", "type": "text", "prefill": "verified.address"},
+                {"id": "copies", "label_ja": "通数", "label_en": "Copies", "type": "number", "min": 1, "max": 10}
+            ]
+        }]
+    }))
+    .expect("definition");
+    assert!(
+        madoguchi::procedures::form::check_definition(&def).is_empty(),
+        "the definition with prefill keys is valid"
+    );
+    let mut tx = db.begin().await.expect("tx");
+    madoguchi::procedures::form::store::insert(
+        &mut tx,
+        "122033",
+        id[0].0,
+        90,
+        "published",
+        &def,
+        None,
+    )
+    .await
+    .expect("form version");
+    tx.commit().await.expect("commit");
+}
+
+fn key_of(body: &str) -> String {
+    body.split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("key")
+        .to_owned()
+}
+
+db_test!(
+    happy_path_gives_card_level_and_submits_a_card_procedure,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        card_procedure(&db).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let next = format!("/procedures/{SLUG}/apply");
+        // The consent page lists what will be read for this procedure.
+        let consent = c
+            .get(&format!("/auth/card?next={next}&procedure={SLUG}"))
+            .await;
+        assert!(
+            consent.body.contains("氏名") && consent.body.contains("住所"),
+            "{}",
+            consent.body
+        );
+        assert!(
+            !consent.body.contains("生年月日"),
+            "only what the form needs"
+        );
+        card_login(&mut c, "0", &next, SLUG, true).await;
+        assert_eq!(level_of_sessions(&db).await, vec![("card".to_owned(),)]);
+        let links: Vec<(String, String)> =
+            fetch_raw(&db, "SELECT provider, subject FROM identity_links").await;
+        assert_eq!(links, vec![("card".into(), sandbox::HOLDERS[0].sub.into())]);
+        let facts: Vec<(String, String)> =
+            fetch_raw(&db, "SELECT fact, value FROM verified_facts ORDER BY fact").await;
+        assert_eq!(
+            facts,
+            vec![
+                ("address".into(), sandbox::HOLDERS[0].address.into()),
+                ("name".into(), sandbox::HOLDERS[0].name.into()),
+            ],
+            "only the consented facts"
+        );
+        let a = actions(&db).await;
+        for want in [
+            "identity.account_created",
+            "identity.linked",
+            "identity.facts_verified",
+            "login",
+        ] {
+            assert!(a.iter().any(|x| x == want), "{want} in {a:?}");
+        }
+
+        // The form: name and address come from the card, read-only; a different value sent by
+        // hand is ignored.
+        let page = c.get(&format!("/procedures/{SLUG}/apply/main")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains("マイナンバーカードで確認済み"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(sandbox::HOLDERS[0].address));
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/main"),
+                &[
+                    ("f.full_name", "なりすまし"),
+                    ("f.addr", "どこか"),
+                    ("f.copies", "2"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let check = c.get(&format!("/procedures/{SLUG}/apply/check")).await;
+        assert!(
+            check.body.contains(sandbox::HOLDERS[0].name),
+            "{}",
+            check.body
+        );
+        assert!(!check.body.contains("なりすまし"));
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/submit"),
+                &[("key", &key_of(&check.body))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(r.location().contains("/done/"), "{}", r.location());
+        let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM applications").await;
+        assert_eq!(n[0].0, 1);
+
+        // Once-only: the next sign-in finds the same account.
+        let mut c2 = app.client(support::ICHIKAWA_HOST);
+        card_login(&mut c2, "0", "/mypage", "", false).await;
+        let users: Vec<(i64,)> = fetch_raw(
+            &db,
+            "SELECT COUNT(*) FROM users WHERE email LIKE 'card-%@card.madoguchi.invalid'",
+        )
+        .await;
+        assert_eq!(users[0].0, 1);
+    }
+);
+
+db_test!(
+    password_session_is_refused_for_a_card_procedure_with_a_card_button,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        card_procedure(&db).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("email", "hanako@example.jp"),
+                    ("password", madoguchi::demo::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/main"),
+                &[
+                    ("f.full_name", "市川 花子"),
+                    ("f.addr", "市川市八幡"),
+                    ("f.copies", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let check = c.get(&format!("/procedures/{SLUG}/apply/check")).await;
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/submit"),
+                &[("key", &key_of(&check.body))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(
+            r.body
+                .contains("マイナンバーカードでログインしてから申請してください"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("/auth/card?next="), "a card sign-in button");
+        let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM applications").await;
+        assert_eq!(n[0].0, 0);
+
+        // Signing in with the card while signed in links the card to this account.
+        let next = format!("/procedures/{SLUG}/apply/check");
+        card_login(&mut c, "0", &next, SLUG, false).await;
+        let rows: Vec<(String,)> = fetch_raw(
+            &db,
+            "SELECT u.email FROM identity_links l JOIN users u ON u.id = l.user_id",
+        )
+        .await;
+        assert_eq!(rows, vec![("hanako@example.jp".to_owned(),)]);
+        let check = c.get(&next).await;
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/submit"),
+                &[("key", &key_of(&check.body))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+);
+
+db_test!(wrong_state_is_refused, |db: Db| async move {
+    let (app, _dir) = app(db.clone()).await;
+    let mut c = app.client(support::ICHIKAWA_HOST);
+    let auth = start(&mut c, "/mypage", "", false).await;
+    let cb = approve(&mut c, &auth, "1", "none").await;
+    let state = param(&cb, "state");
+    let forged = cb.replace(
+        &form_urlencoded::byte_serialize(state.as_bytes()).collect::<String>(),
+        "forged-state",
+    );
+    let r = c.get(&forged).await;
+    assert_refused(&db, &r, "ログインの手続きを確認できませんでした", "state").await;
+    // The same state from another browser is refused too.
+    let mut other = app.client(support::ICHIKAWA_HOST);
+    let r = other.get(&cb).await;
+    assert_refused(&db, &r, "ログインの手続きを確認できませんでした", "state").await;
+});
+
+db_test!(
+    wrong_nonce_expired_and_wrongly_signed_tokens_and_wrong_audience_are_refused,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        for (fault, words, reason) in [
+            (
+                "nonce",
+                "この画面で始めたログインのものではありません",
+                "nonce",
+            ),
+            ("expired", "有効期限が切れていました", "expired"),
+            ("wrong_key", "署名を確かめられませんでした", "signature"),
+            ("audience", "ほかのサービスあてのもの", "audience"),
+        ] {
+            let mut c = app.client(support::ICHIKAWA_HOST);
+            let auth = start(&mut c, "/mypage", "", false).await;
+            let cb = approve(&mut c, &auth, "2", fault).await;
+            let r = c.get(&cb).await;
+            assert_refused(&db, &r, words, reason).await;
+        }
+        let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM identity_links").await;
+        assert_eq!(n[0].0, 0, "nothing was linked");
+    }
+);
+
+db_test!(
+    replayed_code_and_wrong_pkce_verifier_are_refused,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        // Code A is issued for flow A's PKCE challenge; delivering it with flow B's state makes
+        // the relying party send B's verifier: the provider refuses it.
+        let auth_a = start(&mut c, "/mypage", "", false).await;
+        let cb_a = approve(&mut c, &auth_a, "3", "none").await;
+        let auth_b = start(&mut c, "/mypage", "", false).await;
+        let cb_b = approve(&mut c, &auth_b, "3", "none").await;
+        let mixed = format!(
+            "/auth/card/callback?code={}&state={}",
+            param(&cb_a, "code"),
+            param(&cb_b, "state")
+        );
+        let r = c.get(&mixed).await;
+        assert_refused(&db, &r, "使えないものでした", "code").await;
+        // Code A has now been presented once: presenting it again (with a fresh state) is a replay.
+        let auth_c = start(&mut c, "/mypage", "", false).await;
+        let cb_c = approve(&mut c, &auth_c, "3", "none").await;
+        let replay = format!(
+            "/auth/card/callback?code={}&state={}",
+            param(&cb_a, "code"),
+            param(&cb_c, "state")
+        );
+        let r = c.get(&replay).await;
+        assert_refused(&db, &r, "使えないものでした", "code").await;
+        // And a good code works once only: its state is gone after the first use.
+        let r = c.get(&cb_c).await;
+        assert_refused(&db, &r, "ログインの手続きを確認できませんでした", "state").await;
+    }
+);
+
+db_test!(
+    the_sandbox_token_endpoint_requires_pkce_and_a_signed_client_assertion,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        let issuer = app.state.cfg.identity.card.issuer.clone();
+        let token_url = format!("{issuer}/protocol/openid-connect/token");
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let auth = start(&mut c, "/mypage", "", false).await;
+        let cb = approve(&mut c, &auth, "0", "none").await;
+        let code = param(&cb, "code");
+        let http = reqwest::Client::new();
+        let key = madoguchi::identity::keys::SigningKey::generate_es256("other").expect("key");
+        let bad_assertion =
+            madoguchi::identity::oidc::Rp::client_assertion(&key, "RP00000001", &token_url)
+                .expect("jwt");
+        let r = http
+            .post(&token_url)
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", "http://127.0.0.1/auth/card/callback"),
+                ("code_verifier", "x"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", bad_assertion.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(
+            r.status().as_u16(),
+            401,
+            "an assertion signed by another key"
+        );
+        let rp_key = madoguchi::identity::keys::SigningKey::from_file(
+            &app.state.cfg.identity.card.private_key_path,
+            "",
+        )
+        .expect("rp key");
+        let good =
+            madoguchi::identity::oidc::Rp::client_assertion(&rp_key, "RP00000001", &token_url)
+                .expect("jwt");
+        let r = http
+            .post(&token_url)
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", "http://127.0.0.1/auth/card/callback"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", good.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(r.status().as_u16(), 400, "no code_verifier");
+        let body: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(body["error"], "invalid_request");
+    }
+);
+
+db_test!(no_my_number_is_ever_stored, |db: Db| async move {
+    let (app, _dir) = app(db.clone()).await;
+    card_procedure(&db).await;
+    let mut c = app.client(support::ICHIKAWA_HOST);
+    card_login(&mut c, "1", "/mypage", SLUG, true).await;
+    let re = regex::Regex::new(r"[0-9]{12}").expect("regex");
+    for (table, cols) in [
+        ("identity_links", "issuer || ' ' || subject"),
+        ("verified_facts", "fact || ' ' || value"),
+        ("users", "email || ' ' || name"),
+        ("audit_events", "action || ' ' || target || ' ' || detail"),
+        ("oidc_requests", "scopes || ' ' || next_path"),
+    ] {
+        let rows: Vec<(String,)> = fetch_raw(&db, &format!("SELECT {cols} FROM {table}")).await;
+        for r in rows {
+            assert!(!r.0.contains(sandbox::DECOY_VALUE), "{table}: {}", r.0);
+            assert!(!re.is_match(&r.0), "{table}: 12 digits in {}", r.0);
+        }
+    }
+    let n: Vec<(i64,)> = fetch_raw(&db, "SELECT COUNT(*) FROM verified_facts").await;
+    assert_eq!(
+        n[0].0, 2,
+        "name and address were stored; the decoy claim was not"
+    );
+});
+
+db_test!(
+    staff_sign_on_maps_groups_to_department_and_role,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let login = c.get("/staff/login").await;
+        assert!(login.body.contains("/staff/login/sso"));
+        let page = c.get("/staff/login/sso").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let r = c.post_form("/staff/login/sso", &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let auth = path_of(r.location());
+        assert!(auth.contains("/realms/staff/"), "{auth}");
+        // The reviewer (group shimin-reviewer → 市民課, reviewer).
+        let mut fields = query_pairs(&auth);
+        fields.extend([
+            ("who".into(), "1".into()),
+            ("fault".into(), "none".into()),
+            ("decision".into(), "approve".into()),
+        ]);
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = c
+            .post_form(auth.split('?').next().unwrap_or(""), &refs)
+            .await;
+        let r = c.get(&path_of(r.location())).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location(), "/staff");
+        let rows: Vec<(String, String, String)> = fetch_raw(
+        &db,
+        "SELECT u.email, u.role, d.code FROM users u JOIN departments d ON d.id = u.department_id \
+         WHERE u.email = 'saburo.shinsa@city.ichikawa.example.jp'",
+    )
+    .await;
+        assert_eq!(
+            rows,
+            vec![(
+                "saburo.shinsa@city.ichikawa.example.jp".into(),
+                "reviewer".into(),
+                "shimin".into()
+            )]
+        );
+        let home = c.get("/staff").await;
+        assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+        let a = actions(&db).await;
+        assert!(a.iter().any(|x| x == "identity.linked"));
+
+        // A contractor's group is mapped to nothing: refused, no account.
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        c.get("/staff/login/sso").await;
+        let r = c.post_form("/staff/login/sso", &[]).await;
+        let auth = path_of(r.location());
+        let mut fields = query_pairs(&auth);
+        fields.extend([
+            ("who".into(), "2".into()),
+            ("fault".into(), "none".into()),
+            ("decision".into(), "approve".into()),
+        ]);
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = c
+            .post_form(auth.split('?').next().unwrap_or(""), &refs)
+            .await;
+        let r = c.get(&path_of(r.location())).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(
+            r.body.contains("どの課にも割り当てられていません"),
+            "{}",
+            r.body
+        );
+        let n: Vec<(i64,)> = fetch_raw(
+            &db,
+            "SELECT COUNT(*) FROM users WHERE email = 'itaku@contractor.example.jp'",
+        )
+        .await;
+        assert_eq!(n[0].0, 0);
+    }
+);
+
+db_test!(our_public_keys_are_served_as_jwks, |db: Db| async move {
+    let (app, _dir) = app(db.clone()).await;
+    let mut c = app.client(support::ICHIKAWA_HOST);
+    let r = c.get("/.well-known/jwks.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let keys = &r.json()["keys"];
+    assert_eq!(keys[0]["kty"], "EC");
+    assert_eq!(keys[0]["alg"], "ES256");
+    assert!(keys[0].get("d").is_none(), "never the private part");
+});
