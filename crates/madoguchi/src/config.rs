@@ -49,6 +49,8 @@ pub struct Config {
     pub session: SessionConfig,
     pub login: LoginConfig,
     pub smtp: SmtpConfig,
+    /// PDF receipts and notices (docs/documents.md).
+    pub documents: crate::documents::DocumentsConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -104,6 +106,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             login: LoginConfig::default(),
             smtp: SmtpConfig::default(),
+            documents: Default::default(),
         }
     }
 }

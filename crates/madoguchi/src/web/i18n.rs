@@ -78,6 +78,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::procedures::runner::messages::MESSAGES,
     crate::procedures::editor::messages::MESSAGES,
     crate::postal::messages::MESSAGES,
+    crate::documents::messages::MESSAGES,
 ];
 
 /// Every message of every table.

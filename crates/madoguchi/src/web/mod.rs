@@ -46,12 +46,16 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Demo mode: sandbox pages (mailbox) are mounted and labelled.
     pub sandbox: bool,
+    /// Font, seals and signing key of the PDF documents (loaded at start-up).
+    pub documents: Arc<crate::documents::Documents>,
 }
 
 impl AppState {
     pub async fn new(db: Db, cfg: Config, sandbox: bool) -> anyhow::Result<AppState> {
         let list = store::list_municipalities(&db).await?;
+        let documents = Arc::new(crate::documents::Documents::load(&cfg.documents)?);
         Ok(AppState {
+            documents,
             db,
             cfg: Arc::new(cfg),
             municipalities: Arc::new(RwLock::new(list)),
@@ -138,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::procedures::runner::routes())
         .merge(crate::procedures::editor::routes())
         .merge(crate::postal::routes())
+        .merge(crate::documents::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(static_file))

@@ -209,6 +209,8 @@ pub struct DetailPage {
     pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub message_text: String,
+    /// 受付票 and 通知書 (PDF).
+    pub documents: crate::documents::routes::Links,
 }
 
 fn next_key(state: CaseState) -> &'static str {
@@ -287,7 +289,9 @@ async fn detail_page(
         _ => Vec::new(),
     };
     let _ = user;
+    let documents = crate::documents::routes::links(&st.db, app, l).await?;
     Ok(DetailPage {
+        documents,
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
         procedure: match l {

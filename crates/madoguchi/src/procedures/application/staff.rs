@@ -231,6 +231,8 @@ pub struct CasePage {
     pub can_write: bool,
     pub notice: Option<&'static str>,
     pub error: Option<String>,
+    /// 受付票 and 通知書 (PDF).
+    pub documents: crate::documents::routes::Links,
 }
 
 fn action_code(k: ActionKind) -> &'static str {
@@ -339,6 +341,7 @@ async fn build_case(
         None => app.applicant_email.clone().unwrap_or_default(),
     };
     Ok(CasePage {
+        documents: crate::documents::routes::links(&st.db, app, l).await?,
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
         procedure: name(l, &app.procedure_name_ja, &app.procedure_name_en),
@@ -462,7 +465,7 @@ async fn action(
         return Err(AppError::BadRequest);
     };
     let text = field(&pairs, "text").to_owned();
-    match workflow::act(
+    match workflow::act_documented(
         &st.db,
         &c.tenant.id,
         app.id,
@@ -470,6 +473,7 @@ async fn action(
         act,
         &text,
         &base_url(&st, &headers),
+        Some(&st.documents),
     )
     .await
     {
