@@ -165,6 +165,15 @@ db_test!(receipt_pdf_text_font_and_access, |db: Db| async move {
     let mut clerk = clerk;
     let page = clerk.get(&format!("/staff/cases/{receipt}")).await;
     assert!(page.body.contains(&path), "{}", page.body);
+    // The routes are in the OpenAPI document.
+    let doc = clerk.get("/api/v1/openapi.json").await.json();
+    for p in [
+        "/api/v1/applications/{receipt}/receipt.pdf",
+        "/api/v1/applications/{receipt}/notice.pdf",
+        "/api/v1/applications/{receipt}/notices/{decision}/notice.pdf.p7s",
+    ] {
+        assert!(doc["paths"][p].is_object(), "{p} missing from OpenAPI");
+    }
 });
 
 async fn act(c: &mut Client<'_>, receipt: &str, fields: &[(&str, &str)]) {
@@ -299,7 +308,6 @@ db_test!(
             raw_get(&app, &jiro, &format!("{path}.p7s")).await.0,
             StatusCode::NOT_FOUND
         );
-        let mut reviewer = reviewer;
         let page = reviewer.get(&format!("/staff/cases/{receipt}")).await;
         assert!(page.body.contains("通知書（PDF）"), "{}", page.body);
     }

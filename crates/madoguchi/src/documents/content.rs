@@ -62,16 +62,9 @@ pub fn both_dates_time(ms: i64) -> String {
     format!("{}{}時{:02}分", both_dates(t.date()), t.hour(), t.minute())
 }
 
+/// `12,345円` (the catalogue's digit grouping).
 pub fn yen(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{}{out}円", if n < 0 { "-" } else { "" })
+    format!("{}円", crate::procedures::model::yen(n))
 }
 
 /// Everything a receipt (受付票) shows; generated on demand from the stored application.
