@@ -83,12 +83,14 @@ pg_bindir() {
 }
 
 # ---------------------------------------------------------------------------------------------
-header "system packages (postgresql, chromium, fonts-noto-cjk, nodejs/npm)"
+header "system packages (postgresql, chromium, fonts-noto-cjk, poppler-utils, nodejs/npm)"
 missing=()
 pg_bindir >/dev/null || missing+=(postgresql)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 # Japanese glyphs for screenshots.
 dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'install ok installed' || missing+=(fonts-noto-cjk)
+# pdftotext / pdffonts / pdfimages for the PDF document tests.
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [[ ${#missing[@]} -gt 0 ]]; then

@@ -72,6 +72,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(crate::procedures::editor::ApiDoc::openapi());
     doc.merge(crate::postal::ApiDoc::openapi());
     doc.merge(crate::navi::ApiDoc::openapi());
+    doc.merge(crate::documents::routes::ApiDoc::openapi());
     doc
 }
 

@@ -53,6 +53,8 @@ pub struct Config {
     pub payments: PaymentsConfig,
     /// My Number card sign-in and staff single sign-on (docs/identity.md).
     pub identity: crate::identity::config::IdentityConfig,
+    /// PDF receipts and notices (docs/documents.md).
+    pub documents: crate::documents::DocumentsConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -168,6 +170,7 @@ impl Default for Config {
             line: LineConfig::default(),
             payments: PaymentsConfig::default(),
             identity: Default::default(),
+            documents: Default::default(),
         }
     }
 }

@@ -126,6 +126,14 @@ pub fn demo_config(mut cfg: Config) -> Config {
     if cfg.payments.webhook_secret.is_empty() {
         cfg.payments.webhook_secret = "whsec_sandbox_demo".into();
     }
+    cfg.documents
+        .municipalities
+        .entry(ICHIKAWA.into())
+        .or_insert_with(|| crate::documents::MunicipalityDocs {
+            mayor: "市川市長　田中　甲".into(),
+            seal_path: crate::documents::BUILTIN_DEMO_SEAL.into(),
+            contact: "〒272-8501 千葉県市川市八幡1丁目1番1号　電話 047-334-1111（代表）".into(),
+        });
     cfg
 }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod identity;
+pub mod documents;
 pub mod mail;
 pub mod metrics;
 pub mod navi;

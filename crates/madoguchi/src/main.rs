@@ -98,10 +98,33 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// PDF documents: verify a notice's signature (docs/documents.md).
+    Document {
+        #[command(subcommand)]
+        what: DocumentCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// A constant-response server: the machine's ceiling for benchmarks.
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:8081")]
         addr: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocumentCommand {
+    /// Check a notice's detached CMS signature; exit status 0 when valid, 1 when not.
+    Verify {
+        /// The notice PDF.
+        file: PathBuf,
+        /// The signature (default: FILE.p7s).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        /// The trusted certificate (PEM). Default: documents.signing_cert, else the demo
+        /// certificate in the data directory.
+        #[arg(long)]
+        cert: Option<PathBuf>,
     },
 }
 
@@ -398,6 +421,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(madoguchi::config::default_data_dir);
             madoguchi::identity::wire_demo_sandbox(&mut cfg, &key_dir)?;
+            let docs_dir = a
+                .data_dir
+                .clone()
+                .unwrap_or_else(madoguchi::config::default_data_dir)
+                .join("documents");
+            madoguchi::documents::demo_setup(&mut cfg.documents, &docs_dir)?;
             if std::env::var("MADOGUCHI_LOG_FORMAT").is_err() {
                 cfg.log_format = LogFormat::Pretty;
             }
@@ -584,6 +613,45 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if report.checked.as_ref().is_some_and(|d| !d.is_empty()) {
                 return Ok(ExitCode::from(2));
             }
+        }
+        Command::Document {
+            what:
+                DocumentCommand::Verify {
+                    file,
+                    signature,
+                    cert,
+                },
+            db: a,
+        } => {
+            let cfg = load_config(&a)?;
+            let cert = match cert {
+                Some(c) => c,
+                None if !cfg.documents.signing_cert.trim().is_empty() => {
+                    PathBuf::from(cfg.documents.signing_cert.trim())
+                }
+                None => {
+                    let demo = a
+                        .data_dir
+                        .clone()
+                        .unwrap_or_else(madoguchi::config::default_data_dir)
+                        .join("documents")
+                        .join("demo-signing-cert.pem");
+                    anyhow::ensure!(
+                        demo.is_file(),
+                        "no trusted certificate: give --cert CERT.pem or set documents.signing_cert"
+                    );
+                    eprintln!("(using the demo certificate {})", demo.display());
+                    demo
+                }
+            };
+            let (ok, report) =
+                madoguchi::documents::cli::verify_files(&file, signature.as_deref(), &cert)?;
+            println!("{report}");
+            return Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
         }
         Command::Ceiling { addr } => server::ceiling(addr).await?,
     }

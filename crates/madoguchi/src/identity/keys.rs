@@ -10,7 +10,7 @@ use jsonwebtoken::jwk::{
     EllipticCurveKeyType, Jwk, KeyAlgorithm, PublicKeyUse, RSAKeyParameters, RSAKeyType,
 };
 use jsonwebtoken::{Algorithm, EncodingKey};
-use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use p256_jose::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 
 /// A private signing key with its algorithm, key id and public JWK.
 #[derive(Clone)]
@@ -31,8 +31,8 @@ impl SigningKey {
     /// Reads a PKCS#8 PEM private key: a P-256 key gives ES256, an RSA key RS256. The key id is
     /// `kid` when given, else derived from the public key (RFC 7638 thumbprint).
     pub fn from_pem(pem: &str, kid: &str) -> anyhow::Result<SigningKey> {
-        if let Ok(sk) = p256::SecretKey::from_pkcs8_pem(pem) {
-            let point = p256::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(
+        if let Ok(sk) = p256_jose::SecretKey::from_pkcs8_pem(pem) {
+            let point = p256_jose::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(
                 &sk.public_key(),
                 false,
             );
@@ -105,7 +105,7 @@ impl SigningKey {
 pub fn generate_es256_pem() -> anyhow::Result<String> {
     loop {
         let bytes: [u8; 32] = rand::random();
-        if let Ok(sk) = p256::SecretKey::from_slice(&bytes) {
+        if let Ok(sk) = p256_jose::SecretKey::from_slice(&bytes) {
             let pem = sk
                 .to_pkcs8_pem(LineEnding::LF)
                 .map_err(|e| anyhow::anyhow!("encoding key: {e}"))?;

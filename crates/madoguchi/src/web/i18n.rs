@@ -81,6 +81,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::navi::messages::MESSAGES,
     crate::payments::messages::MESSAGES,
     crate::identity::messages::MESSAGES,
+    crate::documents::messages::MESSAGES,
 ];
 
 /// Every message of every table.

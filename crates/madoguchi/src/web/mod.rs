@@ -48,14 +48,18 @@ pub struct AppState {
     pub sandbox: bool,
     /// Card sign-in and staff single sign-on (relying parties, sandbox provider).
     pub identity: Arc<crate::identity::Identity>,
+    /// Font, seals and signing key of the PDF documents (loaded at start-up).
+    pub documents: Arc<crate::documents::Documents>,
 }
 
 impl AppState {
     pub async fn new(db: Db, cfg: Config, sandbox: bool) -> anyhow::Result<AppState> {
         let list = store::list_municipalities(&db).await?;
         let identity = crate::identity::Identity::new(&cfg, sandbox)?;
+        let documents = Arc::new(crate::documents::Documents::load(&cfg.documents)?);
         Ok(AppState {
             identity,
+            documents,
             db,
             cfg: Arc::new(cfg),
             municipalities: Arc::new(RwLock::new(list)),
@@ -145,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::navi::routes())
         .merge(crate::payments::routes())
         .merge(crate::identity::routes::routes())
+        .merge(crate::documents::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(static_file))

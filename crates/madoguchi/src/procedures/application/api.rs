@@ -54,6 +54,10 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whether the caller may use `scope` (a session acts for its own user and always may).
+    pub fn may(&self, scope: &str) -> bool {
+        self.has_scope(scope)
+    }
     fn has_scope(&self, scope: &str) -> bool {
         match &self.scopes {
             None => true, // a session acts for its own user

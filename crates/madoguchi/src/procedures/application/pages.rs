@@ -214,6 +214,8 @@ pub struct DetailPage {
     /// The 補正 form sends a file (multipart).
     pub correction_has_file: bool,
     pub payment: crate::payments::view::ResidentBox,
+    /// 受付票 and 通知書 (PDF).
+    pub documents: crate::documents::routes::Links,
 }
 
 fn next_key(state: CaseState) -> &'static str {
@@ -294,9 +296,11 @@ async fn detail_page(
     };
     let correction_has_file = correction.iter().any(|i| i.widget == "file");
     let payment = crate::payments::view::resident_box(&st.db, app, l).await?;
+    let documents = crate::documents::routes::links(&st.db, app, l).await?;
     Ok(DetailPage {
         correction_has_file,
         payment,
+        documents,
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
         procedure: match l {

@@ -232,6 +232,8 @@ pub struct CasePage {
     pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub payment: crate::payments::view::StaffBox,
+    /// 受付票 and 通知書 (PDF).
+    pub documents: crate::documents::routes::Links,
 }
 
 fn action_code(k: ActionKind) -> &'static str {
@@ -342,6 +344,7 @@ async fn build_case(
     let payment = crate::payments::view::staff_box(&st.db, app, !dx, l).await?;
     Ok(CasePage {
         payment,
+        documents: crate::documents::routes::links(&st.db, app, l).await?,
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
         procedure: name(l, &app.procedure_name_ja, &app.procedure_name_en),
@@ -466,7 +469,7 @@ async fn action(
         return Err(AppError::BadRequest);
     };
     let text = field(&pairs, "text").to_owned();
-    match workflow::act(
+    match workflow::act_documented(
         &st.db,
         &c.tenant.id,
         app.id,
@@ -474,6 +477,7 @@ async fn action(
         act,
         &text,
         &base_url(&st, &headers),
+        Some(&st.documents),
     )
     .await
     {

@@ -211,6 +211,22 @@ pub async fn act(
     text: &str,
     base_url: &str,
 ) -> Result<Done, ActError> {
+    act_documented(db, municipality, id, user, action, text, base_url, None).await
+}
+
+/// [`act`], and for a decision (承認・不承認・却下・完了) the notice PDF is issued with it: rendered
+/// (and signed) before the transaction, stored and audited inside it (documents::notice).
+#[allow(clippy::too_many_arguments)]
+pub async fn act_documented(
+    db: &Db,
+    municipality: &str,
+    id: i64,
+    user: &UserRow,
+    action: Action,
+    text: &str,
+    base_url: &str,
+    documents: Option<&std::sync::Arc<crate::documents::Documents>>,
+) -> Result<Done, ActError> {
     if matches!(action, Action::Resubmit) {
         // A resubmission carries answers: see `resubmit`.
         return Err(ActError::Transition(TransitionError::Forbidden {
@@ -247,6 +263,31 @@ pub async fn act(
         None
     };
     let now = now_ms();
+    let (kind, body) = match (&action, &t.decision_notice) {
+        (Action::RequestCorrection { .. }, _) => ("correction_request", text.clone()),
+        (_, Some(_)) => (
+            "decision",
+            t.reason.clone().map_or(text.clone(), |r| {
+                if text.is_empty() {
+                    r
+                } else {
+                    format!("{r}\n\n{text}")
+                }
+            }),
+        ),
+        _ => ("transition", text.clone()),
+    };
+    let notice = match (
+        documents,
+        crate::documents::content::NoticeKind::of_state(t.to),
+    ) {
+        (Some(docs), Some(k)) => Some(
+            crate::documents::notice::prepare(db, docs.clone(), &app, k, &body, now)
+                .await
+                .map_err(|e| ActError::Corrupt(format!("notice: {e:#}")))?,
+        ),
+        _ => None,
+    };
     let mut tx = db.begin().await?;
     let correction =
         (!t.correction_fields.is_empty()).then(|| json!(t.correction_fields).to_string());
@@ -265,20 +306,6 @@ pub async fn act(
     {
         return Err(ActError::Stale);
     }
-    let (kind, body) = match (&action, &t.decision_notice) {
-        (Action::RequestCorrection { .. }, _) => ("correction_request", text.clone()),
-        (_, Some(_)) => (
-            "decision",
-            t.reason.clone().map_or(text.clone(), |r| {
-                if text.is_empty() {
-                    r
-                } else {
-                    format!("{r}\n\n{text}")
-                }
-            }),
-        ),
-        _ => ("transition", text.clone()),
-    };
     let is_applicant = user.kind() == Kind::Resident;
     store::insert_entry(
         &mut tx,
@@ -311,6 +338,17 @@ pub async fn act(
         }),
     )
     .await?;
+    if let Some(p) = &notice {
+        crate::documents::notice::store_in(
+            &mut tx,
+            municipality,
+            id,
+            &AuditActor::User(user.id),
+            p,
+            now,
+        )
+        .await?;
+    }
     let mut mailed = false;
     if let Some(to) = email {
         let (what_ja, what_en) = match t.to {
