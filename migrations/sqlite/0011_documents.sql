@@ -8,7 +8,7 @@ CREATE TABLE documents (
     id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     municipality_id TEXT NOT NULL REFERENCES municipalities (id),
     application_id BIGINT NOT NULL REFERENCES applications (id),
-    kind TEXT NOT NULL CHECK (kind IN ('notice')),
+    kind TEXT NOT NULL CHECK (kind = 'notice'),
     decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected', 'dismissed', 'completed')),
     number TEXT NOT NULL,
     pdf BLOB NOT NULL,
