@@ -27,8 +27,10 @@ async fn app(db: Db) -> (TestApp, tempfile::TempDir) {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut cfg = Config::default();
-    cfg.addr = addr;
+    let mut cfg = Config {
+        addr,
+        ..Config::default()
+    };
     madoguchi::identity::wire_demo_sandbox(&mut cfg, dir.path()).expect("wiring");
     let app = TestApp::with_config(db, cfg).await;
     let router = madoguchi::web::router(app.state.clone());

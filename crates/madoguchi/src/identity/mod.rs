@@ -45,7 +45,7 @@ impl Identity {
             id.card = Some(Rp::new(
                 &c.issuer,
                 &c.client_id,
-                ClientAuth::PrivateKeyJwt(key),
+                ClientAuth::PrivateKeyJwt(Box::new(key)),
                 &c.acr_values,
             )?);
         }
@@ -62,7 +62,7 @@ impl Identity {
                 {
                     id.jwks.push(key.public.clone());
                 }
-                ClientAuth::PrivateKeyJwt(key)
+                ClientAuth::PrivateKeyJwt(Box::new(key))
             };
             id.staff = Some(Rp::new(&s.issuer, &s.client_id, auth, "")?);
         }

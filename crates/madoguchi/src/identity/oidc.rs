@@ -42,7 +42,7 @@ pub struct Discovery {
 #[derive(Clone, Debug)]
 pub enum ClientAuth {
     /// `private_key_jwt` (RFC 7523): a JWT signed with our key, iss = sub = client_id.
-    PrivateKeyJwt(SigningKey),
+    PrivateKeyJwt(Box<SigningKey>),
     /// `client_secret_post`, for a staff provider that offers nothing better.
     Secret(String),
 }

@@ -354,6 +354,7 @@ async fn refused(
     Ok((status, render(&page)?).into_response())
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Steps common to both callbacks: the single-use, browser-bound `state`, the code exchange,
 /// the ID token. Returns the pending request, the ID token's claims and the access token.
 async fn complete(
@@ -397,6 +398,7 @@ async fn complete(
     Ok((pending, claims, tokens.access_token))
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Ends the login: a new session at `level` in `tx`, the `login` event, commit, the old
 /// session ended and the new cookie set.
 async fn finish(

@@ -139,7 +139,7 @@ impl Fault {
 
 /// How a registered client authenticates at the token endpoint.
 pub enum ClientKey {
-    Jwk(Jwk),
+    Jwk(Box<Jwk>),
     Secret(String),
 }
 
@@ -193,9 +193,9 @@ impl Sandbox {
                 Realm {
                     issuer: card.issuer.trim_end_matches('/').to_owned(),
                     client_id: card.client_id.clone(),
-                    client_key: ClientKey::Jwk(
+                    client_key: ClientKey::Jwk(Box::new(
                         SigningKey::from_file(&card.private_key_path, &card.key_id)?.public,
-                    ),
+                    )),
                     redirect_path: card.redirect_path.clone(),
                 },
             );
@@ -205,9 +205,9 @@ impl Sandbox {
             let client_key = if staff.private_key_path.is_empty() {
                 ClientKey::Secret(staff.client_secret.clone())
             } else {
-                ClientKey::Jwk(
+                ClientKey::Jwk(Box::new(
                     SigningKey::from_file(&staff.private_key_path, &staff.key_id)?.public,
-                )
+                ))
             };
             realms.insert(
                 name,
