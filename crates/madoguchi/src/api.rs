@@ -71,6 +71,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(crate::procedures::runner::ApiDoc::openapi());
     doc.merge(crate::procedures::editor::ApiDoc::openapi());
     doc.merge(crate::postal::ApiDoc::openapi());
+    doc.merge(crate::payments::ApiDoc::openapi());
     doc
 }
 
