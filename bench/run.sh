@@ -10,6 +10,7 @@
 #   GET /, GET /login (wrk -c64), POST /login with the right password, POST /register (wrk -c8),
 #   a form's first page for a signed-in resident (wrk -c1 for server time, -c64), and durable
 #   application submissions POST /api/v1/applications (wrk -c8 and -c32, ceiling B)
+#   and, without a server, one 手続きナビ checklist evaluation (`madoguchi navi bench`, < 50 µs)
 # and reports every figure as a ratio to the ceiling it is bound by. A and C are measured at the
 # start and again at the end of the run; the higher value is the ceiling (other load on the
 # machine can only lower a measurement).
@@ -671,6 +672,12 @@ REPORT=$WORK/report.md
   echo "processes (wrk + server + PostgreSQL, or the argon2 loop) and by everything else (builds, tests)."
   echo "\"other\" above ~10% depresses the figure by that much or more; \"ours\" well below 100% means"
   echo "the scenario waited on something other than the CPU (locks, disk)."
+  echo
+  echo "### 手続きナビ checklist evaluation (no server, no database; target < 50 µs)"
+  echo
+  echo '```'
+  "$BIN" navi bench --rounds 50 2>&1 || echo "navi bench failed"
+  echo '```'
   if [[ -s $PROBLEMS ]]; then
     echo
     echo "### Problems in this run"

@@ -2,7 +2,7 @@
 // Starts the pieces an end-to-end test needs and stops them again:
 //   1. an SMTP sink (smtp-server on 127.0.0.1, random port, no TLS, no auth) that keeps every
 //      message it receives, parsed by mailparser, in memory;
-//   2. the release binary `madoguchi demo` on a random 127.0.0.1 port with a throwaway data dir,
+//   2. the `madoguchi demo` binary (E2E_SERVER_BIN; scripts/test.sh points it at target/debug) on a random 127.0.0.1 port with a throwaway data dir,
 //      sending its mail to the sink.
 // `stop()` sends SIGTERM and requires the server to exit 0 within 10 s (graceful shutdown).
 
@@ -132,8 +132,8 @@ async function startStack(label = 'server') {
   const bin = binaryPath();
   if (!fs.existsSync(bin)) {
     throw new Error(
-      `madoguchi release binary not found at ${bin}.\n` +
-        'Build it first: `cargo build --release --locked` (scripts/test.sh does this before the e2e suite),\n' +
+      `madoguchi binary not found at ${bin}.\n` +
+        'Build it first: `cargo build --release --locked` (or run scripts/test.sh, which uses target/debug),\n' +
         'or point E2E_SERVER_BIN at a binary.',
     );
   }

@@ -71,6 +71,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(crate::procedures::runner::ApiDoc::openapi());
     doc.merge(crate::procedures::editor::ApiDoc::openapi());
     doc.merge(crate::postal::ApiDoc::openapi());
+    doc.merge(crate::navi::ApiDoc::openapi());
     doc.merge(crate::payments::ApiDoc::openapi());
     doc
 }
@@ -167,7 +168,13 @@ impl FromRequestParts<AppState> for ApiCaller {
                 "有効なアクセストークンが必要です。 A valid bearer token is required.",
             ));
         };
-        let _ = store::touch_api_token(&st.db, token.id).await;
+        let now = crate::db::now_ms();
+        if token
+            .last_used_at
+            .is_none_or(|t| now - t >= store::TOKEN_TOUCH_INTERVAL_MS)
+        {
+            let _ = store::touch_api_token(&st.db, token.id).await;
+        }
         Ok(ApiCaller { token, user })
     }
 }

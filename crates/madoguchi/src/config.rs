@@ -49,6 +49,7 @@ pub struct Config {
     pub session: SessionConfig,
     pub login: LoginConfig,
     pub smtp: SmtpConfig,
+    pub line: LineConfig,
     pub payments: PaymentsConfig,
 }
 
@@ -85,6 +86,28 @@ pub struct SmtpConfig {
     pub port: u16,
     /// Sender address of every message.
     pub from: String,
+}
+
+/// The city's LINE official account (手続きナビ on LINE, docs/navi.md).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LineConfig {
+    /// Channel secret from the LINE Developers console; empty turns the webhook off (404).
+    pub channel_secret: String,
+    /// Long-lived channel access token, sent as the bearer token of reply calls.
+    pub channel_access_token: String,
+    /// Base URL of the Messaging API (the demo points it at its local LINE sandbox).
+    pub api_base_url: String,
+}
+
+impl Default for LineConfig {
+    fn default() -> Self {
+        LineConfig {
+            channel_secret: String::new(),
+            channel_access_token: String::new(),
+            api_base_url: "https://api.line.me".into(),
+        }
+    }
 }
 
 /// The payment provider (docs/payments.md).
@@ -140,6 +163,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             login: LoginConfig::default(),
             smtp: SmtpConfig::default(),
+            line: LineConfig::default(),
             payments: PaymentsConfig::default(),
         }
     }

@@ -166,5 +166,9 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
     crate::procedures::editor::demo::load(db).await?;
     // 郵便番号 data for 千葉県 (national table; loaded only while it is empty).
     crate::postal::load_demo(db).await?;
+    // 手続きナビ: the shipped flows as version 1 of each municipality.
+    for m in [ICHIKAWA, SHISUI] {
+        crate::navi::versions::load_shipped(db, m).await?;
+    }
     Ok(())
 }

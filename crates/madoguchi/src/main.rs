@@ -86,6 +86,11 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// 手続きナビ: check a flow file, or time checklist evaluations (bench/run.sh).
+    Navi {
+        #[command(subcommand)]
+        what: NaviCommand,
+    },
     /// Online payments of fees (docs/payments.md).
     Payments {
         #[command(subcommand)]
@@ -245,6 +250,22 @@ enum DepartmentCommand {
 }
 
 #[derive(Subcommand)]
+enum NaviCommand {
+    /// Checks a flow file (JSON) as publishing would; exit 1 with the problems.
+    Check {
+        /// The event the flow is for (tennyu, tenshutsu, tenkyo, shussei, konin, rikon, shibo).
+        event: String,
+        file: PathBuf,
+    },
+    /// Evaluates every path of every shipped flow `rounds` times and prints the time per
+    /// checklist evaluation.
+    Bench {
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
+}
+
+#[derive(Subcommand)]
 enum PostalCommand {
     /// Load KEN_ALL.CSV (Shift_JIS) or utf_ken_all.csv (UTF-8), plain or gzipped, in one
     /// transaction. The table must be empty unless --replace is given.
@@ -377,6 +398,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logs(cfg.log_format);
             let db = open(&cfg).await?;
             demo::load(&db).await.context("loading demo data")?;
+            // 手続きナビ on LINE talks to a local LINE sandbox unless a real channel is set.
+            let line_sandbox = if cfg.line.channel_secret.is_empty() {
+                let sb = madoguchi::navi::sandbox::LineSandbox::start(
+                    "demo-line-channel-secret",
+                    "demo-line-channel-access-token",
+                )
+                .await
+                .context("starting the LINE sandbox")?;
+                cfg.line.channel_secret = sb.channel_secret.clone();
+                cfg.line.channel_access_token = sb.channel_access_token.clone();
+                cfg.line.api_base_url = sb.api_base_url();
+                Some(sb)
+            } else {
+                None
+            };
             let mut banner = String::from("\nMadoguchi demo (SQLite: ");
             banner.push_str(&redact(&cfg.database_url));
             banner.push_str(")\n  市川市:   http://{addr}/  (passkeys need a host name: http://localhost:PORT/)\n  酒々井町: http://shisui.localhost:PORT/ (second demo municipality)\n  Sandbox mailbox: http://{addr}/sandbox/mailbox\n  Sandbox payments (サンドボックス): fees are paid on a sandbox page, no money moves\n\nDemo accounts (password: ");
@@ -398,6 +434,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "酒々井町"
                     },
                     what
+                ));
+            }
+            if let Some(sb) = &line_sandbox {
+                banner.push_str(&format!(
+                    "  手続きナビ: http://{addr}/navi ; LINE webhook /line/webhook with the LINE SANDBOX at {} (channel secret {})\n",
+                    sb.api_base_url(),
+                    sb.channel_secret
                 ));
             }
             let banner = banner.replace("PORT", &addr.port().to_string());
@@ -471,6 +514,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             return code;
         }
+        Command::Navi { what } => return navi_command(what),
         Command::Payments {
             what:
                 PaymentsCommand::Reconcile {
@@ -538,6 +582,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ceiling { addr } => server::ceiling(addr).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn navi_command(what: NaviCommand) -> anyhow::Result<ExitCode> {
+    use madoguchi::navi::{check, engine, model};
+    match what {
+        NaviCommand::Check { event, file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let flow = model::Flow::from_json(&text)
+                .with_context(|| format!("{} is not a flow", file.display()))?;
+            let problems = check::check(&flow, &event);
+            if problems.is_empty() {
+                let paths = engine::all_paths(&flow, check::MAX_PATHS)
+                    .map(|p| p.len())
+                    .unwrap_or(0);
+                println!(
+                    "ok: {event}, {} questions, {} procedures, {paths} paths",
+                    flow.questions.len(),
+                    flow.procedures.len()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            for p in problems {
+                println!("{}: {}", madoguchi::web::i18n::Lang::Ja.t(p.key), p.detail);
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        NaviCommand::Bench { rounds } => {
+            let report = madoguchi::navi::bench::run(rounds.max(1));
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 async fn forms_command(db: &Db, what: FormsCommand) -> anyhow::Result<()> {

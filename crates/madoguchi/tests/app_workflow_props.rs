@@ -132,6 +132,7 @@ db_test!(
                             person,
                             a,
                             vec![("fee".into(), 300)],
+                            &[],
                         )
                         .await
                         .map(|d| d.transition.to)

@@ -424,6 +424,20 @@ async fn do_action(
         .await
 }
 
+/// 審査開始 and a 補正依頼 of `fields` with `text`, as the department's clerk.
+async fn ask_for_correction(clerk: &mut Client<'_>, receipt: &str, fields: &str, text: &str) {
+    let r = do_action(clerk, receipt, "start_review", &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let r = do_action(
+        clerk,
+        receipt,
+        "request_correction",
+        &[("fields", fields), ("text", text)],
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+}
+
 db_test!(
     transitions_offered_and_refused_per_role,
     |db: Db| async move {
@@ -641,6 +655,7 @@ db_test!(correction_only_of_named_fields, |db: Db| async move {
         &user,
         changed,
         vec![("fee".into(), 300)],
+        &[],
     )
     .await
     .expect_err("outside the request");
@@ -960,3 +975,91 @@ db_test!(staff_download_attachments_as_files, |db: Db| async move {
     let (status, _, _) = raw_get(&app, &nozei, &path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 });
+
+db_test!(
+    a_correction_can_ask_for_a_new_file_checked_before_it_is_stored,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        let f = Fixture::new(&app).await;
+        let receipt = new_case(&app, &f, "file-1").await;
+        let mut clerk = staff(&app, ICHIKAWA_HOST, SHIMIN_STAFF).await;
+        ask_for_correction(
+            &mut clerk,
+            &receipt,
+            "proof",
+            "本人確認書類の写しを添付してください。",
+        )
+        .await;
+        let mut hanako = resident(&app, ICHIKAWA_HOST, HANAKO).await;
+        let page = hanako.get(&format!("/applications/{receipt}")).await;
+        assert!(
+            page.body.contains("enctype=\"multipart/form-data\""),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("type=\"file\""));
+        assert!(page.body.contains("name=\"f.proof\""));
+        assert!(page.body.contains("accept=\"application/pdf\""));
+        let path = format!("/applications/{receipt}/resubmit");
+        let files_before = 0;
+        let audit_before = audit_actions(&db).await.len();
+
+        // A PNG where only PDF is accepted, and a file over the limit: refused with the field
+        // named, nothing stored, the case still waits for the correction.
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        let r = hanako
+            .post_file(&path, &[], "f.proof", "photo.png", "image/png", png)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("本人確認書類"), "{}", r.body);
+        let big = [b"%PDF-1.7\n".as_slice(), &vec![b'0'; 1_000_001]].concat();
+        let r = hanako
+            .post_file(&path, &[], "f.proof", "big.pdf", "application/pdf", &big)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("1MB"), "{}", r.body);
+        let stored: Vec<(i64,)> = common::fetch_raw(&db, "SELECT COUNT(*) FROM attachments").await;
+        assert_eq!(stored[0].0, files_before, "refused files are not stored");
+        assert_eq!(audit_actions(&db).await.len(), audit_before);
+        assert_eq!(app_state(&db, &receipt).await, "correction_requested");
+
+        // A real PDF: stored with the application in the resubmission's transaction.
+        let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n";
+        let r = hanako
+            .post_file(&path, &[], "f.proof", "menkyo.pdf", "application/pdf", pdf)
+            .await;
+        assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+        assert_eq!(app_state(&db, &receipt).await, "resubmitted");
+        let row = madoguchi::procedures::application::store::by_receipt(&db, ICHIKAWA, &receipt)
+            .await
+            .expect("read")
+            .expect("row");
+        let a: serde_json::Value = serde_json::from_str(&row.answers).expect("json");
+        assert_eq!(a["proof"]["name"], "menkyo.pdf");
+        assert_eq!(a["proof"]["type"], "application/pdf");
+        assert_eq!(a["proof"]["size"], pdf.len());
+        assert_eq!(a["copies"], 1, "other answers unchanged");
+        let id = a["proof"]["id"].as_str().expect("id").to_owned();
+        let files = madoguchi::procedures::application::store::attachments_of(&db, row.id)
+            .await
+            .expect("attachments");
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].public_id, id);
+        assert_eq!(files[0].owner_user_id, Some(f.hanako));
+        // Staff download exactly those bytes.
+        let (status, _, bytes) = raw_get(
+            &app,
+            &clerk,
+            &format!("/staff/cases/{receipt}/attachments/{id}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(bytes, pdf);
+        assert!(
+            audit_actions(&db)
+                .await
+                .contains(&"case.resubmitted".to_owned())
+        );
+        assert_audit_intact(&db).await;
+    }
+);

@@ -8,8 +8,7 @@
 mod common;
 mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use madoguchi::config::Config;
 use madoguchi::db::Db;
 use madoguchi::procedures::form::FormDefinition;
@@ -84,6 +83,17 @@ fn guest_definition() -> FormDefinition {
         ]
     }))
     .expect("guest definition")
+}
+
+/// The guest form's first page: 八幡 太郎 with `email`, then `action` (None: 次へ).
+async fn fill_guest_who(c: &mut Client<'_>, email: &str, action: Option<&str>) -> Resp {
+    let mut fields = vec![
+        ("f.full_name.family", "八幡"),
+        ("f.full_name.given", "太郎"),
+        ("f.email", email),
+    ];
+    fields.extend(action.map(|a| ("action", a)));
+    c.post_form(&url(GUEST_SLUG, "who"), &fields).await
 }
 
 async fn procedure_id(db: &Db, slug: &str) -> i64 {
@@ -484,17 +494,7 @@ db_test!(
         let app = TestApp::demo(db.clone()).await;
         publish(&db, GUEST_SLUG, &guest_definition()).await;
         let mut c = app.client(ICHIKAWA_HOST);
-        let r = c
-            .post_form(
-                &url(GUEST_SLUG, "who"),
-                &[
-                    ("f.full_name.family", "八幡"),
-                    ("f.full_name.given", "太郎"),
-                    ("f.email", "yawata@example.jp"),
-                    ("action", "later"),
-                ],
-            )
-            .await;
+        let r = fill_guest_who(&mut c, "yawata@example.jp", Some("later")).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(r.location(), url(GUEST_SLUG, "later"));
         assert!(
@@ -619,44 +619,8 @@ async fn upload(
     ctype: &str,
     data: &[u8],
 ) -> Resp {
-    if c.csrf().is_empty() {
-        c.get("/").await;
-    }
-    let boundary = "XbOuNdArYx";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n",
-            c.csrf()
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nnext\r\n")
-            .as_bytes(),
-    );
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: {ctype}\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(data);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let cookies = c
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let req = Request::post(path)
-        .header(header::HOST, c.host)
-        .header(header::COOKIE, cookies)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::CONTENT_LENGTH, body.len())
-        .body(Body::from(body))
-        .expect("request");
-    c.send(req).await
+    c.post_file(path, &[("action", "next")], field, filename, ctype, data)
+        .await
 }
 
 db_test!(
@@ -891,3 +855,141 @@ db_test!(check_field_uses_the_server_rules, |db: Db| async move {
     let start = c.get(&format!("/procedures/{SLUG}/apply?expired=1")).await;
     assert!(start.body.contains("入力途中の内容は削除されました"));
 });
+
+db_test!(
+    a_guest_opens_the_application_from_the_mail_link_and_an_account_takes_it_over,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        publish(&db, GUEST_SLUG, &guest_definition()).await;
+        let mut c = app.client(ICHIKAWA_HOST);
+        let r = fill_guest_who(&mut c, "Yawata@Example.jp", None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = c
+            .post_form(&url(GUEST_SLUG, "items"), &[("f.item", "たんす")])
+            .await;
+        assert_eq!(r.location(), url(GUEST_SLUG, "check"), "{}", r.body);
+        let check = c.get(&url(GUEST_SLUG, "check")).await;
+        let key = check
+            .body
+            .split("name=\"key\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("key")
+            .to_owned();
+        let r = c
+            .post_form(&url(GUEST_SLUG, "submit"), &[("key", &key)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let rows: Vec<(String, Option<String>, Option<String>)> = common::fetch_raw(
+            &db,
+            "SELECT receipt, applicant_email, guest_key_digest FROM applications",
+        )
+        .await;
+        let (receipt, email, digest) = rows[0].clone();
+        assert_eq!(
+            email.as_deref(),
+            Some("yawata@example.jp"),
+            "stored lower-cased"
+        );
+        let (_, body) = last_mail(&db, ICHIKAWA, "yawata@example.jp")
+            .await
+            .expect("confirmation mail");
+        let link = path_of(&link_in(&body, "/applications/"));
+        assert!(link.contains("?key="), "{link}");
+        let key_in_link = link.split("?key=").nth(1).expect("key").to_owned();
+        assert_eq!(
+            digest.as_deref(),
+            Some(madoguchi::auth::token::digest(&key_in_link).as_str()),
+            "only the digest of the link's key is stored"
+        );
+
+        // Another phone, not signed in: the link opens the page, read-only.
+        let mut phone = app.client(ICHIKAWA_HOST);
+        let page = phone.get(&link).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("粗大ごみの収集申込") || page.body.contains(&receipt[0..4]));
+        assert!(page.body.contains("たんす"), "the answers are shown");
+        assert!(page.body.contains("利用者登録をする"), "the guest notice");
+        assert!(
+            !page.body.contains("/messages\""),
+            "no message form for a guest"
+        );
+        assert!(!page.body.contains("/withdraw\""), "no 取下げ for a guest");
+        // A wrong key, or the right key on another number, is 404; so is no key at all
+        // (that asks to sign in).
+        let wrong = phone
+            .get(&format!(
+                "/applications/{receipt}?key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            ))
+            .await;
+        assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+        let other = phone
+            .get(&format!("/applications/7KQ2M9XDM?key={key_in_link}"))
+            .await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND);
+        let none = phone.get(&format!("/applications/{receipt}")).await;
+        assert_ne!(none.status, StatusCode::OK);
+        // The guest page cannot be used to post a message.
+        let post = phone
+            .post_form(
+                &format!("/applications/{receipt}/messages"),
+                &[("body", "こんにちは")],
+            )
+            .await;
+        assert_ne!(post.status, StatusCode::OK);
+        assert_eq!(
+            count(&db, "application_entries").await,
+            1,
+            "only the 受付 entry"
+        );
+
+        // Registering with the same address and confirming it takes the application over.
+        let r = phone
+            .post_form(
+                "/register",
+                &[
+                    ("name", "八幡 太郎"),
+                    ("email", "yawata@example.jp"),
+                    ("password", "a long pass phrase"),
+                    ("password_confirm", "a long pass phrase"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let (_, body) = last_mail(&db, ICHIKAWA, "yawata@example.jp")
+            .await
+            .expect("verification mail");
+        let token = link_in(&body, "/verify?token=");
+        let token = token.split("token=").nth(1).expect("token");
+        let r = phone.post_form("/verify", &[("token", token)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let owners: Vec<(Option<i64>,)> =
+            common::fetch_raw(&db, "SELECT applicant_user_id FROM applications").await;
+        assert!(
+            owners[0].0.is_some(),
+            "the account owns the application now"
+        );
+        assert!(
+            audit_actions(&db)
+                .await
+                .iter()
+                .any(|a| a == "application.claimed")
+        );
+        assert_eq!(
+            phone
+                .login("yawata@example.jp", "a long pass phrase")
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let list = phone.get("/mypage/applications").await;
+        assert!(list.body.contains(&receipt[0..4]), "{}", list.body);
+        let mine = phone.get(&format!("/applications/{receipt}")).await;
+        assert_eq!(mine.status, StatusCode::OK);
+        assert!(
+            mine.body.contains("/messages\""),
+            "the account may write now"
+        );
+        assert_audit_intact(&db).await;
+    }
+);

@@ -536,6 +536,9 @@ db_test!(
                 && r.body.contains("管理者")
         );
         assert!(r.body.contains("shimin@city.ichikawa.example.jp"));
+        // The staff home leads to the case queue and the form editor.
+        assert!(r.body.contains("href=\"/staff/cases\""));
+        assert!(r.body.contains("href=\"/staff/forms\""));
         assert!(
             r.body
                 .contains("<option value=\"department_staff\" selected>"),

@@ -604,7 +604,12 @@ pub struct ApiTokenRow {
     pub scope: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
 }
+
+/// `last_used_at` is kept to the minute: rewriting it on every call would make each API
+/// request a durable write of its own (on SQLite, in the one writer's queue).
+pub const TOKEN_TOUCH_INTERVAL_MS: i64 = 60_000;
 
 /// Creates a bearer token; the secret is returned once and never stored.
 pub async fn create_api_token(
@@ -639,17 +644,20 @@ pub async fn create_api_token(
     Ok((row.id, secret))
 }
 
+const TOKEN_COLUMNS: [ApiTokens; 7] = [
+    ApiTokens::Id,
+    ApiTokens::MunicipalityId,
+    ApiTokens::UserId,
+    ApiTokens::Scope,
+    ApiTokens::CreatedAt,
+    ApiTokens::RevokedAt,
+    ApiTokens::LastUsedAt,
+];
+
 pub async fn find_api_token(db: &Db, secret: &str) -> Result<Option<ApiTokenRow>, sqlx::Error> {
     db.fetch_optional(
         &Query::select()
-            .columns([
-                ApiTokens::Id,
-                ApiTokens::MunicipalityId,
-                ApiTokens::UserId,
-                ApiTokens::Scope,
-                ApiTokens::CreatedAt,
-                ApiTokens::RevokedAt,
-            ])
+            .columns(TOKEN_COLUMNS)
             .from(ApiTokens::Table)
             .and_where(Expr::col(ApiTokens::TokenHash).eq(token::digest(secret)))
             .to_owned(),
@@ -660,14 +668,7 @@ pub async fn find_api_token(db: &Db, secret: &str) -> Result<Option<ApiTokenRow>
 pub async fn get_api_token(tx: &mut Tx, id: i64) -> Result<Option<ApiTokenRow>, sqlx::Error> {
     tx.fetch_optional(
         &Query::select()
-            .columns([
-                ApiTokens::Id,
-                ApiTokens::MunicipalityId,
-                ApiTokens::UserId,
-                ApiTokens::Scope,
-                ApiTokens::CreatedAt,
-                ApiTokens::RevokedAt,
-            ])
+            .columns(TOKEN_COLUMNS)
             .from(ApiTokens::Table)
             .and_where(Expr::col(ApiTokens::Id).eq(id))
             .to_owned(),

@@ -206,6 +206,7 @@ pub enum Applications {
     SubmittedAt,
     UpdatedAt,
     DecidedAt,
+    GuestKeyDigest,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -17,13 +17,13 @@
 //! 40 bits take 8 symbols; in decimal they would take 13 digits.
 //!
 //! **Why 40 bits.** 2⁴⁰ ≈ 1.1 × 10¹². A city that issues 100,000 receipt numbers a year fills one
-//! in 11 million of them. Number lookups will be throttled like login (`[login]`: 4 × 5 failures
-//! per 15 minutes per address, i.e. 80 an hour, about 700,000 a year of guessing without pause).
-//! At that rate one address hits *a given* resident's number with probability
-//! 700,000 / 2⁴⁰ ≈ 6 × 10⁻⁷ a year, and *any* number of that city's year with about
-//! 700,000 × 100,000 / 2⁴⁰ ≈ 0.06 a year. Even such a hit shows nothing: an application is only
-//! shown to its owner and the handling department (anyone else gets 404), and staff on the phone
-//! also confirm the caller's name and date of birth. The number's job is to be an unambiguous
+//! in 11 million of them. A number alone opens nothing: every lookup (page or API) answers only
+//! the applicant's own session or token, the handling department's staff, or a guest whose mail
+//! link carries the application's 256-bit key; anyone else gets the same 404 as for a number
+//! that does not exist, so guessing numbers tells nothing, not even whether one exists. Staff on
+//! the phone also confirm the caller's name and date of birth (as a counter does). Even without
+//! those rules, a guesser with 700,000 tries a year (login's throttle rate) would hit *a given*
+//! number with probability 700,000 / 2⁴⁰ ≈ 6 × 10⁻⁷ a year. The number's job is to be an unambiguous
 //! handle that reveals no volume or order (sequential numbers would), not a password. 40 bits
 //! also keep generation collisions rare: with a million numbers stored, a new draw collides with
 //! probability 10⁶ / 2⁴⁰ ≈ 10⁻⁶, and the retry costs nothing.

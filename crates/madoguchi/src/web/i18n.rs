@@ -78,6 +78,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::procedures::runner::messages::MESSAGES,
     crate::procedures::editor::messages::MESSAGES,
     crate::postal::messages::MESSAGES,
+    crate::navi::messages::MESSAGES,
     crate::payments::messages::MESSAGES,
 ];
 
@@ -446,6 +447,12 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "The passkey request failed. Please try again.",
     ),
     ("staff.title", "職員ホーム", "Staff home"),
+    ("staff.work", "業務", "Work"),
+    (
+        "staff.forms_link",
+        "申請フォームの作成・編集",
+        "Application forms (create and edit)",
+    ),
     ("staff.you", "ログイン中の職員", "Signed in as"),
     ("staff.list", "職員一覧", "Staff"),
     ("staff.add", "職員を追加", "Add a staff member"),
@@ -840,7 +847,7 @@ mod tests {
         }
         let mut files: Vec<std::path::PathBuf> = Vec::new();
         walk(std::path::Path::new(dir), &mut files);
-        for src in ["/src/web", "/src/procedures", "/src/postal"] {
+        for src in ["/src/web", "/src/procedures", "/src/postal", "/src/navi"] {
             let d = format!("{}{src}", env!("CARGO_MANIFEST_DIR"));
             walk(std::path::Path::new(&d), &mut files);
         }

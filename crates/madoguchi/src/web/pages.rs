@@ -550,6 +550,7 @@ async fn verify_submit(
         json!({}),
     )
     .await?;
+    claim_guest_applications(&st, &mut tx, &c.tenant.id, user_id).await?;
     tx.commit().await?;
     message(
         c,
@@ -558,6 +559,20 @@ async fn verify_submit(
         "success",
         Some(("/login", "nav.login")),
     )
+}
+
+/// Applications made without an account from the address this account has just proved it owns
+/// become the account's (they then show in My Page with messages, 補正 and 取下げ).
+async fn claim_guest_applications(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    municipality: &str,
+    user_id: i64,
+) -> Result<(), AppError> {
+    if let Some(user) = store::find_user(&st.db, user_id).await? {
+        crate::procedures::application::claim_guest_applications(tx, municipality, &user).await?;
+    }
+    Ok(())
 }
 
 // ---- password reset -------------------------------------------------------------------------
@@ -683,6 +698,7 @@ async fn reset_submit(
     store::set_password(&mut tx, user_id, &hash).await?;
     // A reset proves control of the mailbox; it also confirms the address.
     store::set_email_verified(&mut tx, user_id).await?;
+    claim_guest_applications(&st, &mut tx, &c.tenant.id, user_id).await?;
     let ended = store::delete_user_sessions(&mut tx, user_id, None).await?;
     audit::record(
         &mut tx,

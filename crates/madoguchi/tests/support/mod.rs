@@ -162,6 +162,49 @@ impl Client<'_> {
         self.send(b.body(Body::from(body)).expect("request")).await
     }
 
+    /// A multipart form POST (as a browser sends a form with a file): the CSRF token, the
+    /// text `fields`, then one file part.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        filename: &str,
+        ctype: &str,
+        data: &[u8],
+    ) -> Resp {
+        if self.csrf().is_empty() {
+            self.get("/").await;
+        }
+        let boundary = "XbOuNdArYx";
+        let mut body = Vec::new();
+        let csrf = self.csrf();
+        for (k, v) in std::iter::once(("csrf", csrf.as_str())).chain(fields.iter().copied()) {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{filename}\"\r\nContent-Type: {ctype}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post(path)
+            .header(header::HOST, self.host)
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
     /// Posts JSON with the CSRF token in the `x-csrf-token` header, as static/js/passkey.js
     /// does (fetching a page first if there is no token yet).
     pub async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Resp {

@@ -332,7 +332,7 @@ async fn create_inner(
         .await
         .map_err(|_| internal())?
         .ok_or_else(no_procedure)?;
-    let def = version.parsed().map_err(|e| {
+    let def = version.shared().map_err(|e| {
         tracing::error!(error = %e, version = version.id, "stored form definition unreadable");
         internal()
     })?;
@@ -435,7 +435,9 @@ async fn create_inner(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     let base = st.base_url_for(host);
-    let s = match super::submit(&st.db, m, &caller.actor(), &base, new).await {
+    let s = match super::submit_checked(&st.db, m, &caller.actor(), &base, &procedure, &def, new)
+        .await
+    {
         Ok(s) => s,
         Err(SubmitError::IdempotencyConflict) => {
             return Err(err(

@@ -29,9 +29,16 @@ pub struct Input {
     pub name: String,
     pub id: String,
     pub label: String,
-    /// `text`, `textarea`, `parts`, `radio`, `checkbox`, or `unsupported` (files and groups:
-    /// the resident is asked to send a message).
+    /// `text`, `textarea`, `parts`, `radio`, `checkbox`, `file`, `consent`, or `unsupported`
+    /// (repeating groups: the resident is asked to send a message).
     pub widget: &'static str,
+    /// `file`: the accepted types (the input's `accept`) and the limit, as residents read it.
+    pub accept: String,
+    pub limit: String,
+    /// `file`: the name of the file sent so far; `consent`: the text agreed to.
+    pub current: String,
+    /// `consent`: ticked.
+    pub checked: bool,
     /// `type` of a `text` input: text, tel, email.
     pub input_type: &'static str,
     pub value: String,
@@ -121,6 +128,10 @@ pub fn inputs(
                 value: String::new(),
                 parts: Vec::new(),
                 options: Vec::new(),
+                accept: String::new(),
+                limit: String::new(),
+                current: String::new(),
+                checked: false,
                 error,
                 name: name.clone(),
             };
@@ -205,7 +216,25 @@ pub fn inputs(
                         })
                         .collect();
                 }
-                FieldKind::File { .. } | FieldKind::Group { .. } | FieldKind::Consent { .. } => {
+                FieldKind::File { accept, max_bytes } => {
+                    input.widget = "file";
+                    input.accept = accept.join(",");
+                    input.limit = crate::procedures::runner::flow::mb_label(*max_bytes);
+                    input.current = stored
+                        .and_then(|v| v.get("name"))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                }
+                FieldKind::Consent { text_ja, text_en } => {
+                    input.widget = "consent";
+                    input.current = pick(l, text_ja, text_en);
+                    input.checked = match typed {
+                        Some(_) => typed_or(typed, &name, String::new()) == "on",
+                        None => stored == Some(&Value::Bool(true)),
+                    };
+                }
+                FieldKind::Group { .. } => {
                     input.widget = "unsupported";
                 }
             }
@@ -215,20 +244,36 @@ pub fn inputs(
 }
 
 fn editable(f: &Field) -> bool {
-    !matches!(
-        f.kind,
-        FieldKind::File { .. } | FieldKind::Group { .. } | FieldKind::Consent { .. }
-    )
+    !matches!(f.kind, FieldKind::Group { .. })
+}
+
+/// The requested top-level file fields: (id, accepted types, size limit). The 補正 form reads
+/// only these files.
+pub fn file_fields<'a>(
+    def: &'a FormDefinition,
+    requested: &[String],
+) -> Vec<(&'a Field, &'a [String], u64)> {
+    def.pages
+        .iter()
+        .flat_map(|p| p.fields.iter())
+        .filter(|f| requested.contains(&f.id))
+        .filter_map(|f| match &f.kind {
+            FieldKind::File { accept, max_bytes } => Some((f, accept.as_slice(), *max_bytes)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The stored answers with the requested fields replaced by what was typed, read by the form
-/// engine's lenient reader, and the problems of those fields. Files, groups and consents keep
-/// their stored answers (they are not editable on this form).
+/// engine's lenient reader, and the problems of those fields. `files` holds the answer JSON of
+/// the files sent with this 補正 by field id; a requested file field without a new file keeps
+/// its stored file. Repeating groups keep their stored answers (not editable on this form).
 pub fn apply(
     def: &FormDefinition,
     requested: &[String],
     stored: &Map<String, Value>,
     pairs: &[(String, String)],
+    files: &Map<String, Value>,
     today: time::Date,
 ) -> (Map<String, Value>, Vec<super::forms::Problem>) {
     let ids: Vec<String> = def
@@ -238,7 +283,15 @@ pub fn apply(
         .filter(|f| requested.contains(&f.id) && editable(f))
         .map(|f| f.id.clone())
         .collect();
-    let (read, problems) = super::forms::read_fields(def, &ids, stored, pairs, today);
+    let mut files_now = files.clone();
+    for (f, _, _) in file_fields(def, requested) {
+        if !files_now.contains_key(&f.id)
+            && let Some(v) = stored.get(&f.id)
+        {
+            files_now.insert(f.id.clone(), v.clone());
+        }
+    }
+    let (read, problems) = super::forms::read_fields(def, &ids, stored, pairs, &files_now, today);
     let mut out = stored.clone();
     for id in ids {
         match read.get(&id) {
@@ -302,6 +355,7 @@ mod tests {
                 ("f.n", "９"),
                 ("f.ok", "no"),
             ]),
+            &Map::new(),
             today(),
         );
         assert!(problems.is_empty(), "{problems:?}");
@@ -318,13 +372,21 @@ mod tests {
             &["n".into(), "ok".into()],
             &stored,
             &pairs(&[("f.n", "１２"), ("f.ok", "no")]),
+            &Map::new(),
             today(),
         );
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(out["n"], json!(12));
         assert_eq!(out["ok"], json!(false));
         // Emptied: the answer is removed and the problem named.
-        let (out, problems) = apply(&d, &["n".into()], &stored, &pairs(&[]), today());
+        let (out, problems) = apply(
+            &d,
+            &["n".into()],
+            &stored,
+            &pairs(&[]),
+            &Map::new(),
+            today(),
+        );
         assert!(!out.contains_key("n"));
         assert!(problems.iter().all(|p| p.path == "n"), "{problems:?}");
         assert!(!problems.is_empty());

@@ -61,23 +61,23 @@ pub fn csv_row(def: &FormDefinition, answers: &Map<String, Value>) -> Vec<String
 }
 
 /// Reads the typed values of the `requested` top-level fields with the engine's lenient reader
-/// (和暦, full-width digits, hyphens…): the answers of those fields (absent = left blank) and
-/// their problems. Other inputs, and other fields' problems, are ignored.
+/// (和暦, full-width digits, hyphens…) and the answer JSON of files already stored (`files`, by
+/// path): the answers of those fields (absent = left blank) and their problems. Other inputs, and other fields' problems, are ignored.
 pub fn read_fields(
     def: &FormDefinition,
     requested: &[String],
     stored: &Map<String, Value>,
     pairs: &[(String, String)],
+    files: &Map<String, Value>,
     today: time::Date,
 ) -> (Map<String, Value>, Vec<Problem>) {
     let mut answers = Map::new();
     let mut problems = Vec::new();
-    let no_files = Map::new();
     for page in &def.pages {
         if !page.fields.iter().any(|f| requested.contains(&f.id)) {
             continue;
         }
-        let input = form::read_page(def, &page.id, stored, pairs, &no_files, today);
+        let input = form::read_page(def, &page.id, stored, pairs, files, today);
         for f in page.fields.iter().filter(|f| requested.contains(&f.id)) {
             if let Some(v) = input.answers.get(&f.id) {
                 answers.insert(f.id.clone(), v.clone());

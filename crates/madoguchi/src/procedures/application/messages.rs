@@ -32,6 +32,28 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Back to my applications",
     ),
     (
+        "app.correction_file_now",
+        "いま送っているファイル：",
+        "File sent so far: ",
+    ),
+    (
+        "app.correction_file_help",
+        "新しいファイルを選ぶと、送り直します。選ばなければ、いまのファイルのままです。大きさの上限：",
+        "Choose a new file to send it again; if you choose none, the current file stays. Size limit: ",
+    ),
+    ("app.correction_consent", "同意します", "I agree"),
+    (
+        "app.guest_title",
+        "申請したときのメールのリンクから開いています",
+        "Opened from the link in your confirmation e-mail",
+    ),
+    (
+        "app.guest_text",
+        "このページでは、申請の状況と市役所からの連絡を見ることができます。市役所へのメッセージ、補正（書き直し）、取下げをするには、申請と同じメールアドレスで利用者登録をしてください。登録してメールアドレスを確認すると、この申請がマイページに表示されます。このリンクは他の人に教えないでください。",
+        "This page shows the state of your application and the city's messages. To write to the city, correct or withdraw your application, register with the same e-mail address you applied with: once the address is confirmed, this application appears in My Page. Do not share this link.",
+    ),
+    ("app.guest_register", "利用者登録をする", "Register"),
+    (
         "app.back_application",
         "申請の内容に戻る",
         "Back to the application",

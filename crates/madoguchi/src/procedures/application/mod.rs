@@ -193,9 +193,41 @@ pub async fn submit(
         .filter(|v| v.procedure_id == procedure.id)
         .ok_or(SubmitError::UnknownFormVersion)?;
     let definition = version
-        .parsed()
+        .shared()
         .map_err(|e| SubmitError::Corrupt(format!("form version {}: {e}", version.id)))?;
-    let files = rules::file_answers(&definition, &new.answers);
+    submit_checked(
+        db,
+        municipality,
+        actor,
+        base_url,
+        &procedure,
+        &definition,
+        new,
+    )
+    .await
+}
+
+/// [`submit`] for a caller that has just read the procedure and the parsed definition of
+/// `new.form_version_id` (the API and the runner validate with them first), so they are not
+/// read twice.
+pub async fn submit_checked(
+    db: &Db,
+    municipality: &str,
+    actor: &audit::Actor,
+    base_url: &str,
+    procedure: &super::store::ProcedureRow,
+    definition: &super::form::FormDefinition,
+    new: NewApplication,
+) -> Result<Submitted, SubmitError> {
+    if new.procedure_id != procedure.id {
+        return Err(SubmitError::UnknownProcedure);
+    }
+    // Read before the write lock is taken: the transaction holds it as briefly as it can.
+    let town = store::municipality_name_of(db, municipality)
+        .await?
+        .map(|n| (n.name_ja, n.name_en))
+        .unwrap_or_default();
+    let files = rules::file_answers(definition, &new.answers);
     let hash = rules::request_hash(&new);
     let answers_json = rules::canonical(&Value::Object(new.answers.clone())).to_string();
     let computed_json = Value::Object(
@@ -221,7 +253,8 @@ pub async fn submit(
             actor,
             base_url,
             new: &new,
-            procedure: &procedure,
+            procedure,
+            town: &town,
             files: &files,
             hash: &hash,
             answers_json: &answers_json,
@@ -250,6 +283,7 @@ struct Attempt<'a> {
     base_url: &'a str,
     new: &'a NewApplication,
     procedure: &'a super::store::ProcedureRow,
+    town: &'a (String, String),
     files: &'a [(String, String)],
     hash: &'a str,
     answers_json: &'a str,
@@ -288,10 +322,20 @@ impl Attempt<'_> {
             .procedure
             .processing_days
             .map(|d| rules::due_at(self.now, d));
+        // A guest's address is stored lower-cased like account addresses, so the account that
+        // later verifies it takes the application over (`claim_guest_applications`).
         let (user_id, email) = match &new.applicant {
             Applicant::Resident { user_id, .. } => (Some(*user_id), None),
-            Applicant::Guest { email, .. } => (None, Some(email.as_str())),
+            Applicant::Guest { email, .. } => (
+                None,
+                Some(crate::auth::normalize_email(email).unwrap_or_else(|| email.clone())),
+            ),
         };
+        let email = email.as_deref();
+        // A guest has no account to sign in with: the mail's link carries a random key that
+        // opens the application's page (read-only); only its digest is stored.
+        let guest_key = email.map(|_| crate::auth::token::random_secret());
+        let guest_key_digest = guest_key.as_deref().map(crate::auth::token::digest);
         let id = store::insert_application(
             &mut tx,
             &store::InsertApplication {
@@ -307,6 +351,7 @@ impl Attempt<'_> {
                 fee_yen: self.fee_yen,
                 department_id: self.procedure.department_id,
                 due_at,
+                guest_key_digest: guest_key_digest.as_deref(),
                 now: self.now,
             },
         )
@@ -362,6 +407,33 @@ impl Attempt<'_> {
             },
         )
         .await?;
+        let town = self.town;
+        let (subject, body) = rules::confirmation_mail(&rules::MailFacts {
+            town_ja: &town.0,
+            town_en: &town.1,
+            applicant: new.applicant.name(),
+            procedure_ja: &self.procedure.name_ja,
+            procedure_en: &self.procedure.name_en,
+            receipt: self.receipt,
+            submitted_at: self.now,
+            link: &match &guest_key {
+                Some(key) => format!(
+                    "{}/applications/{}?key={}",
+                    self.base_url.trim_end_matches('/'),
+                    receipt,
+                    key
+                ),
+                None => format!(
+                    "{}/applications/{}",
+                    self.base_url.trim_end_matches('/'),
+                    receipt
+                ),
+            },
+            fee_yen: self.fee_yen,
+        });
+        crate::mail::enqueue(&mut tx, m, new.applicant.email(), &subject, &body).await?;
+        // Last: on PostgreSQL the audit chain's head row is locked from here to the commit, and
+        // every write of the municipality waits for that lock.
         audit::record(
             &mut tx,
             m,
@@ -376,26 +448,6 @@ impl Attempt<'_> {
             }),
         )
         .await?;
-        let town = store::municipality_name(&mut tx, m)
-            .await?
-            .map(|n| (n.name_ja, n.name_en))
-            .unwrap_or_default();
-        let (subject, body) = rules::confirmation_mail(&rules::MailFacts {
-            town_ja: &town.0,
-            town_en: &town.1,
-            applicant: new.applicant.name(),
-            procedure_ja: &self.procedure.name_ja,
-            procedure_en: &self.procedure.name_en,
-            receipt: self.receipt,
-            submitted_at: self.now,
-            link: &format!(
-                "{}/applications/{}",
-                self.base_url.trim_end_matches('/'),
-                receipt
-            ),
-            fee_yen: self.fee_yen,
-        });
-        crate::mail::enqueue(&mut tx, m, new.applicant.email(), &subject, &body).await?;
         tx.commit().await?;
         Ok(Submitted {
             id,
@@ -403,4 +455,31 @@ impl Attempt<'_> {
             created: true,
         })
     }
+}
+
+/// Gives the guest applications sent from the resident's address to their account, once the
+/// account has proved it owns the address (a verification or password-reset link), and audits
+/// each as `application.claimed` in the caller's transaction. Returns how many were taken.
+pub async fn claim_guest_applications(
+    tx: &mut crate::db::Tx,
+    municipality: &str,
+    user: &crate::auth::store::UserRow,
+) -> Result<usize, sqlx::Error> {
+    if user.kind() != crate::auth::Kind::Resident || user.municipality_id != municipality {
+        return Ok(0);
+    }
+    let claimed =
+        store::claim_guest_applications(tx, municipality, user.id, &user.email, now_ms()).await?;
+    for (id, receipt) in &claimed {
+        audit::record(
+            tx,
+            municipality,
+            &audit::Actor::User(user.id),
+            "application.claimed",
+            &format!("application:{id}"),
+            json!({ "receipt": receipt }),
+        )
+        .await?;
+    }
+    Ok(claimed.len())
 }

@@ -209,6 +209,10 @@ pub struct DetailPage {
     pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub message_text: String,
+    /// Opened from a guest's mail link: read-only, no forms.
+    pub guest: bool,
+    /// The 補正 form sends a file (multipart).
+    pub correction_has_file: bool,
     pub payment: crate::payments::view::ResidentBox,
 }
 
@@ -230,6 +234,9 @@ fn next_key(state: CaseState) -> &'static str {
 pub struct DoneQuery {
     #[serde(default)]
     pub done: Option<String>,
+    /// The key of a guest's mail link (see `submit`).
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 /// The resident's own application by receipt, or 404 (also for other residents).
@@ -249,11 +256,9 @@ async fn own_application(
     Ok((user, app))
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn detail_page(
     st: &AppState,
     c: Ctx,
-    user: &UserRow,
     app: &ApplicationRow,
     notice: Option<&'static str>,
     error: Option<String>,
@@ -287,9 +292,10 @@ async fn detail_page(
         ),
         _ => Vec::new(),
     };
-    let _ = user;
+    let correction_has_file = correction.iter().any(|i| i.widget == "file");
     let payment = crate::payments::view::resident_box(&st.db, app, l).await?;
     Ok(DetailPage {
+        correction_has_file,
         payment,
         receipt: app.receipt.clone(),
         receipt_shown: shown_receipt(&app.receipt),
@@ -311,6 +317,7 @@ async fn detail_page(
         notice,
         error,
         message_text: String::new(),
+        guest: false,
         c,
     })
 }
@@ -333,15 +340,19 @@ async fn detail(
     if c.is_staff() {
         return Ok(Redirect::to(&format!("/staff/cases/{receipt}")).into_response());
     }
+    if c.user.is_none()
+        && let Some(key) = q.key.as_deref().filter(|k| !k.is_empty())
+    {
+        return guest_detail(&st, c, &receipt, key).await;
+    }
     if let Err(r) = require_resident(&c) {
         return Ok(r.into_response());
     }
-    let (user, app) = own_application(&st, &c, &receipt).await?;
+    let (_, app) = own_application(&st, &c, &receipt).await?;
     store::mark_read(&st.db, app.id, true, crate::db::now_ms()).await?;
     let page = detail_page(
         &st,
         c,
-        &user,
         &app,
         done_notice(q.done.as_deref()),
         None,
@@ -350,6 +361,34 @@ async fn detail(
     )
     .await?;
     Ok(render(&page)?.into_response())
+}
+
+/// A guest's application opened from the link in its confirmation mail: read-only (messages,
+/// 補正 and 取下げ need an account with the same address, which then takes the application
+/// over). A wrong key, or a key of another application, is 404 like any unknown number.
+async fn guest_detail(
+    st: &AppState,
+    c: Ctx,
+    receipt: &str,
+    key: &str,
+) -> Result<Response, AppError> {
+    let number = ReceiptNumber::parse(receipt).map_err(|_| AppError::NotFound)?;
+    let digest = crate::auth::token::digest(key);
+    let app = store::by_guest_key(&st.db, &c.tenant.id, &number.compact(), &digest)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut page = detail_page(st, c, &app, None, None, None, &[]).await?;
+    page.guest = true;
+    page.can_withdraw = false;
+    page.correction.clear();
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        render(&page)?,
+    )
+        .into_response())
 }
 
 async fn post_message(
@@ -382,8 +421,7 @@ async fn post_message(
         .into_response()),
         Err(e @ (workflow::ActError::EmptyText | workflow::ActError::TooLong)) => {
             let l = c.l;
-            let mut page =
-                detail_page(&st, c, &user, &app, None, Some(e.message(l)), None, &[]).await?;
+            let mut page = detail_page(&st, c, &app, None, Some(e.message(l)), None, &[]).await?;
             page.message_text = text;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -450,8 +488,7 @@ async fn withdraw(
         Err(workflow::ActError::NotFound) => Err(AppError::NotFound),
         Err(e @ (workflow::ActError::Transition(_) | workflow::ActError::Stale)) => {
             let l = c.l;
-            let page =
-                detail_page(&st, c, &user, &app, None, Some(e.message(l)), None, &[]).await?;
+            let page = detail_page(&st, c, &app, None, Some(e.message(l)), None, &[]).await?;
             Ok((StatusCode::CONFLICT, render(&page)?).into_response())
         }
         Err(e) => Err(AppError::Internal(e.into())),
@@ -462,23 +499,87 @@ async fn resubmit(
     State(st): State<AppState>,
     c: Ctx,
     Path(receipt): Path<String>,
-    body: Bytes,
+    req: axum::extract::Request,
 ) -> Result<Response, AppError> {
     if let Err(r) = require_resident(&c) {
         return Ok(r.into_response());
     }
     let (user, app) = own_application(&st, &c, &receipt).await?;
-    let pairs = form_pairs(&body);
     let def = workflow::definition_of(&st.db, &app)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let requested = workflow::requested_fields(&app);
+    let file_fields = super::correction::file_fields(&def, &requested);
+    // Only the requested file fields are read, each up to its own limit.
+    let (pairs, uploads) = crate::procedures::runner::routes::read_form_body(&st, req, |path| {
+        file_fields
+            .iter()
+            .find(|(f, _, _)| f.id == path)
+            .map(|(_, _, max)| *max)
+    })
+    .await?;
     let today = time::OffsetDateTime::now_utc()
         .to_offset(time::macros::offset!(+9))
         .date();
     let l = c.l;
-    let (merged, mut problems) =
-        super::correction::apply(&def, &requested, &workflow::answers_of(&app), &pairs, today);
+    // Files first: each is checked (size, declared and real type) before anything is stored.
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    let mut file_answers = Map::new();
+    for u in uploads {
+        let Some((f, accept, max)) = file_fields.iter().find(|(f, _, _)| f.id == u.path) else {
+            continue;
+        };
+        let size = if u.too_large {
+            max.saturating_add(1)
+        } else {
+            u.data.len() as u64
+        };
+        let label = match l {
+            Lang::Ja => f.label_ja.clone(),
+            Lang::En => f.label_en.clone(),
+        };
+        match crate::procedures::runner::flow::check_upload(
+            accept,
+            *max,
+            &u.declared,
+            size,
+            &u.data,
+        ) {
+            Err(p) => problems.push(forms::Problem::from(
+                crate::procedures::runner::routes::upload_error(l, &label, &u.path, &p),
+            )),
+            Ok(real) => {
+                let public_id = crate::auth::token::random_secret();
+                file_answers.insert(
+                    f.id.clone(),
+                    serde_json::json!({
+                        "id": public_id,
+                        "name": u.filename,
+                        "size": u.data.len(),
+                        "type": real,
+                    }),
+                );
+                files.push(workflow::CorrectionFile {
+                    field: f.id.clone(),
+                    public_id,
+                    filename: u.filename,
+                    content_type: real,
+                    sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&u.data)),
+                    data: u.data,
+                });
+            }
+        }
+    }
+    let (merged, more) = super::correction::apply(
+        &def,
+        &requested,
+        &workflow::answers_of(&app),
+        &pairs,
+        &file_answers,
+        today,
+    );
+    problems.extend(more);
     let answers = match forms::validate(&def, &Value::Object(merged), today) {
         Ok(a) if problems.is_empty() => a,
         Ok(_) => Map::new(),
@@ -489,21 +590,21 @@ async fn resubmit(
     };
     if !problems.is_empty() {
         let msg = l.t("app.correction_fix").to_owned();
-        let page = detail_page(
-            &st,
-            c,
-            &user,
-            &app,
-            None,
-            Some(msg),
-            Some(&pairs),
-            &problems,
-        )
-        .await?;
+        let page = detail_page(&st, c, &app, None, Some(msg), Some(&pairs), &problems).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let computed = forms::compute(&def, &answers);
-    match workflow::resubmit(&st.db, &c.tenant.id, app.id, &user, answers, computed).await {
+    match workflow::resubmit(
+        &st.db,
+        &c.tenant.id,
+        app.id,
+        &user,
+        answers,
+        computed,
+        &files,
+    )
+    .await
+    {
         Ok(_) => {
             st.mail_notify.notify_one();
             Ok(
@@ -517,17 +618,8 @@ async fn resubmit(
             | workflow::ActError::Transition(_)
             | workflow::ActError::Stale),
         ) => {
-            let page = detail_page(
-                &st,
-                c,
-                &user,
-                &app,
-                None,
-                Some(e.message(l)),
-                Some(&pairs),
-                &[],
-            )
-            .await?;
+            let page =
+                detail_page(&st, c, &app, None, Some(e.message(l)), Some(&pairs), &[]).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(AppError::Internal(e.into())),

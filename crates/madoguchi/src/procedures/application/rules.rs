@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use time::{Duration, OffsetDateTime, UtcOffset};
+use time::{OffsetDateTime, UtcOffset};
 
 use super::NewApplication;
 use crate::procedures::form::def::{Field, FieldKind, FormDefinition};
@@ -11,16 +11,17 @@ use crate::procedures::receipt::ReceiptNumber;
 
 const JST: UtcOffset = time::macros::offset!(+9);
 
-/// The due date of a case: the end (23:59:59.999 JST) of the day `days` calendar days after the
-/// day it was submitted, in Japan time. 標準処理期間 0 means the same day. Negative days are
-/// read as 0. (Counting only 開庁日 needs the holiday calendar; see docs/applications.md.)
+/// The due date of a case: the end (23:59:59.999 JST) of the day that is `days` 開庁日 after
+/// the day it was submitted, in Japan time, not counting that day (`calendar::add_open_days`:
+/// weekends, national holidays and 12/29–1/3 are skipped). 標準処理期間 0 means the same day,
+/// or the next 開庁日 when the city hall was closed that day. Negative days are read as 0.
 pub fn due_at(submitted_at_ms: i64, days: i64) -> i64 {
     let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(submitted_at_ms) * 1_000_000)
     else {
         return submitted_at_ms;
     };
     let date = t.to_offset(JST).date();
-    let target = date.saturating_add(Duration::days(days.clamp(0, 3650)));
+    let target = crate::calendar::add_open_days(date, days);
     let Some(next) = target.next_day() else {
         return submitted_at_ms;
     };
@@ -375,7 +376,17 @@ mod tests {
         )
         .expect("time");
         assert_eq!(same_day, (end.unix_timestamp_nanos() / 1_000_000) as i64);
-        assert_eq!(due_at(ms, 14) - same_day, 14 * 86_400_000);
+        // 2026-04-01 is a Wednesday: 14 開庁日 later, skipping three weekends, is 4/21 (Tue):
+        // 4/2, 3, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17, 20, 21.
+        let end_21 = OffsetDateTime::parse(
+            "2026-04-21T23:59:59.999+09:00",
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("time");
+        assert_eq!(
+            due_at(ms, 14),
+            (end_21.unix_timestamp_nanos() / 1_000_000) as i64
+        );
         assert_eq!(due_at(ms, -3), same_day);
         // 23:30 JST on 3/31 (14:30 UTC) is still 3/31 in Japan.
         let late = ms - 10 * 3_600_000 - 30 * 60_000;

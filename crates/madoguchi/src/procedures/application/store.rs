@@ -110,6 +110,50 @@ pub async fn by_id(
     db.fetch_optional(&q).await
 }
 
+/// A guest application by its receipt and the digest of the key in its mail link, or None.
+pub async fn by_guest_key(
+    db: &Db,
+    municipality: &str,
+    receipt: &str,
+    key_digest: &str,
+) -> Result<Option<ApplicationRow>, sqlx::Error> {
+    let mut q = select();
+    in_municipality(&mut q, municipality);
+    q.and_where(Expr::col((A::Table, A::Receipt)).eq(receipt))
+        .and_where(Expr::col((A::Table, A::GuestKeyDigest)).eq(key_digest));
+    db.fetch_optional(&q).await
+}
+
+/// Gives the guest applications sent from `email` (no account yet) to the account `user_id`,
+/// and returns their ids and receipts. The caller has just proved that the account owns the
+/// address (a verification or reset link) and audits each in the same transaction.
+pub async fn claim_guest_applications(
+    tx: &mut Tx,
+    municipality: &str,
+    user_id: i64,
+    email: &str,
+    now: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Claimed {
+        id: i64,
+        receipt: String,
+    }
+    let rows: Vec<Claimed> = tx
+        .fetch_all(
+            Query::update()
+                .table(A::Table)
+                .value(A::ApplicantUserId, user_id)
+                .value(A::UpdatedAt, now)
+                .and_where(Expr::col(A::MunicipalityId).eq(municipality))
+                .and_where(Expr::col(A::ApplicantUserId).is_null())
+                .and_where(Expr::col(A::ApplicantEmail).eq(email))
+                .returning(Query::returning().columns([A::Id, A::Receipt])),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.receipt)).collect())
+}
+
 pub async fn by_id_tx(
     tx: &mut Tx,
     municipality: &str,
@@ -221,6 +265,8 @@ pub struct InsertApplication<'a> {
     pub fee_yen: Option<i64>,
     pub department_id: Option<i64>,
     pub due_at: Option<i64>,
+    /// SHA-256 of the key in a guest's mail link (`auth::token::digest`).
+    pub guest_key_digest: Option<&'a str>,
     pub now: i64,
 }
 
@@ -251,6 +297,7 @@ pub async fn insert_application(
                     A::State,
                     A::DepartmentId,
                     A::DueAt,
+                    A::GuestKeyDigest,
                     A::SubmittedAt,
                     A::UpdatedAt,
                 ])
@@ -268,6 +315,7 @@ pub async fn insert_application(
                     "received".into(),
                     a.department_id.into(),
                     a.due_at.into(),
+                    a.guest_key_digest.map(str::to_owned).into(),
                     a.now.into(),
                     a.now.into(),
                 ])
@@ -682,17 +730,28 @@ pub struct NameRow {
     pub name_en: String,
 }
 
+/// The municipality's names, read outside any transaction (the submission reads them before it
+/// takes the write lock).
+pub async fn municipality_name_of(
+    db: &Db,
+    municipality: &str,
+) -> Result<Option<NameRow>, sqlx::Error> {
+    db.fetch_optional(&names_of(municipality)).await
+}
+
 pub async fn municipality_name(
     tx: &mut Tx,
     municipality: &str,
 ) -> Result<Option<NameRow>, sqlx::Error> {
-    tx.fetch_optional(
-        Query::select()
-            .columns([Municipalities::NameJa, Municipalities::NameEn])
-            .from(Municipalities::Table)
-            .and_where(Expr::col(Municipalities::Id).eq(municipality)),
-    )
-    .await
+    tx.fetch_optional(&names_of(municipality)).await
+}
+
+fn names_of(municipality: &str) -> SelectStatement {
+    Query::select()
+        .columns([Municipalities::NameJa, Municipalities::NameEn])
+        .from(Municipalities::Table)
+        .and_where(Expr::col(Municipalities::Id).eq(municipality))
+        .to_owned()
 }
 
 #[derive(sqlx::FromRow)]

@@ -569,6 +569,17 @@ pub fn answers_of(app: &ApplicationRow) -> Map<String, Value> {
 
 /// 再提出: the applicant's corrected answers (already validated as a whole by the caller) may
 /// differ from the stored ones only in the fields the 補正依頼 named.
+/// A file sent with a 補正, already checked (size, declared and real type). Stored with the
+/// resubmission, in its transaction; the new answers name it by `public_id`.
+pub struct CorrectionFile {
+    pub field: String,
+    pub public_id: String,
+    pub filename: String,
+    pub content_type: &'static str,
+    pub sha256: String,
+    pub data: Vec<u8>,
+}
+
 pub async fn resubmit(
     db: &Db,
     municipality: &str,
@@ -576,6 +587,7 @@ pub async fn resubmit(
     user: &UserRow,
     answers: Map<String, Value>,
     computed: Vec<(String, i64)>,
+    files: &[CorrectionFile],
 ) -> Result<Done, ActError> {
     let app = load_visible(db, municipality, id, user).await?;
     if user.kind() != Kind::Resident {
@@ -611,6 +623,27 @@ pub async fn resubmit(
         return Err(ActError::Stale);
     }
     store::set_answers(&mut tx, id, &answers_json, &computed_json, fee, now).await?;
+    // The files sent with it; the files they replace stay stored with the application, and the
+    // timeline entry keeps the previous answer that names them.
+    for f in files {
+        crate::procedures::runner::store::insert_attachment(
+            &mut tx,
+            crate::procedures::runner::store::NewAttachment {
+                municipality,
+                public_id: &f.public_id,
+                draft_id: None,
+                application_id: Some(id),
+                owner_user_id: Some(user.id),
+                field_path: &f.field,
+                filename: &f.filename,
+                content_type: f.content_type,
+                sha256: &f.sha256,
+                data: &f.data,
+                now,
+            },
+        )
+        .await?;
+    }
     // The previous answers of the changed fields stay on record in the timeline entry.
     let previous: Map<String, Value> = changed
         .iter()
@@ -644,6 +677,7 @@ pub async fn resubmit(
             "from": t.from.as_str(),
             "to": t.to.as_str(),
             "changed": changed,
+            "files": files.iter().map(|f| json!({"field": f.field, "sha256": f.sha256, "size": f.data.len()})).collect::<Vec<_>>(),
         }),
     )
     .await?;

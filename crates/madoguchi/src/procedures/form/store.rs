@@ -1,6 +1,9 @@
 //! SQL for form versions (`form_versions`). Reads take the municipality and never return
 //! another municipality's rows; writes take a `Tx` so the caller audits in the same transaction.
 
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
 use sea_query::{Expr, ExprTrait, Order, Query};
 
 use super::def::FormDefinition;
@@ -29,7 +32,41 @@ impl FormVersionRow {
     pub fn parsed(&self) -> Result<FormDefinition, serde_json::Error> {
         serde_json::from_str(&self.definition)
     }
+
+    /// The parsed definition, shared. Parses are kept by the definition's content (its SipHash
+    /// and length), so a version that never changes is parsed once per process, an edited
+    /// draft is parsed again, and two databases in one process (the tests) never mix. Hashing
+    /// the text costs a few microseconds; parsing it costs tens: submissions and form pages
+    /// read the same few definitions thousands of times an hour.
+    pub fn shared(&self) -> Result<Arc<FormDefinition>, serde_json::Error> {
+        use std::hash::{BuildHasher, Hasher};
+        let cache = PARSED.get_or_init(Default::default);
+        let mut h = cache.hasher.build_hasher();
+        h.write(self.definition.as_bytes());
+        let key = (h.finish(), self.definition.len());
+        if let Some(d) = cache.map.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(d);
+        }
+        let d = Arc::new(self.parsed()?);
+        if let Ok(mut m) = cache.map.write() {
+            // Definitions are few (a handful per procedure); the bound only guards a runaway.
+            if m.len() >= 1024 {
+                m.clear();
+            }
+            m.insert(key, d.clone());
+        }
+        Ok(d)
+    }
 }
+
+#[derive(Default)]
+struct ParsedCache {
+    /// One random SipHash key for the process, so nobody can aim a collision at it.
+    hasher: std::collections::hash_map::RandomState,
+    map: RwLock<HashMap<(u64, usize), Arc<FormDefinition>>>,
+}
+
+static PARSED: OnceLock<ParsedCache> = OnceLock::new();
 
 fn select() -> sea_query::SelectStatement {
     let mut q = Query::select();
@@ -277,4 +314,39 @@ pub async fn current_states(db: &Db, municipality: &str) -> Result<Vec<StateRow>
             .and_where(Expr::col(F::State).is_in(["draft", "published"])),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, definition: &str) -> FormVersionRow {
+        FormVersionRow {
+            id,
+            municipality_id: "122033".into(),
+            procedure_id: 1,
+            version: 1,
+            state: "published".into(),
+            definition: definition.into(),
+            created_by: None,
+            created_at: 0,
+            updated_at: 0,
+            published_at: Some(0),
+        }
+    }
+
+    #[test]
+    fn shared_parses_once_per_content_and_never_mixes_contents() {
+        let a = include_str!("../../../forms/ninshin.json");
+        let b = include_str!("../../../forms/risai-shomei.json");
+        let first = row(1, a).shared().expect("parse");
+        let again = row(1, a).shared().expect("parse");
+        assert!(Arc::ptr_eq(&first, &again), "the same text is parsed once");
+        // Same id, other content (another database in the same process): its own parse.
+        let other = row(1, b).shared().expect("parse");
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert_eq!(*other, row(1, b).parsed().expect("parse"));
+        assert_eq!(*first, row(1, a).parsed().expect("parse"));
+        assert!(row(2, "{not json").shared().is_err());
+    }
 }

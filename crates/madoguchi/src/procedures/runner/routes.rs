@@ -65,8 +65,8 @@ async fn published(
     let Some(row) = form_store::published(&st.db, &c.tenant.id, proc.id).await? else {
         return Ok(None);
     };
-    match row.parsed() {
-        Ok(def) if !def.pages.is_empty() => Ok(Some((row.id, def))),
+    match row.shared() {
+        Ok(def) if !def.pages.is_empty() => Ok(Some((row.id, FormDefinition::clone(&def)))),
         Ok(_) => Ok(None),
         Err(e) => {
             tracing::error!(form_version = row.id, error = %e, "stored form definition does not parse");
@@ -711,12 +711,16 @@ async fn upgrade(
 }
 
 /// One uploaded file part, read up to its field's limit.
-struct Upload {
-    path: String,
-    filename: String,
-    declared: String,
-    data: Vec<u8>,
-    too_large: bool,
+/// A file part of a form POST, read up to its field's limit.
+pub(crate) struct Upload {
+    /// The field's answer path (`certificate`, `children/0/certificate`).
+    pub path: String,
+    pub filename: String,
+    /// The Content-Type the browser declared.
+    pub declared: String,
+    pub data: Vec<u8>,
+    /// More than the field's limit was sent (the rest was not read).
+    pub too_large: bool,
 }
 
 /// The file fields of a page by input path (top-level and in groups).
@@ -742,6 +746,16 @@ async fn read_body(
     st: &AppState,
     req: Request,
     page: &Page,
+) -> Result<(Vec<(String, String)>, Vec<Upload>), AppError> {
+    read_form_body(st, req, |path| file_field(page, path).map(|(_, max)| max)).await
+}
+
+/// Reads a form POST, urlencoded or multipart: the text pairs, and the files of the paths that
+/// `limit` knows (others are skipped unread), each read only up to its limit.
+pub(crate) async fn read_form_body(
+    st: &AppState,
+    req: Request,
+    limit: impl Fn(&str) -> Option<u64>,
 ) -> Result<(Vec<(String, String)>, Vec<Upload>), AppError> {
     let is_multipart = req
         .headers()
@@ -769,7 +783,7 @@ async fn read_body(
             }
             Some(fname) => {
                 let path = name.strip_prefix("f.").unwrap_or("").replace('.', "/");
-                let Some((_, max)) = file_field(page, &path) else {
+                let Some(max) = limit(&path) else {
                     continue;
                 };
                 if fname.is_empty() {
@@ -801,7 +815,12 @@ async fn read_body(
     Ok((pairs, uploads))
 }
 
-fn upload_error(l: Lang, label: &str, path: &str, p: &flow::UploadProblem) -> FieldError {
+pub(crate) fn upload_error(
+    l: Lang,
+    label: &str,
+    path: &str,
+    p: &flow::UploadProblem,
+) -> FieldError {
     let (ja, en) = match p {
         flow::UploadProblem::TooLarge { max_bytes } => {
             let mb = flow::mb_label(*max_bytes);
@@ -1037,7 +1056,8 @@ async fn page_post(
                     NewAttachment {
                         municipality: &c.tenant.id,
                         public_id: &public_id,
-                        draft_id: draft.id,
+                        draft_id: Some(draft.id),
+                        application_id: None,
                         owner_user_id: c.user.as_ref().filter(|_| c.is_resident()).map(|u| u.id),
                         field_path: &u.path,
                         filename: &u.filename,
