@@ -26,3 +26,9 @@ pub const WEBHOOK_PATH: &str = "/api/v1/payments/webhook";
 pub const ACCOUNTING_DEPARTMENT: &str = "kaikei";
 
 pub use routes::routes;
+
+/// This module's part of the OpenAPI document (the provider-facing webhook), merged by
+/// `api::openapi_doc`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(routes::webhook), components(schemas(routes::WebhookEventDoc)))]
+pub struct ApiDoc;

@@ -222,11 +222,35 @@ fn json_status(status: StatusCode, v: serde_json::Value) -> Response {
     (status, axum::Json(v)).into_response()
 }
 
+/// What a provider posts to the webhook (documentation of the wire format).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct WebhookEventDoc {
+    /// Event id; a replayed id is answered `{"status": "duplicate"}` and changes nothing.
+    id: String,
+    /// `payment.succeeded`, `payment.failed`, `payment.cancelled`, `payment.expired`, `payment.refunded`.
+    #[schema(rename = "type")]
+    kind: String,
+    /// Unix seconds.
+    created: i64,
+    /// `{"payment_id": "<the provider's payment id>", …}`
+    data: serde_json::Value,
+}
+
 /// The provider's webhook. The signature over the raw body is checked first (401 and nothing
 /// stored when it fails); a replayed event id is answered 200 and changes nothing; otherwise the
 /// payment's status is looked up at the provider and stored. A lookup that fails answers 502 so
 /// the provider delivers again later.
-async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+#[utoipa::path(post, path = "/api/v1/payments/webhook", request_body = WebhookEventDoc,
+    params(("Madoguchi-Signature" = String, Header,
+        description = "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" with payments.webhook_secret>")),
+    responses(
+        (status = 200, description = "Processed, or a duplicate / unknown payment (nothing changed)"),
+        (status = 400, description = "Not a payment event"),
+        (status = 401, description = "Signature missing, stale or wrong; nothing changed"),
+        (status = 502, description = "The status lookup at the provider failed; deliver again later"),
+        (status = 503, description = "Payments are not configured")))]
+pub async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let cfg = &st.cfg.payments;
     let sig = headers
         .get(signature::HEADER)
