@@ -147,7 +147,7 @@ db_test!(a_resident_finishes_shussei_on_line, |db: Db| async move {
     let (app, sb) = app_with_line(db.clone()).await;
     let mut c = app.client(ICHIKAWA_HOST);
     let mut n = 0;
-    let mut send = async |c: &mut Client<'_>, ev: Value| {
+    let send = async |c: &mut Client<'_>, ev: Value| {
         let body = sandbox::webhook_body(&[ev]);
         let r = post_webhook(c, &body, Some(&sb.sign(&body))).await;
         assert_eq!(r.status, StatusCode::OK);
