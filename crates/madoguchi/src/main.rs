@@ -444,6 +444,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.line.channel_secret = sb.channel_secret.clone();
                 cfg.line.channel_access_token = sb.channel_access_token.clone();
                 cfg.line.api_base_url = sb.api_base_url();
+                madoguchi::navi::sandbox::set_demo(
+                    sb.clone(),
+                    format!("http://{addr}{}", madoguchi::navi::line::PATH),
+                );
                 Some(sb)
             } else {
                 None
@@ -473,7 +477,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if let Some(sb) = &line_sandbox {
                 banner.push_str(&format!(
-                    "  手続きナビ: http://{addr}/navi ; LINE webhook /line/webhook with the LINE SANDBOX at {} (channel secret {})\n",
+                    "  手続きナビ: http://{addr}/navi ; LINE SANDBOX: http://{addr}/sandbox/line (reply API at {}, channel secret {})\n",
                     sb.api_base_url(),
                     sb.channel_secret
                 ));

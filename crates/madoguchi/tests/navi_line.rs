@@ -104,6 +104,14 @@ db_test!(
             StatusCode::OK
         );
         assert_eq!(store::line_event_count(&db, ICHIKAWA).await.expect("db"), 0);
+        // The demo's sandbox page is labelled; without a demo sandbox it says it is not running.
+        let r = c.get("/sandbox/line").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.body.contains("本物のLINEではありません") && r.body.contains("動いていません"),
+            "{}",
+            r.body
+        );
     }
 );
 

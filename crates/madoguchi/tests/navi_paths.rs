@@ -37,7 +37,7 @@ fn ids(list: &Checklist<'_>) -> Vec<String> {
     list.items.iter().map(|i| i.procedure.id.clone()).collect()
 }
 
-fn due<'a>(list: &'a Checklist<'_>, id: &str) -> Option<String> {
+fn due(list: &Checklist<'_>, id: &str) -> Option<String> {
     list.items
         .iter()
         .find(|i| i.procedure.id == id)

@@ -114,10 +114,10 @@ pub fn check(flow: &Flow, event: &str) -> Vec<Problem> {
                 out.push(p("navi.problem.empty_text", format!("{}.{name}", pr.id)));
             }
         }
-        if let Some(d) = &pr.deadline {
-            if d.length == 0 || d.length > 3650 || d.rule_ja.trim().is_empty() {
-                out.push(p("navi.problem.deadline", &pr.id));
-            }
+        if let Some(d) = &pr.deadline
+            && (d.length == 0 || d.length > 3650 || d.rule_ja.trim().is_empty())
+        {
+            out.push(p("navi.problem.deadline", &pr.id));
         }
         let mut conds: Vec<&Cond> = pr.when.iter().collect();
         for b in &pr.bring {

@@ -35,6 +35,9 @@ pub fn routes() -> Router<AppState> {
         .merge(staff::routes())
         .merge(api::routes())
         .merge(line::routes())
+        // The demo's LINE sandbox page (404 outside the demo).
+        .route("/sandbox/line", axum::routing::get(sandbox::page))
+        .route("/sandbox/line/send", axum::routing::post(sandbox::send))
 }
 
 /// This module's part of the OpenAPI document, merged by `api::openapi_doc`.

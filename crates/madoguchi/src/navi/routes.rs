@@ -136,7 +136,7 @@ pub fn build(
     let input = Input::from_query(flow, query);
     let (date, date_error) = match input.date() {
         Ok(d) => (d, false),
-        Err(()) => (None, true),
+        Err(view::BadDate) => (None, true),
     };
     let date_value = input.date_raw.clone().unwrap_or_default();
     let mut page = FlowPage {

@@ -190,3 +190,116 @@ pub fn redelivered(mut ev: Value) -> Value {
     ev["deliveryContext"] = json!({ "isRedelivery": true });
     ev
 }
+
+// ---- the demo's sandbox page ---------------------------------------------------------------
+
+/// The sandbox `madoguchi demo` started (the page `/sandbox/line` drives it).
+pub static DEMO: std::sync::OnceLock<(LineSandbox, String)> = std::sync::OnceLock::new();
+
+/// Remembers the demo's sandbox and the address of the app's own webhook.
+pub fn set_demo(sb: LineSandbox, webhook_url: String) {
+    let _ = DEMO.set((sb, webhook_url));
+}
+
+pub struct Button {
+    pub label: String,
+    pub data: String,
+    pub picker: bool,
+}
+
+pub struct Bubble {
+    pub text: String,
+    pub buttons: Vec<Button>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "navi/sandbox_line.html")]
+pub struct SandboxPage {
+    pub c: crate::web::ctx::Ctx,
+    pub running: bool,
+    pub bubbles: Vec<Bubble>,
+}
+
+pub fn bubbles(replies: &[Value]) -> Vec<Bubble> {
+    let mut out = Vec::new();
+    for r in replies.iter().rev().take(10) {
+        for m in r["messages"].as_array().cloned().unwrap_or_default() {
+            let buttons = m["quickReply"]["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| Button {
+                    label: i["action"]["label"].as_str().unwrap_or("").to_owned(),
+                    data: i["action"]["data"].as_str().unwrap_or("").to_owned(),
+                    picker: i["action"]["type"] == "datetimepicker",
+                })
+                .collect();
+            out.push(Bubble {
+                text: m["text"].as_str().unwrap_or("").to_owned(),
+                buttons,
+            });
+        }
+    }
+    out
+}
+
+pub async fn page(
+    axum::extract::State(st): axum::extract::State<crate::web::AppState>,
+    c: crate::web::ctx::Ctx,
+) -> Result<axum::response::Html<String>, crate::web::error::AppError> {
+    if !st.sandbox {
+        return Err(crate::web::error::AppError::NotFound);
+    }
+    let (running, bubbles) = match DEMO.get() {
+        Some((sb, _)) => (true, bubbles(&sb.replies())),
+        None => (false, Vec::new()),
+    };
+    crate::web::pages::render(&SandboxPage {
+        c,
+        running,
+        bubbles,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct SendForm {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub data: String,
+    #[serde(default)]
+    pub date: String,
+}
+
+/// Sends a signed webhook event to the app, as LINE would, and waits briefly for the reply.
+pub async fn send(
+    axum::extract::State(st): axum::extract::State<crate::web::AppState>,
+    axum::Form(f): axum::Form<SendForm>,
+) -> Result<Response, crate::web::error::AppError> {
+    let Some((sb, url)) = DEMO.get().filter(|_| st.sandbox) else {
+        return Err(crate::web::error::AppError::NotFound);
+    };
+    let id = format!("sandbox-{}", uuid::Uuid::new_v4());
+    let token = format!("rt-{}", uuid::Uuid::new_v4());
+    let ev = if f.data.is_empty() {
+        text_event(&id, &token, &f.text)
+    } else {
+        let date = (!f.date.is_empty()).then_some(f.date.as_str());
+        postback_event(&id, &token, &f.data, date)
+    };
+    let body = webhook_body(&[ev]);
+    let before = sb.replies().len();
+    let sent = reqwest::Client::new()
+        .post(url)
+        .header("x-line-signature", sb.sign(&body))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await;
+    if let Err(e) = sent {
+        tracing::error!(error = %e, "LINE sandbox could not reach the webhook");
+    }
+    sb.wait_replies(before + 1, 5).await;
+    Ok(axum::response::Redirect::to("/sandbox/line").into_response())
+}

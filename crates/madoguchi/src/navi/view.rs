@@ -13,6 +13,10 @@ use crate::web::i18n::Lang;
 /// Catalogue facts the checklist needs: slug → online.
 pub type Catalogue = HashMap<String, bool>;
 
+/// A `date` parameter that is not a `YYYY-MM-DD` date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadDate;
+
 /// The request's navigator state: answers keyed by question id and the event date.
 #[derive(Debug, Clone, Default)]
 pub struct Input {
@@ -36,10 +40,10 @@ impl Input {
         }
     }
     /// The parsed date; `Err` when one was given that is not a date.
-    pub fn date(&self) -> Result<Option<Date>, ()> {
+    pub fn date(&self) -> Result<Option<Date>, BadDate> {
         match self.date_raw.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(s) => deadline::parse_date(s).map(Some).ok_or(()),
+            Some(s) => deadline::parse_date(s).map(Some).ok_or(BadDate),
         }
     }
 }
