@@ -583,3 +583,34 @@ db_test!(long_chains_are_verified_across_pages, |db| async move {
     reinsert(&db, &e).await;
     assert_eq!(verify_ok(&db).await.events, N as u64 + 2);
 });
+
+db_test!(
+    verify_on_a_live_server_is_not_fooled_by_new_events,
+    |db| async move {
+        seed(&db).await;
+        for i in 0..200 {
+            append_one(&db, ICHIKAWA, i).await;
+        }
+        // Events keep arriving while verify reads: newer than the head it read first, they are
+        // not a rewrite (found flaky in tests/payments.rs, whose sandbox webhooks write late).
+        let writer = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                for i in 200..600 {
+                    append_one(&db, ICHIKAWA, i).await;
+                }
+            })
+        };
+        let mut runs = 0;
+        while !writer.is_finished() {
+            let report = verify(&db).await.expect("verify");
+            assert!(report.first_bad.is_none(), "{:?}", report.first_bad);
+            runs += 1;
+        }
+        writer.await.expect("writer");
+        assert!(runs > 0);
+        let report = verify(&db).await.expect("verify");
+        assert!(report.first_bad.is_none(), "{:?}", report.first_bad);
+        assert_eq!(report.events, 600);
+    }
+);

@@ -16,7 +16,6 @@ use crate::audit;
 use crate::db::schema::{Departments, Municipalities};
 use crate::db::{Db, Tx};
 use crate::procedures::application::store::ApplicationRow;
-use crate::procedures::receipt::ReceiptNumber;
 
 #[derive(sqlx::FromRow)]
 struct Name {
@@ -51,9 +50,7 @@ async fn department_name(db: &Db, id: Option<i64>) -> Result<String, sqlx::Error
 }
 
 fn shown(receipt: &str) -> String {
-    ReceiptNumber::parse(receipt)
-        .map(|r| r.to_string())
-        .unwrap_or_else(|_| receipt.to_owned())
+    crate::procedures::application::pages::shown_receipt(receipt)
 }
 
 /// Renders on a blocking thread (subsetting a CJK font takes a moment).

@@ -23,7 +23,6 @@ use crate::procedures::application::pages::{base_url, field, form_pairs, shown_r
 use crate::procedures::application::rules::CsvEncoding;
 use crate::procedures::application::store::{self as app_store, ApplicationRow};
 use crate::procedures::application::workflow;
-use crate::procedures::receipt::ReceiptNumber;
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::error::AppError;
@@ -54,10 +53,7 @@ async fn application_by_receipt(
     c: &Ctx,
     receipt: &str,
 ) -> Result<ApplicationRow, AppError> {
-    let number = ReceiptNumber::parse(receipt).map_err(|_| AppError::NotFound)?;
-    app_store::by_receipt(&st.db, &c.tenant.id, &number.compact())
-        .await?
-        .ok_or(AppError::NotFound)
+    crate::procedures::application::by_receipt_or_404(&st.db, &c.tenant.id, receipt).await
 }
 
 /// The signed-in resident who applied, or 404 for anyone else (as for a missing receipt).
@@ -328,10 +324,7 @@ pub async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes
 // ---- staff -----------------------------------------------------------------------------------
 
 fn staff_user(c: &Ctx) -> Result<UserRow, Redirect> {
-    match &c.user {
-        Some(u) if u.kind() == Kind::Staff => Ok(u.clone()),
-        _ => Err(Redirect::to("/staff/login?needed=1")),
-    }
+    crate::web::staff::require_staff(c)
 }
 
 async fn staff_case(
@@ -340,8 +333,8 @@ async fn staff_case(
     me: &UserRow,
     receipt: &str,
 ) -> Result<ApplicationRow, AppError> {
-    let app = application_by_receipt(st, c, receipt).await?;
-    if !workflow::is_case_staff(me, &app) || me.role() == Some(crate::auth::Role::DxPromoter) {
+    let app = crate::procedures::application::staff::visible_case(st, c, me, receipt).await?;
+    if me.role() == Some(crate::auth::Role::DxPromoter) {
         return Err(AppError::NotFound);
     }
     Ok(app)

@@ -83,7 +83,7 @@ impl StaffHome {
 }
 
 /// Resolves the signed-in staff member or sends the visitor to the staff login.
-fn require_staff(c: &Ctx) -> Result<UserRow, Redirect> {
+pub(crate) fn require_staff(c: &Ctx) -> Result<UserRow, Redirect> {
     match &c.user {
         Some(u) if u.kind == "staff" => Ok(u.clone()),
         _ => {

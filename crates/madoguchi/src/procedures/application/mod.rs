@@ -483,3 +483,18 @@ pub async fn claim_guest_applications(
     }
     Ok(claimed.len())
 }
+
+/// The application with this 受付番号, read forgivingly (case, spaces, hyphens, full width,
+/// O/I/L), or 404 as for a number that does not exist. Whether the caller may see it is the
+/// caller's check (`workflow::can_view`, `is_case_staff`, a guest key).
+pub async fn by_receipt_or_404(
+    db: &Db,
+    municipality: &str,
+    receipt: &str,
+) -> Result<store::ApplicationRow, crate::web::error::AppError> {
+    let number =
+        ReceiptNumber::parse(receipt).map_err(|_| crate::web::error::AppError::NotFound)?;
+    store::by_receipt(db, municipality, &number.compact())
+        .await?
+        .ok_or(crate::web::error::AppError::NotFound)
+}

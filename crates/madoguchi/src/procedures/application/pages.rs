@@ -248,10 +248,7 @@ async fn own_application(
     receipt: &str,
 ) -> Result<(UserRow, ApplicationRow), AppError> {
     let user = c.user.clone().ok_or(AppError::Unauthorized)?;
-    let number = ReceiptNumber::parse(receipt).map_err(|_| AppError::NotFound)?;
-    let app = store::by_receipt(&st.db, &c.tenant.id, &number.compact())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let app = super::by_receipt_or_404(&st.db, &c.tenant.id, receipt).await?;
     if !workflow::can_view(&user, &app) || user.kind != "resident" {
         return Err(AppError::NotFound);
     }

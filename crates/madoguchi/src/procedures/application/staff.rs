@@ -28,6 +28,7 @@ use crate::web::ctx::Ctx;
 use crate::web::error::AppError;
 use crate::web::i18n::Lang;
 use crate::web::pages::render;
+use crate::web::staff::require_staff;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -42,20 +43,6 @@ pub fn routes() -> Router<AppState> {
             get(attachment),
         )
         .route("/staff/procedures/{slug}/applications.csv", get(export_csv))
-}
-
-fn require_staff(c: &Ctx) -> Result<UserRow, Redirect> {
-    match &c.user {
-        Some(u) if u.kind == "staff" => Ok(u.clone()),
-        _ => {
-            let to = if c.session_expired {
-                "/staff/login?expired=1"
-            } else {
-                "/staff/login?needed=1"
-            };
-            Err(Redirect::to(to))
-        }
-    }
 }
 
 pub struct QueueLine {
@@ -249,17 +236,13 @@ fn action_code(k: ActionKind) -> &'static str {
     }
 }
 
-async fn visible_case(
+pub(crate) async fn visible_case(
     st: &AppState,
     c: &Ctx,
     me: &UserRow,
     receipt: &str,
 ) -> Result<ApplicationRow, AppError> {
-    let number = crate::procedures::receipt::ReceiptNumber::parse(receipt)
-        .map_err(|_| AppError::NotFound)?;
-    let app = store::by_receipt(&st.db, &c.tenant.id, &number.compact())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let app = super::by_receipt_or_404(&st.db, &c.tenant.id, receipt).await?;
     if !workflow::is_case_staff(me, &app) {
         return Err(AppError::NotFound);
     }
