@@ -166,6 +166,7 @@ pub fn router(state: AppState) -> Router {
     let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
     let mut app = app
         .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
         .layer(csrf)
         // The extractors may read up to the upload limit; `body_limit` holds every request
@@ -246,6 +247,22 @@ async fn readyz(State(state): State<AppState>) -> Response {
             error::mark_rendered(
                 (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
             )
+        }
+    }
+}
+
+/// Runs the handler on a task of its own, so a client that hangs up (or a proxy's timeout)
+/// does not cancel it half way: a submission that has started to write finishes and commits,
+/// and no database transaction is abandoned mid-statement. (sqlx's SQLite transactions are not
+/// cancel-safe: a future dropped inside `BEGIN` leaves the one writer connection believing it is
+/// in a transaction, and every later write failed with "begin_with at non-zero transaction
+/// depth" — seen in bench/run.sh when wrk closed its connections at the end of a run.)
+async fn run_to_completion(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "request handler panicked");
+            AppError::Internal(anyhow::anyhow!("handler task: {e}")).into_response()
         }
     }
 }
