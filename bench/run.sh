@@ -67,6 +67,8 @@ RUN_ID=$(date +%s)$$
 SUBMIT_SLUG=kaigo-hihokenshasho   # a shipped form that needs sign-in, no card, no files
 
 if [[ -n ${MADOGUCHI_BIN:-} ]]; then BIN=$MADOGUCHI_BIN; BUILD=0; else BIN=$ROOT/target/release/madoguchi; fi
+# The server reads every MADOGUCHI_* variable as configuration (`bin` is not a key): keep it out.
+unset MADOGUCHI_BIN
 ARGON2_CEILING=$ROOT/target/bench/release/madoguchi-argon2-ceiling
 
 WORK=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/madoguchi-bench.XXXXXX")
