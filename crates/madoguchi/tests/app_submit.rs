@@ -176,6 +176,67 @@ db_test!(
 );
 
 db_test!(
+    concurrent_submissions_share_flushes_and_keep_the_chain,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        let f = Fixture::new(&app).await;
+        // Hold the committer so the submissions queue up behind it and share transactions.
+        let holder = {
+            let before = db.group_stats().batches.get();
+            let held = db.clone();
+            let h = tokio::spawn(async move {
+                held.grouped(|_tx| {
+                    Box::pin(async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                        Ok::<_, sqlx::Error>(())
+                    })
+                })
+                .await
+            });
+            while db.group_stats().batches.get() == before {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            h
+        };
+        let batches_before = db.group_stats().batches.get();
+        let results =
+            common::join_all(
+                (0..30).map(|i| {
+                    let db = db.clone();
+                    let new = f.new_app(answers(&format!("市川 {i}")), Some(&format!("key-{i}")));
+                    async move {
+                        application::submit(&db, ICHIKAWA, &Actor::User(1), "http://x", new).await
+                    }
+                }),
+            )
+            .await;
+        holder.await.expect("holder").expect("holder job");
+        let ok: Vec<_> = results
+            .into_iter()
+            .map(|r| r.expect("every submission succeeds"))
+            .collect();
+        assert!(ok.iter().all(|s| s.created));
+        let mut receipts: Vec<_> = ok.iter().map(|s| s.receipt.compact()).collect();
+        receipts.sort();
+        receipts.dedup();
+        assert_eq!(receipts.len(), 30, "thirty distinct 受付番号");
+        assert_eq!(count_applications(&db).await, 30);
+        let batches = db.group_stats().batches.get() - batches_before;
+        assert!(
+            batches < 30,
+            "30 queued submissions took {batches} transactions"
+        );
+        let submitted = audit_actions(&db)
+            .await
+            .into_iter()
+            .filter(|a| a == "application.submitted")
+            .count();
+        assert_eq!(submitted, 30);
+        assert_audit_intact(&db).await;
+    }
+);
+
+db_test!(
     attachments_must_be_the_applicants_and_unlinked,
     |db: Db| async move {
         let app = TestApp::demo(db.clone()).await;
