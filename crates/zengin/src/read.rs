@@ -78,16 +78,15 @@ fn split(
     while off < body.len() {
         let rest = &body[off..];
         // Length of the record: up to its first CR or LF.
-        let limit = rest.len().min(RECORD_LEN + 1);
+        let limit = rest
+            .len()
+            .min(if crlf { RECORD_LEN + 1 } else { RECORD_LEN });
         match rest[..limit].iter().position(is_eol) {
             Some(0) if no > 1 && !crlf => {
                 return Err(err(no, off, None, Reason::MixedLineEndings));
             }
             Some(p) if p != RECORD_LEN => {
                 return Err(err(no, off, None, Reason::RecordLength { found: p }));
-            }
-            Some(_) if !crlf => {
-                return Err(err(no, off + RECORD_LEN, None, Reason::MixedLineEndings));
             }
             None if rest.len() < RECORD_LEN => {
                 return Err(err(
@@ -98,18 +97,14 @@ fn split(
                 ));
             }
             None if crlf => {
-                let found = rest.iter().position(is_eol).unwrap_or(rest.len());
-                let reason = if found == RECORD_LEN {
-                    Reason::MixedLineEndings
-                } else {
-                    Reason::RecordLength { found }
-                };
-                let at = if found == RECORD_LEN {
-                    off + RECORD_LEN
-                } else {
-                    off
-                };
-                return Err(err(no, at, None, reason));
+                // No line ending right after 120 bytes. A line ending a little later means a
+                // long record; none, or one only after two records' worth, means records
+                // without line endings in a CR LF file.
+                let window = &rest[..rest.len().min(2 * RECORD_LEN)];
+                return Err(match window.iter().position(is_eol) {
+                    Some(found) => err(no, off, None, Reason::RecordLength { found }),
+                    None => err(no, off + RECORD_LEN, None, Reason::MixedLineEndings),
+                });
             }
             _ => {}
         }
