@@ -190,7 +190,7 @@ pub enum Reason {
     AfterEnd,
     /// The file stops before its end record.
     MissingEnd,
-    /// A header without data records' trailer (end record or next header too early).
+    /// The file ends inside a group: a header and its data records without a trailer.
     MissingTrailer,
     /// An N field holds a byte that is not a digit.
     NotDigit { byte: u8 },

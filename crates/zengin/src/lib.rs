@@ -40,7 +40,7 @@
 //!
 //! # What it does
 //!
-//! - [`write`] validates the whole file (every N field digits of the exact width, every C field
+//! - [`write()`] validates the whole file (every N field digits of the exact width, every C field
 //!   only the characters of its class, amounts and totals within their fields) and then writes
 //!   120-byte records, with no separator or CR LF after each, optionally a final 0x1A. Trailer
 //!   totals are computed from the data ([`TrailerMode::Compute`]) or checked

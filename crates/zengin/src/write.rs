@@ -72,7 +72,7 @@ pub enum TrailerMode {
     Check,
 }
 
-/// Options of [`write`]: the per-bank settings.
+/// Options of [`write()`]: the per-bank settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WriteOptions {
     /// Line ending after each record.
@@ -396,7 +396,7 @@ fn each_record(
     sink(&blank(b'9'))
 }
 
-/// Check `file` as [`write`] would, without writing anything.
+/// Check `file` as [`write()`] would, without writing anything.
 pub fn validate(file: &TransferFile, opts: &WriteOptions) -> Result<(), WriteError> {
     each_record(file, opts, |_| Ok(()))
 }
@@ -435,7 +435,7 @@ pub fn write(
     Ok(())
 }
 
-/// [`write`] into a new `Vec<u8>`.
+/// [`write()`] into a new `Vec<u8>`.
 pub fn to_bytes(file: &TransferFile, opts: &WriteOptions) -> Result<Vec<u8>, WriteError> {
     let records: usize = file.groups.iter().map(|g| g.data.len() + 2).sum::<usize>() + 1;
     let mut out = Vec::with_capacity(records * (RECORD_LEN + 2) + 1);
