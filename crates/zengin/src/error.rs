@@ -231,6 +231,9 @@ pub enum Reason {
     TotalTooLarge { amount: u64 },
     /// A file to write without any group.
     NoGroups,
+    /// The file starts with a UTF-8 byte order mark: it was saved as UTF-8 text, not as the
+    /// bank's JIS X 0201 / Shift_JIS.
+    Utf8Bom,
 }
 
 impl fmt::Display for Reason {
@@ -312,6 +315,9 @@ impl fmt::Display for Reason {
                 "the amounts add up to {amount} yen; a trailer holds at most 999999999999"
             ),
             Self::NoGroups => f.write_str("the file has no header/data/trailer group"),
+            Self::Utf8Bom => f.write_str(
+                "the file starts with a UTF-8 byte order mark: it was saved as UTF-8; bank files are JIS X 0201 (Shift_JIS)",
+            ),
         }
     }
 }
@@ -400,6 +406,7 @@ impl Reason {
                 format!("金額の合計が{amount}円で、トレーラレコードに入りません")
             }
             Self::NoGroups => "ヘッダー・データ・トレーラの組がありません".to_string(),
+            Self::Utf8Bom => "ファイルがUTF-8で保存されています（先頭にBOMがあります）。銀行のファイルはJIS（Shift_JIS）です。銀行から受け取ったままのファイルを使ってください".to_string(),
         }
     }
 }

@@ -70,6 +70,9 @@ fn split(
     if body.is_empty() {
         return Err(err(0, 0, None, Reason::Empty));
     }
+    if body.starts_with(b"\xEF\xBB\xBF") {
+        return Err(err(1, 0, None, Reason::Utf8Bom));
+    }
     let is_eol = |b: &u8| *b == b'\r' || *b == b'\n';
     let crlf = body.len() > RECORD_LEN && is_eol(&body[RECORD_LEN]);
     let stride = if crlf { RECORD_LEN + 2 } else { RECORD_LEN };

@@ -576,3 +576,29 @@ fn io_errors_are_reported() {
     assert_eq!(e.record, 0);
     assert!(matches!(&e.reason, Reason::Io(m) if m.contains("disk on fire")));
 }
+
+#[test]
+fn a_file_saved_as_utf8_is_explained() {
+    let mut f = b"\xEF\xBB\xBF".to_vec();
+    f.extend_from_slice(REQUEST_CRLF);
+    let e = fails(&f);
+    assert_eq!(at(&e), (1, 0, None, Reason::Utf8Bom));
+    assert!(e.reason_ja().contains("UTF-8"), "{}", e.reason_ja());
+    // Without a BOM, the first UTF-8 kana byte is named where it is (ﾏ = EF BE 8F).
+    let utf8: Vec<u8> = REQUEST_CRLF
+        .chunks(CRLF)
+        .flat_map(|r| {
+            let line = kana::decode(&r[..120]).expect("JIS X 0201");
+            [line.as_bytes(), b"\r\n"].concat()
+        })
+        .collect();
+    assert_eq!(
+        at(&fails(&utf8)),
+        (
+            1,
+            14,
+            Some(Field::CollectorName),
+            Reason::BadByte { byte: 0xEF }
+        )
+    );
+}
