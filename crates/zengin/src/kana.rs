@@ -37,6 +37,7 @@ pub enum CharClass {
 
 impl CharClass {
     /// Whether the JIS X 0201 byte `b` is allowed in this class.
+    #[inline]
     pub const fn allows_byte(self, b: u8) -> bool {
         let base = matches!(b, b'0'..=b'9' | b' ' | 0xB1..=0xDF);
         match self {
@@ -241,6 +242,38 @@ pub fn decode_byte(b: u8) -> Option<char> {
     }
 }
 
+/// The JIS X 0201 byte of the character at the start of the UTF-8 bytes `s`, and that
+/// character's UTF-8 length; `None` when it has no single-byte form. Same mapping as
+/// [`encode_char`], without decoding the UTF-8 first.
+#[inline]
+pub(crate) fn next_jis(s: &[u8]) -> Option<(u8, usize)> {
+    match *s {
+        [b @ 0x20..=0x7E, ..] => Some((b, 1)),
+        // U+FF61..U+FF7F = EF BD A1..BF → 0xA1..0xBF
+        [0xEF, 0xBD, c @ 0xA1..=0xBF, ..] => Some((c, 3)),
+        // U+FF80..U+FF9F = EF BE 80..9F → 0xC0..0xDF
+        [0xEF, 0xBE, c @ 0x80..=0x9F, ..] => Some((c + 0x40, 3)),
+        // U+00A5 ¥
+        [0xC2, 0xA5, ..] => Some((0x5C, 2)),
+        _ => None,
+    }
+}
+
+/// Append the UTF-8 of JIS X 0201 bytes that are all 0x20–0x7E or 0xA1–0xDF (checked by the
+/// caller); returns false on any other byte.
+#[inline]
+pub(crate) fn push_jis(bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    for &b in bytes {
+        match b {
+            0x20..=0x7E => out.push(b),
+            0xA1..=0xBF => out.extend_from_slice(&[0xEF, 0xBD, b]),
+            0xC0..=0xDF => out.extend_from_slice(&[0xEF, 0xBE, b - 0x40]),
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// Encode a 全銀 string as JIS X 0201 bytes (one byte per character). Refuses any character
 /// without a single-byte form; the position is 1-based in characters.
 pub fn encode(s: &str) -> Result<Vec<u8>, BadChar> {
@@ -321,6 +354,28 @@ mod tests {
             let mut s = String::new();
             assert!(transliterate(c, &mut s));
             assert_eq!(s, want, "{c}");
+        }
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_char_functions() {
+        for u in 0..=0xFFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let mut buf = [0u8; 4];
+            let utf8 = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(
+                next_jis(utf8),
+                encode_char(c).map(|b| (b, utf8.len())),
+                "{c:?}"
+            );
+        }
+        for b in 0u8..=255 {
+            let mut out = Vec::new();
+            let ok = push_jis(&[b], &mut out);
+            match decode_byte(b) {
+                Some(c) => assert!(ok && out == c.to_string().as_bytes(), "{b:#04x}"),
+                None => assert!(!ok, "{b:#04x}"),
+            }
         }
     }
 

@@ -176,9 +176,13 @@ impl Rec<'_> {
             return Err(self.fail(pos, i, Reason::BadByte { byte: s[i] }));
         }
         let used = s.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
-        let mut out = String::with_capacity(used * 3);
-        out.extend(s[..used].iter().filter_map(|&b| kana::decode_byte(b)));
-        Ok(out)
+        let mut out = Vec::with_capacity(used * 3);
+        let decoded = kana::push_jis(&s[..used], &mut out);
+        match String::from_utf8(out) {
+            Ok(text) if decoded => Ok(text),
+            // Unreachable: every byte of the class is JIS X 0201.
+            _ => Err(self.fail(pos, 0, Reason::BadByte { byte: s[0] })),
+        }
     }
 
     fn spaces(&self, pos: Pos) -> Result<(), ReadError> {

@@ -103,11 +103,11 @@ struct Rec<'a> {
 impl Rec<'_> {
     fn digits(&mut self, pos: Pos, value: &str) -> Result<(), WriteError> {
         let bytes = value.as_bytes();
-        if let Some(ch) = value.chars().find(|c| !c.is_ascii_digit()) {
-            let reason = if ch.is_ascii() {
-                Reason::NotDigit { byte: ch as u8 }
-            } else {
-                Reason::BadChar { ch }
+        if let Some(i) = bytes.iter().position(|b| !b.is_ascii_digit()) {
+            // Every byte before `i` is an ASCII digit, so `i` is a character boundary.
+            let reason = match value[i..].chars().next() {
+                Some(ch) if !ch.is_ascii() => Reason::BadChar { ch },
+                _ => Reason::NotDigit { byte: bytes[i] },
             };
             return Err(invalid(self.no, pos.field, reason));
         }
@@ -144,10 +144,15 @@ impl Rec<'_> {
 
     fn text(&mut self, pos: Pos, value: &str, class: CharClass) -> Result<(), WriteError> {
         let end = pos.start + pos.len;
-        for (at, ch) in (pos.start..).zip(value.chars()) {
-            let b = kana::encode_char(ch)
-                .filter(|&b| class.allows_byte(b))
-                .ok_or_else(|| invalid(self.no, pos.field, Reason::BadChar { ch }))?;
+        let bytes = value.as_bytes();
+        let (mut i, mut at) = (0, pos.start);
+        while i < bytes.len() {
+            let Some((b, n)) = kana::next_jis(&bytes[i..]).filter(|&(b, _)| class.allows_byte(b))
+            else {
+                // `i` is on a character boundary: it only moves by whole characters.
+                let ch = value[i..].chars().next().unwrap_or('\u{FFFD}');
+                return Err(invalid(self.no, pos.field, Reason::BadChar { ch }));
+            };
             if at == end {
                 return Err(invalid(
                     self.no,
@@ -159,6 +164,8 @@ impl Rec<'_> {
                 ));
             }
             self.buf[at] = b;
+            at += 1;
+            i += n;
         }
         Ok(())
     }
