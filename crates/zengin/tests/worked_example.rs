@@ -1,4 +1,9 @@
 //! The worked example of the reference sheet §6: read byte-exactly, written back byte-identical.
+//!
+//! `data/request_crlf.dat` is the sheet's five request lines, each encoded as CP932 and followed by
+//! CR LF (610 bytes, SHA-256 c696c7e9450ef86fe9268f476289f2540d57c31fa345417ffe3d50b249ff67d8 as the
+//! sheet states). `data/result_crlf.dat` is the request's header, the sheet's three result lines and
+//! the request's end record, the same way.
 
 use zengin::*;
 
