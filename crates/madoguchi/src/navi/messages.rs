@@ -74,8 +74,13 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("navi.detail", "手続きの詳しい説明", "About this procedure"),
     (
         "navi.closed_days",
-        "期限の日が土曜・日曜・祝日・年末年始（12月29日〜1月3日）に当たるときは、次の開庁日が期限になります（表示の日付は動かしていません）。",
-        "When a deadline falls on a weekend, a public holiday or 29 December–3 January, it moves to the next open day (the dates shown are not moved).",
+        "期限の日が土曜・日曜・祝日・年末年始（12月29日〜1月3日）に当たるときは、次の開庁日が期限になります（民法第142条）。表示の日付は、そのように動かした日付です。",
+        "When a deadline falls on a weekend, a public holiday or 29 December–3 January, it moves to the next day the city hall is open (Civil Code art. 142). The dates shown are already moved.",
+    ),
+    (
+        "navi.due_moved",
+        "期限の日（{end}）が閉庁日（{why}）のため、次の開庁日（{open}）まで",
+        "The last day ({end}) is a closed day ({why}), so it moves to the next open day ({open})",
     ),
     (
         "navi.recompute",

@@ -149,6 +149,11 @@ pub struct Deadline {
     /// (e.g. 転出届: from 14 days before the move).
     #[serde(default)]
     pub opens_days_before: Option<u32>,
+    /// The last day does not move past closed days (民法第142条 is for acts at an office; an
+    /// online service's own window, e.g. マイナポータル's 転出届 10 days after the move, does
+    /// not move).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fixed: bool,
 }
 
 /// One line of 「持ち物」, shown only when its condition holds.
