@@ -401,4 +401,605 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "LINE サンドボックスは動いていません。",
         "The LINE sandbox is not running.",
     ),
+    // ---- field editor ------------------------------------------------------------------------
+    (
+        "navi.err.other_event",
+        "このファイルは別の出来事の流れです。同じ出来事のファイルを選んでください",
+        "This file is the flow of another event. Choose a file of this event",
+    ),
+    (
+        "navi.fe.required",
+        "入力してください（空にはできません）",
+        "Fill this in (it cannot be empty)",
+    ),
+    (
+        "navi.fe.bad_id",
+        "半角の英小文字・数字・「_」「-」で、40文字以内で入力してください（例: has_card）",
+        "Use lowercase letters, digits, _ and -, at most 40 (e.g. has_card)",
+    ),
+    (
+        "navi.fe.taken",
+        "同じIDがすでにあります。別のIDにしてください",
+        "That id is taken. Choose another",
+    ),
+    (
+        "navi.fe.no_question",
+        "その質問はありません。一覧から選んでください",
+        "There is no such question. Choose one from the list",
+    ),
+    (
+        "navi.fe.no_procedure",
+        "その手続きはありません。一覧からやりなおしてください",
+        "There is no such procedure. Start again from the list",
+    ),
+    (
+        "navi.fe.no_option",
+        "その答えはありません。ページを読みこみなおしてください",
+        "There is no such answer. Reload the page",
+    ),
+    (
+        "navi.fe.long_label",
+        "LINE のボタンに入るよう、20文字以内にしてください",
+        "Keep it to 20 characters so it fits a LINE button",
+    ),
+    (
+        "navi.fe.many_options",
+        "答えは13個までです（LINE のクイックリプライの上限）",
+        "At most 13 answers (the LINE quick-reply limit)",
+    ),
+    (
+        "navi.fe.delete_start",
+        "最初の質問は削除できません。先に別の質問を「最初の質問」にしてください",
+        "The first question cannot be deleted. Make another question the first one first",
+    ),
+    (
+        "navi.fe.stale_form",
+        "ほかの人がこの質問を変えました。ページを読みこみなおしてください",
+        "Someone else changed this question. Reload the page",
+    ),
+    (
+        "navi.fe.length",
+        "1から3650までの数字（半角）で入力してください",
+        "Enter a number from 1 to 3650",
+    ),
+    (
+        "navi.fe.number",
+        "数字（半角）で入力するか、空にしてください",
+        "Enter a number, or leave it empty",
+    ),
+    (
+        "navi.fe.no_values",
+        "「次のどれかのとき」「次のどれでもないとき」では、答えを1つ以上選んでください",
+        "Choose at least one answer, or choose “Any answer”",
+    ),
+    (
+        "navi.fe.bring_if",
+        "「質問ID=答え」「質問ID!=答え」（答えは「,」で区切る）の形で、ある質問と答えを書いてください。空なら常に表示します",
+        "Write it as question=answer or question!=answer (answers separated by commas) with an existing question and answer; empty: always shown",
+    ),
+    (
+        "navi.fe.import_empty",
+        "ファイルを選んでください",
+        "Choose a file",
+    ),
+    (
+        "navi.fl.field",
+        "入力欄",
+        "Field",
+    ),
+    (
+        "navi.fl.id",
+        "ID（英小文字）",
+        "Id (lowercase)",
+    ),
+    (
+        "navi.fl.value",
+        "答えのID（英小文字）",
+        "Answer id (lowercase)",
+    ),
+    (
+        "navi.fl.text_ja",
+        "質問の文（日本語）",
+        "Question (Japanese)",
+    ),
+    (
+        "navi.fl.text_en",
+        "質問の文（英語）",
+        "Question (English)",
+    ),
+    (
+        "navi.fl.help_ja",
+        "補足の説明（日本語、なくてもよい）",
+        "Help (Japanese, optional)",
+    ),
+    (
+        "navi.fl.help_en",
+        "補足の説明（英語、なくてもよい）",
+        "Help (English, optional)",
+    ),
+    (
+        "navi.fl.label_ja",
+        "ボタンの文字（日本語）",
+        "Button text (Japanese)",
+    ),
+    (
+        "navi.fl.label_en",
+        "ボタンの文字（英語）",
+        "Button text (English)",
+    ),
+    (
+        "navi.fl.next",
+        "この答えの次",
+        "After this answer",
+    ),
+    (
+        "navi.fl.unknown",
+        "「わからない」の答え（この答えで載る手続きに「要確認」と表示）",
+        "The “Not sure” answer (procedures listed because of it are marked “please check”)",
+    ),
+    (
+        "navi.fl.option_n",
+        "答え{n}の{field}",
+        "Answer {n}: {field}",
+    ),
+    (
+        "navi.fl.bring_n",
+        "持ち物{n}の{field}",
+        "Item {n}: {field}",
+    ),
+    (
+        "navi.fl.bring_ja",
+        "内容（日本語）",
+        "text (Japanese)",
+    ),
+    (
+        "navi.fl.bring_en",
+        "内容（英語、なくてもよい）",
+        "text (English, optional)",
+    ),
+    (
+        "navi.fl.bring_if",
+        "表示する条件",
+        "condition",
+    ),
+    (
+        "navi.fl.when",
+        "載せる条件（質問 {q}）",
+        "Condition (question {q})",
+    ),
+    (
+        "navi.fl.name_ja",
+        "手続きの名前（日本語）",
+        "Procedure name (Japanese)",
+    ),
+    (
+        "navi.fl.name_en",
+        "手続きの名前（英語）",
+        "Procedure name (English)",
+    ),
+    (
+        "navi.fl.why_ja",
+        "必要な理由（日本語）",
+        "Why (Japanese)",
+    ),
+    (
+        "navi.fl.why_en",
+        "必要な理由（英語、なくてもよい）",
+        "Why (English, optional)",
+    ),
+    (
+        "navi.fl.department_ja",
+        "担当の課（日本語）",
+        "Section (Japanese)",
+    ),
+    (
+        "navi.fl.department_en",
+        "担当の課（英語、なくてもよい）",
+        "Section (English, optional)",
+    ),
+    (
+        "navi.fl.counter_ja",
+        "窓口の場所（日本語）",
+        "Counter (Japanese)",
+    ),
+    (
+        "navi.fl.counter_en",
+        "窓口の場所（英語、なくてもよい）",
+        "Counter (English, optional)",
+    ),
+    (
+        "navi.fl.counter_confirmed",
+        "担当の課と窓口の場所を、市の資料で確認した",
+        "The section and counter were checked against the city's own information",
+    ),
+    (
+        "navi.fl.counter_note",
+        "確認のメモ（職員だけに表示）",
+        "Checking note (staff only)",
+    ),
+    (
+        "navi.fl.elsewhere",
+        "市役所の外でする手続き（勤め先・裁判所・新しい市区町村など）",
+        "Done outside the city hall (employer, court, the new municipality)",
+    ),
+    (
+        "navi.fl.length",
+        "期間の長さ（数字）",
+        "Length (number)",
+    ),
+    (
+        "navi.fl.unit",
+        "単位",
+        "Unit",
+    ),
+    (
+        "navi.fl.count",
+        "数えはじめ",
+        "Counting from",
+    ),
+    (
+        "navi.fl.rule_ja",
+        "期限の決まり（日本語）",
+        "Deadline rule (Japanese)",
+    ),
+    (
+        "navi.fl.rule_en",
+        "期限の決まり（英語、なくてもよい）",
+        "Deadline rule (English, optional)",
+    ),
+    (
+        "navi.fl.basis",
+        "根拠（法令・出典）",
+        "Legal basis or source",
+    ),
+    (
+        "navi.fl.opens",
+        "受付開始（出来事の日の何日前から、なくてもよい）",
+        "Accepted from (days before the event, optional)",
+    ),
+    (
+        "navi.fl.fixed",
+        "閉庁日でも期限を動かさない（毎日使えるオンラインの受付期間など）",
+        "Do not move the last day past closed days (an online service open every day)",
+    ),
+    (
+        "navi.fl.deadline_text_ja",
+        "計算しない期限の文（日本語）",
+        "Deadline text when not computed (Japanese)",
+    ),
+    (
+        "navi.fl.deadline_text_en",
+        "計算しない期限の文（英語）",
+        "Deadline text when not computed (English)",
+    ),
+    (
+        "navi.fl.catalogue",
+        "手続き一覧の手続き（オンライン申請へのリンク）",
+        "Catalogue entry (link to the online application)",
+    ),
+    (
+        "navi.fl.note_ja",
+        "ご注意（日本語、なくてもよい）",
+        "Note (Japanese, optional)",
+    ),
+    (
+        "navi.fl.note_en",
+        "ご注意（英語、なくてもよい）",
+        "Note (English, optional)",
+    ),
+    (
+        "navi.fl.source",
+        "出典（職員だけに表示）",
+        "Source (staff only)",
+    ),
+    (
+        "navi.staff.questions",
+        "質問",
+        "Questions",
+    ),
+    (
+        "navi.staff.procedures",
+        "手続き（チェックリストに載るもの）",
+        "Procedures (what a checklist may hold)",
+    ),
+    (
+        "navi.staff.start",
+        "最初の質問",
+        "First question",
+    ),
+    (
+        "navi.staff.next_q",
+        "次: {q}",
+        "next: {q}",
+    ),
+    (
+        "navi.staff.next_end",
+        "ここで終わり（チェックリストへ）",
+        "End here (the checklist)",
+    ),
+    (
+        "navi.staff.up",
+        "上へ",
+        "Up",
+    ),
+    (
+        "navi.staff.down",
+        "下へ",
+        "Down",
+    ),
+    (
+        "navi.staff.delete",
+        "削除",
+        "Delete",
+    ),
+    (
+        "navi.staff.add_question",
+        "質問を追加",
+        "Add a question",
+    ),
+    (
+        "navi.staff.add_procedure",
+        "手続きを追加",
+        "Add a procedure",
+    ),
+    (
+        "navi.staff.id_help",
+        "半角の英小文字・数字・「_」「-」（URL に使います。あとから変えられません）",
+        "Lowercase letters, digits, _ and - (used in URLs; cannot be changed later)",
+    ),
+    (
+        "navi.staff.fields_need_draft",
+        "変更するには、まず「下書きを作る」を押してください。公開中の流れは、公開するまで変わりません。",
+        "To change anything, first press “Create a draft”. The published flow does not change until you publish.",
+    ),
+    (
+        "navi.staff.json_needs_draft",
+        "JSON で編集するには、まず下書きを作ってください。",
+        "Create a draft first to edit its JSON.",
+    ),
+    (
+        "navi.staff.unconfirmed_count",
+        "担当・窓口の場所が市の資料で確認できていない手続きが {n} 件あります（「要確認」）。",
+        "{n} procedures have a section or counter not yet checked against the city's information (“to check”).",
+    ),
+    (
+        "navi.staff.to_check",
+        "要確認",
+        "To check",
+    ),
+    (
+        "navi.staff.file",
+        "ファイルと詳細編集",
+        "File and advanced editing",
+    ),
+    (
+        "navi.staff.export",
+        "この流れをファイル（JSON）に書き出す",
+        "Export this flow as a file (JSON)",
+    ),
+    (
+        "navi.staff.advanced",
+        "詳細編集（JSON）",
+        "Advanced editing (JSON)",
+    ),
+    (
+        "navi.staff.back_fields",
+        "項目ごとの編集にもどる",
+        "Back to the field editor",
+    ),
+    (
+        "navi.staff.import_file",
+        "読みこむファイル（JSON）",
+        "File to import (JSON)",
+    ),
+    (
+        "navi.staff.import_help",
+        "書き出したファイルを下書きとして読みこみます。下書きがあれば置きかえます。公開はされません。",
+        "Imports an exported file as the draft (replacing any draft). Nothing is published.",
+    ),
+    (
+        "navi.staff.import",
+        "ファイルを読みこむ",
+        "Import the file",
+    ),
+    (
+        "navi.staff.edited",
+        "下書きを変更しました。公開するまで住民の方には表示されません。",
+        "Draft changed. Residents do not see it until you publish.",
+    ),
+    (
+        "navi.staff.imported",
+        "ファイルを下書きとして読みこみました。",
+        "The file was imported as the draft.",
+    ),
+    (
+        "navi.staff.edit_question",
+        "質問の編集",
+        "Edit question",
+    ),
+    (
+        "navi.staff.edit_procedure",
+        "手続きの編集",
+        "Edit procedure",
+    ),
+    (
+        "navi.staff.draft_only",
+        "変更は下書きに保存され、公開するまで住民の方には表示されません。",
+        "Changes are saved to the draft; residents see them only after you publish.",
+    ),
+    (
+        "navi.staff.is_start",
+        "最初に聞く質問です。",
+        "This is the first question.",
+    ),
+    (
+        "navi.staff.not_reached",
+        "どの答えからもこの質問に進みません（このままでは公開できません）。",
+        "No answer leads to this question (it cannot be published like this).",
+    ),
+    (
+        "navi.staff.reached_from",
+        "次の答えから、この質問に進みます。",
+        "These answers lead to this question.",
+    ),
+    (
+        "navi.staff.answer_n",
+        "答え{n}",
+        "Answer {n}",
+    ),
+    (
+        "navi.staff.label_help",
+        "LINE のボタンにも使います（20文字以内）",
+        "Also a LINE button (at most 20 characters)",
+    ),
+    (
+        "navi.staff.save_question",
+        "この質問を保存",
+        "Save this question",
+    ),
+    (
+        "navi.staff.answers",
+        "答えの追加と削除",
+        "Add or delete answers",
+    ),
+    (
+        "navi.staff.delete_answer",
+        "答え「{label}」を削除",
+        "Delete the answer “{label}”",
+    ),
+    (
+        "navi.staff.two_answers",
+        "答えは2つ以上必要なため、削除できません。",
+        "A question needs at least two answers, so none can be deleted.",
+    ),
+    (
+        "navi.staff.add_unknown",
+        "「わからない」の答えを追加",
+        "Add a “Not sure” answer",
+    ),
+    (
+        "navi.staff.add_answer",
+        "答えを追加",
+        "Add an answer",
+    ),
+    (
+        "navi.staff.make_start",
+        "この質問を最初の質問にする",
+        "Make this the first question",
+    ),
+    (
+        "navi.staff.p_texts",
+        "名前と理由",
+        "Name and reason",
+    ),
+    (
+        "navi.staff.p_when",
+        "チェックリストに載せる条件",
+        "When it is on the checklist",
+    ),
+    (
+        "navi.staff.when_help",
+        "質問ごとに選びます。すべての条件に当てはまるときに載ります。どの質問も「関係なし」なら、いつも載ります。",
+        "Choose for each question. It is listed when all the conditions hold; with “Any answer” everywhere it is always listed.",
+    ),
+    (
+        "navi.staff.when_any",
+        "関係なし",
+        "Any answer",
+    ),
+    (
+        "navi.staff.when_is",
+        "次のどれかのとき",
+        "When one of these",
+    ),
+    (
+        "navi.staff.when_not",
+        "次のどれでもないとき",
+        "When none of these",
+    ),
+    (
+        "navi.staff.when_advanced",
+        "この条件は項目ごとの編集では表せません。詳細編集（JSON）で変えてください。今の条件：",
+        "This condition cannot be shown as fields; change it in the advanced (JSON) editor. Now:",
+    ),
+    (
+        "navi.staff.p_where",
+        "担当と窓口",
+        "Section and counter",
+    ),
+    (
+        "navi.staff.p_deadline",
+        "期限",
+        "Deadline",
+    ),
+    (
+        "navi.staff.deadline_computed",
+        "日付から計算する",
+        "Computed from the date",
+    ),
+    (
+        "navi.staff.deadline_text",
+        "計算しない（文だけ）",
+        "Not computed (text only)",
+    ),
+    (
+        "navi.staff.days",
+        "日",
+        "days",
+    ),
+    (
+        "navi.staff.months",
+        "か月",
+        "months",
+    ),
+    (
+        "navi.staff.years",
+        "年",
+        "years",
+    ),
+    (
+        "navi.staff.from_next_day",
+        "出来事の翌日から数える（民法第140条）",
+        "From the next day (Civil Code art. 140)",
+    ),
+    (
+        "navi.staff.from_event_day",
+        "出来事の日を1日目として数える（戸籍法第43条など）",
+        "The event day is day 1 (Family Register Act art. 43 etc.)",
+    ),
+    (
+        "navi.staff.p_bring",
+        "持ち物",
+        "What to bring",
+    ),
+    (
+        "navi.staff.bring_help",
+        "1行に1つ。内容を空にすると、その行は削除されます。条件は「質問ID=答えID」（例: kokuho=yes、複数は kokuho=yes,unknown）、当てはまらないときは「質問ID!=答えID」。空なら常に表示します。",
+        "One per row; empty the text to delete a row. Condition: question=answer (e.g. kokuho=yes, several: kokuho=yes,unknown), or question!=answer; empty: always shown.",
+    ),
+    (
+        "navi.staff.answer_ids",
+        "質問と答えのID",
+        "Question and answer ids",
+    ),
+    (
+        "navi.staff.p_more",
+        "そのほか",
+        "More",
+    ),
+    (
+        "navi.staff.no_catalogue",
+        "（リンクしない）",
+        "(no link)",
+    ),
+    (
+        "navi.staff.save_procedure",
+        "この手続きを保存",
+        "Save this procedure",
+    ),
+    (
+        "navi.counter_check",
+        "場所は総合受付でご確認ください",
+        "Please check the place at the main reception",
+    ),
 ];

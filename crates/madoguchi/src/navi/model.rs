@@ -187,6 +187,14 @@ pub struct Procedure {
     pub counter_ja: String,
     #[serde(default)]
     pub counter_en: Option<String>,
+    /// The section and counter were checked against a city source (ichikawa.md or the city
+    /// itself). False: the editor lists it under 「要確認」 and residents are told to ask at
+    /// 総合受付.
+    #[serde(default)]
+    pub counter_confirmed: bool,
+    /// What is known and what is still to check about the counter (staff only).
+    #[serde(default)]
+    pub counter_note: Option<String>,
     /// Computed deadline; absent: `deadline_text_ja` (or 「期限の定めはありません」).
     #[serde(default)]
     pub deadline: Option<Deadline>,

@@ -118,6 +118,9 @@ pub struct ItemView {
     pub elsewhere: bool,
     /// Counter mode: ticked off as done.
     pub done: bool,
+    /// The counter is not confirmed by the city's information and its text does not already
+    /// send the resident to 総合受付: the page adds 「場所は総合受付でご確認ください」.
+    pub counter_check: bool,
 }
 
 /// Hidden inputs for a GET form: the date and the answers so far.
@@ -231,6 +234,9 @@ pub fn items(l: Lang, list: &Checklist<'_>, catalogue: &Catalogue) -> Vec<ItemVi
                 source: p.source.clone(),
                 elsewhere: p.elsewhere,
                 done: false,
+                counter_check: !p.counter_confirmed
+                    && !p.elsewhere
+                    && !p.counter_ja.contains("総合受付"),
             }
         })
         .collect()
