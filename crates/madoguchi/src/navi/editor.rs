@@ -42,7 +42,10 @@ pub fn routes() -> Router<AppState> {
             "/staff/navi/{event}/questions/{id}/options/{value}/delete",
             post(delete_option),
         )
-        .route("/staff/navi/{event}/questions/{id}/move", post(move_question))
+        .route(
+            "/staff/navi/{event}/questions/{id}/move",
+            post(move_question),
+        )
         .route(
             "/staff/navi/{event}/questions/{id}/delete",
             post(delete_question),
@@ -173,7 +176,11 @@ async fn draft_flow(st: &AppState, m: &str, event: &str) -> Result<(VersionRow, 
 }
 
 /// Someone who may edit, for an event that exists.
-async fn editor_user(st: &AppState, c: &Ctx, event: &str) -> Result<Result<UserRow, Response>, AppError> {
+async fn editor_user(
+    st: &AppState,
+    c: &Ctx,
+    event: &str,
+) -> Result<Result<UserRow, Response>, AppError> {
     let user = match staff(c) {
         Ok(u) => u,
         Err(r) => return Ok(Err(r)),
@@ -981,8 +988,7 @@ async fn import(
     let e = if text.is_empty() {
         refused("navi.fe.import_empty")
     } else {
-        match versions::import(&st.db, &Actor::User(user.id), &c.tenant.id, &event, &text).await
-        {
+        match versions::import(&st.db, &Actor::User(user.id), &c.tenant.id, &event, &text).await {
             Ok(_) => {
                 return Ok(
                     Redirect::to(&format!("/staff/navi/{event}?done=imported")).into_response()

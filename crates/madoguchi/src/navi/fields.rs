@@ -250,7 +250,10 @@ pub fn apply(flow: &mut Flow, edit: &Edit) -> Result<(), FieldError> {
             }
             let q = question_mut(flow, id)?;
             if options.len() != q.options.len()
-                || options.iter().zip(&q.options).any(|(a, b)| a.value != b.value)
+                || options
+                    .iter()
+                    .zip(&q.options)
+                    .any(|(a, b)| a.value != b.value)
             {
                 // The form was made for another version of the question.
                 return Err(err("text_ja", "navi.fe.stale_form"));
@@ -610,7 +613,10 @@ mod tests {
                 unknown: false,
             },
         };
-        assert_eq!(apply(&mut f, &e), Err(err("add-next", "navi.fe.no_question")));
+        assert_eq!(
+            apply(&mut f, &e),
+            Err(err("add-next", "navi.fe.no_question"))
+        );
         assert_eq!(f, before);
     }
 }

@@ -482,16 +482,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "ファイルを選んでください",
         "Choose a file",
     ),
-    (
-        "navi.fl.field",
-        "入力欄",
-        "Field",
-    ),
-    (
-        "navi.fl.id",
-        "ID（英小文字）",
-        "Id (lowercase)",
-    ),
+    ("navi.fl.field", "入力欄", "Field"),
+    ("navi.fl.id", "ID（英小文字）", "Id (lowercase)"),
     (
         "navi.fl.value",
         "答えのID（英小文字）",
@@ -502,11 +494,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "質問の文（日本語）",
         "Question (Japanese)",
     ),
-    (
-        "navi.fl.text_en",
-        "質問の文（英語）",
-        "Question (English)",
-    ),
+    ("navi.fl.text_en", "質問の文（英語）", "Question (English)"),
     (
         "navi.fl.help_ja",
         "補足の説明（日本語、なくてもよい）",
@@ -527,11 +515,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "ボタンの文字（英語）",
         "Button text (English)",
     ),
-    (
-        "navi.fl.next",
-        "この答えの次",
-        "After this answer",
-    ),
+    ("navi.fl.next", "この答えの次", "After this answer"),
     (
         "navi.fl.unknown",
         "「わからない」の答え（この答えで載る手続きに「要確認」と表示）",
@@ -542,26 +526,14 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "答え{n}の{field}",
         "Answer {n}: {field}",
     ),
-    (
-        "navi.fl.bring_n",
-        "持ち物{n}の{field}",
-        "Item {n}: {field}",
-    ),
-    (
-        "navi.fl.bring_ja",
-        "内容（日本語）",
-        "text (Japanese)",
-    ),
+    ("navi.fl.bring_n", "持ち物{n}の{field}", "Item {n}: {field}"),
+    ("navi.fl.bring_ja", "内容（日本語）", "text (Japanese)"),
     (
         "navi.fl.bring_en",
         "内容（英語、なくてもよい）",
         "text (English, optional)",
     ),
-    (
-        "navi.fl.bring_if",
-        "表示する条件",
-        "condition",
-    ),
+    ("navi.fl.bring_if", "表示する条件", "condition"),
     (
         "navi.fl.when",
         "載せる条件（質問 {q}）",
@@ -577,11 +549,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "手続きの名前（英語）",
         "Procedure name (English)",
     ),
-    (
-        "navi.fl.why_ja",
-        "必要な理由（日本語）",
-        "Why (Japanese)",
-    ),
+    ("navi.fl.why_ja", "必要な理由（日本語）", "Why (Japanese)"),
     (
         "navi.fl.why_en",
         "必要な理由（英語、なくてもよい）",
@@ -622,21 +590,9 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "市役所の外でする手続き（勤め先・裁判所・新しい市区町村など）",
         "Done outside the city hall (employer, court, the new municipality)",
     ),
-    (
-        "navi.fl.length",
-        "期間の長さ（数字）",
-        "Length (number)",
-    ),
-    (
-        "navi.fl.unit",
-        "単位",
-        "Unit",
-    ),
-    (
-        "navi.fl.count",
-        "数えはじめ",
-        "Counting from",
-    ),
+    ("navi.fl.length", "期間の長さ（数字）", "Length (number)"),
+    ("navi.fl.unit", "単位", "Unit"),
+    ("navi.fl.count", "数えはじめ", "Counting from"),
     (
         "navi.fl.rule_ja",
         "期限の決まり（日本語）",
@@ -692,51 +648,23 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "出典（職員だけに表示）",
         "Source (staff only)",
     ),
-    (
-        "navi.staff.questions",
-        "質問",
-        "Questions",
-    ),
+    ("navi.staff.questions", "質問", "Questions"),
     (
         "navi.staff.procedures",
         "手続き（チェックリストに載るもの）",
         "Procedures (what a checklist may hold)",
     ),
-    (
-        "navi.staff.start",
-        "最初の質問",
-        "First question",
-    ),
-    (
-        "navi.staff.next_q",
-        "次: {q}",
-        "next: {q}",
-    ),
+    ("navi.staff.start", "最初の質問", "First question"),
+    ("navi.staff.next_q", "次: {q}", "next: {q}"),
     (
         "navi.staff.next_end",
         "ここで終わり（チェックリストへ）",
         "End here (the checklist)",
     ),
-    (
-        "navi.staff.up",
-        "上へ",
-        "Up",
-    ),
-    (
-        "navi.staff.down",
-        "下へ",
-        "Down",
-    ),
-    (
-        "navi.staff.delete",
-        "削除",
-        "Delete",
-    ),
-    (
-        "navi.staff.add_question",
-        "質問を追加",
-        "Add a question",
-    ),
+    ("navi.staff.up", "上へ", "Up"),
+    ("navi.staff.down", "下へ", "Down"),
+    ("navi.staff.delete", "削除", "Delete"),
+    ("navi.staff.add_question", "質問を追加", "Add a question"),
     (
         "navi.staff.add_procedure",
         "手続きを追加",
@@ -762,11 +690,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "担当・窓口の場所が市の資料で確認できていない手続きが {n} 件あります（「要確認」）。",
         "{n} procedures have a section or counter not yet checked against the city's information (“to check”).",
     ),
-    (
-        "navi.staff.to_check",
-        "要確認",
-        "To check",
-    ),
+    ("navi.staff.to_check", "要確認", "To check"),
     (
         "navi.staff.file",
         "ファイルと詳細編集",
@@ -797,11 +721,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "書き出したファイルを下書きとして読みこみます。下書きがあれば置きかえます。公開はされません。",
         "Imports an exported file as the draft (replacing any draft). Nothing is published.",
     ),
-    (
-        "navi.staff.import",
-        "ファイルを読みこむ",
-        "Import the file",
-    ),
+    ("navi.staff.import", "ファイルを読みこむ", "Import the file"),
     (
         "navi.staff.edited",
         "下書きを変更しました。公開するまで住民の方には表示されません。",
@@ -812,11 +732,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "ファイルを下書きとして読みこみました。",
         "The file was imported as the draft.",
     ),
-    (
-        "navi.staff.edit_question",
-        "質問の編集",
-        "Edit question",
-    ),
+    ("navi.staff.edit_question", "質問の編集", "Edit question"),
     (
         "navi.staff.edit_procedure",
         "手続きの編集",
@@ -842,11 +758,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "次の答えから、この質問に進みます。",
         "These answers lead to this question.",
     ),
-    (
-        "navi.staff.answer_n",
-        "答え{n}",
-        "Answer {n}",
-    ),
+    ("navi.staff.answer_n", "答え{n}", "Answer {n}"),
     (
         "navi.staff.label_help",
         "LINE のボタンにも使います（20文字以内）",
@@ -877,21 +789,13 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "「わからない」の答えを追加",
         "Add a “Not sure” answer",
     ),
-    (
-        "navi.staff.add_answer",
-        "答えを追加",
-        "Add an answer",
-    ),
+    ("navi.staff.add_answer", "答えを追加", "Add an answer"),
     (
         "navi.staff.make_start",
         "この質問を最初の質問にする",
         "Make this the first question",
     ),
-    (
-        "navi.staff.p_texts",
-        "名前と理由",
-        "Name and reason",
-    ),
+    ("navi.staff.p_texts", "名前と理由", "Name and reason"),
     (
         "navi.staff.p_when",
         "チェックリストに載せる条件",
@@ -902,11 +806,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "質問ごとに選びます。すべての条件に当てはまるときに載ります。どの質問も「関係なし」なら、いつも載ります。",
         "Choose for each question. It is listed when all the conditions hold; with “Any answer” everywhere it is always listed.",
     ),
-    (
-        "navi.staff.when_any",
-        "関係なし",
-        "Any answer",
-    ),
+    ("navi.staff.when_any", "関係なし", "Any answer"),
     (
         "navi.staff.when_is",
         "次のどれかのとき",
@@ -922,16 +822,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "この条件は項目ごとの編集では表せません。詳細編集（JSON）で変えてください。今の条件：",
         "This condition cannot be shown as fields; change it in the advanced (JSON) editor. Now:",
     ),
-    (
-        "navi.staff.p_where",
-        "担当と窓口",
-        "Section and counter",
-    ),
-    (
-        "navi.staff.p_deadline",
-        "期限",
-        "Deadline",
-    ),
+    ("navi.staff.p_where", "担当と窓口", "Section and counter"),
+    ("navi.staff.p_deadline", "期限", "Deadline"),
     (
         "navi.staff.deadline_computed",
         "日付から計算する",
@@ -942,21 +834,9 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "計算しない（文だけ）",
         "Not computed (text only)",
     ),
-    (
-        "navi.staff.days",
-        "日",
-        "days",
-    ),
-    (
-        "navi.staff.months",
-        "か月",
-        "months",
-    ),
-    (
-        "navi.staff.years",
-        "年",
-        "years",
-    ),
+    ("navi.staff.days", "日", "days"),
+    ("navi.staff.months", "か月", "months"),
+    ("navi.staff.years", "年", "years"),
     (
         "navi.staff.from_next_day",
         "出来事の翌日から数える（民法第140条）",
@@ -967,11 +847,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "出来事の日を1日目として数える（戸籍法第43条など）",
         "The event day is day 1 (Family Register Act art. 43 etc.)",
     ),
-    (
-        "navi.staff.p_bring",
-        "持ち物",
-        "What to bring",
-    ),
+    ("navi.staff.p_bring", "持ち物", "What to bring"),
     (
         "navi.staff.bring_help",
         "1行に1つ。内容を空にすると、その行は削除されます。条件は「質問ID=答えID」（例: kokuho=yes、複数は kokuho=yes,unknown）、当てはまらないときは「質問ID!=答えID」。空なら常に表示します。",
@@ -982,16 +858,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "質問と答えのID",
         "Question and answer ids",
     ),
-    (
-        "navi.staff.p_more",
-        "そのほか",
-        "More",
-    ),
-    (
-        "navi.staff.no_catalogue",
-        "（リンクしない）",
-        "(no link)",
-    ),
+    ("navi.staff.p_more", "そのほか", "More"),
+    ("navi.staff.no_catalogue", "（リンクしない）", "(no link)"),
     (
         "navi.staff.save_procedure",
         "この手続きを保存",

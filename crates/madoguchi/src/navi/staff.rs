@@ -243,7 +243,11 @@ fn question_lines(l: Lang, flow: &Flow) -> Vec<QuestionLine> {
                     format!(
                         "{}{} → {next}",
                         o.label_ja,
-                        if o.unknown { "（わからない）" } else { "" }
+                        if o.unknown {
+                            "（わからない）"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .collect(),
