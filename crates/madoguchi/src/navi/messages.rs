@@ -114,8 +114,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "navi.staff.lead",
-        "質問と手続きのルールは、出来事ごとのデータ（JSON）です。下書きを作って編集し、プレビューで確かめてから公開します。公開の前に、すべての答えの組み合わせを確かめます。",
-        "Questions and rules are data (JSON) per life event. Create a draft, edit it, check the preview, then publish. Publishing checks every combination of answers first.",
+        "質問と手続きのルールは、出来事ごとのデータです。下書きを作り、質問や手続きを1つずつ編集し、プレビューで確かめてから公開します。公開の前に、すべての答えの組み合わせを確かめます。",
+        "Questions and rules are data per life event. Create a draft, edit the questions and procedures one by one, check the preview, then publish. Publishing checks every combination of answers first.",
     ),
     ("navi.staff.event", "出来事", "Event"),
     ("navi.staff.state", "状態", "State"),
