@@ -65,13 +65,13 @@ impl Metrics {
     pub fn register_group_commit(&self, stats: &crate::db::group::GroupStats) {
         if let Ok(mut reg) = self.registry.lock() {
             reg.register(
-                "db_group_commit_batches",
+                "db_group_commit_transactions",
                 "Write transactions of the group committer",
-                stats.batches.clone(),
+                stats.transactions.clone(),
             );
             reg.register(
                 "db_group_commit_jobs",
-                "Jobs (e.g. submissions) committed by the group committer; jobs/batches = jobs per flush",
+                "Jobs (e.g. submissions) given to the group committer; jobs/transactions = jobs per flush",
                 stats.jobs.clone(),
             );
         }

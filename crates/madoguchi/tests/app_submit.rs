@@ -182,7 +182,7 @@ db_test!(
         let f = Fixture::new(&app).await;
         // Hold the committer so the submissions queue up behind it and share transactions.
         let holder = {
-            let before = db.group_stats().batches.get();
+            let before = db.group_stats().transactions.get();
             let held = db.clone();
             let h = tokio::spawn(async move {
                 held.grouped(|_tx| {
@@ -193,12 +193,12 @@ db_test!(
                 })
                 .await
             });
-            while db.group_stats().batches.get() == before {
+            while db.group_stats().transactions.get() == before {
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             }
             h
         };
-        let batches_before = db.group_stats().batches.get();
+        let tx_before = db.group_stats().transactions.get();
         let results =
             common::join_all(
                 (0..30).map(|i| {
@@ -221,10 +221,10 @@ db_test!(
         receipts.dedup();
         assert_eq!(receipts.len(), 30, "thirty distinct 受付番号");
         assert_eq!(count_applications(&db).await, 30);
-        let batches = db.group_stats().batches.get() - batches_before;
+        let transactions = db.group_stats().transactions.get() - tx_before;
         assert!(
-            batches < 30,
-            "30 queued submissions took {batches} transactions"
+            transactions < 30,
+            "30 queued submissions took {transactions} transactions"
         );
         let submitted = audit_actions(&db)
             .await

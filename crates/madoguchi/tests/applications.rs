@@ -37,6 +37,10 @@ db_test!(api_submit_session_and_token, |db: Db| async move {
     let r2 = submit_as(&mut c, &f, "市川 花子", "k-1").await;
     assert_eq!(r2.status, StatusCode::CREATED);
     assert_eq!(r2.json()["receipt"], receipt.as_str());
+    // The first answer (built without reading the row) and the replay (read from it) agree.
+    for k in ["id", "state", "submitted_at", "fee_yen"] {
+        assert_eq!(r2.json()[k], j[k], "{k}");
+    }
     assert_eq!(
         r2.headers
             .get("idempotent-replayed")

@@ -1,6 +1,6 @@
 //! Group commit (`Db::grouped`, src/db/group.rs) on SQLite and PostgreSQL: jobs that arrive
-//! together share one transaction, a failing job is undone alone, nothing is acknowledged before
-//! its commit, and a panicking job fails only its own batch.
+//! together share one transaction, a failing or panicking job is undone alone (its batch runs
+//! again job by job), and nothing is acknowledged before its commit.
 
 #[macro_use]
 mod common;
@@ -57,9 +57,9 @@ fn hold_committer(db: &Db, ms: u64) -> tokio::task::JoinHandle<()> {
     })
 }
 
-async fn wait_until_running(db: &Db, batches_before: u64) {
+async fn wait_until_running(db: &Db, transactions_before: u64) {
     for _ in 0..200 {
-        if db.group_stats().batches.get() > batches_before {
+        if db.group_stats().transactions.get() > transactions_before {
             return;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -67,44 +67,83 @@ async fn wait_until_running(db: &Db, batches_before: u64) {
     panic!("the holding job never started");
 }
 
+/// Sends `n` jobs while the committer is held, so they queue up together; job `i` inserts
+/// `v{i}` (job `collide` inserts job 3's value) and refuses after writing when `refuse(i)`.
+async fn queued_jobs(
+    db: &Db,
+    n: usize,
+    collide: Option<usize>,
+    refuse: fn(usize) -> bool,
+) -> Vec<Result<usize, JobError>> {
+    let before = db.group_stats().transactions.get();
+    let holder = hold_committer(db, 300);
+    wait_until_running(db, before).await;
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.grouped(move |tx| {
+                    Box::pin(async move {
+                        let v = if Some(i) == collide {
+                            "v03".to_string()
+                        } else {
+                            format!("v{i:02}")
+                        };
+                        insert(tx, &v).await?;
+                        if refuse(i) {
+                            return Err(JobError::Refused);
+                        }
+                        Ok(i)
+                    })
+                })
+                .await
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    holder.await.expect("holder");
+    out
+}
+
 db_test!(
-    jobs_sent_together_share_a_transaction_and_fail_alone,
+    jobs_sent_together_share_one_transaction,
     |db: Db| async move {
         exec(&db, "CREATE TABLE gc_probe (v TEXT NOT NULL UNIQUE)").await;
-        let before = db.group_stats().batches.get();
-        let holder = hold_committer(&db, 300);
-        wait_until_running(&db, before).await;
+        let tx_before = db.group_stats().transactions.get();
         let jobs_before = db.group_stats().jobs.get();
-        let batches_before = db.group_stats().batches.get();
-        // 40 jobs: every fifth writes and then refuses (its row must vanish), job 7 writes a
-        // value job 3 already wrote (a unique violation, undone alone), the rest commit.
-        let handles: Vec<_> = (0..40)
-            .map(|i| {
-                let db = db.clone();
-                tokio::spawn(async move {
-                    db.grouped(move |tx| {
-                        Box::pin(async move {
-                            let v = if i == 7 {
-                                "v03".to_string()
-                            } else {
-                                format!("v{i:02}")
-                            };
-                            insert(tx, &v).await?;
-                            if i % 5 == 4 {
-                                return Err(JobError::Refused);
-                            }
-                            Ok(i)
-                        })
-                    })
-                    .await
-                })
-            })
-            .collect();
+        let results = queued_jobs(&db, 40, None, |_| false).await;
+        assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+        // Read on another connection: acknowledged means committed.
+        let expected: Vec<String> = (0..40).map(|i| format!("v{i:02}")).collect();
+        assert_eq!(values(&db).await, expected);
+        assert_eq!(
+            db.group_stats().jobs.get() - jobs_before,
+            41,
+            "40 jobs and the holder"
+        );
+        let transactions = db.group_stats().transactions.get() - tx_before;
+        assert!(
+            transactions <= 3,
+            "the holder and 40 jobs queued behind it took {transactions} transactions"
+        );
+    }
+);
+
+db_test!(
+    a_job_that_fails_in_a_batch_fails_alone,
+    |db: Db| async move {
+        exec(&db, "CREATE TABLE gc_probe (v TEXT NOT NULL UNIQUE)").await;
+        // Every fifth job writes and then refuses (its row must vanish), job 7 writes the value
+        // job 3 wrote (a unique violation, undone alone), the rest commit.
+        let results = queued_jobs(&db, 40, Some(7), |i| i % 5 == 4).await;
         let mut ok = Vec::new();
         let mut refused = 0;
         let mut unique = 0;
-        for h in handles {
-            match h.await.expect("task") {
+        for r in results {
+            match r {
                 Ok(i) => ok.push(i),
                 Err(JobError::Refused) => refused += 1,
                 Err(JobError::Db(e)) => {
@@ -113,7 +152,6 @@ db_test!(
                 }
             }
         }
-        holder.await.expect("holder");
         assert_eq!(refused, 8);
         assert_eq!(unique, 1, "job 7 collides with job 3");
         assert_eq!(ok.len(), 31);
@@ -121,15 +159,7 @@ db_test!(
             .filter(|i| i % 5 != 4 && *i != 7)
             .map(|i| format!("v{i:02}"))
             .collect();
-        // Read on another connection: acknowledged means committed.
         assert_eq!(values(&db).await, expected);
-        let jobs = db.group_stats().jobs.get() - jobs_before;
-        let batches = db.group_stats().batches.get() - batches_before;
-        assert_eq!(jobs, 40);
-        assert!(
-            batches <= 2,
-            "40 jobs queued behind one holder went in {batches} transactions"
-        );
     }
 );
 
@@ -154,10 +184,10 @@ db_test!(a_single_failing_job_leaves_nothing, |db: Db| async move {
 });
 
 db_test!(
-    a_panicking_job_fails_its_batch_and_the_committer_goes_on,
+    a_panicking_job_fails_alone_and_the_committer_goes_on,
     |db: Db| async move {
         exec(&db, "CREATE TABLE gc_probe (v TEXT NOT NULL UNIQUE)").await;
-        let before = db.group_stats().batches.get();
+        let before = db.group_stats().transactions.get();
         let holder = hold_committer(&db, 300);
         wait_until_running(&db, before).await;
         let handles: Vec<_> = (0..6)
@@ -177,20 +207,27 @@ db_test!(
                 })
             })
             .collect();
+        let mut results = Vec::new();
         for h in handles {
-            // Every job of that batch hears an error; none hangs.
+            // Every job hears back; none hangs.
             let r = tokio::time::timeout(Duration::from_secs(20), h)
                 .await
                 .expect("answered")
                 .expect("task");
-            assert!(r.is_err(), "the batch with the panic is rolled back: {r:?}");
+            results.push(r);
         }
         holder.await.expect("holder");
-        assert!(values(&db).await.is_empty(), "nothing of that batch stays");
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_err(), i == 3, "job {i}: {r:?}");
+        }
+        assert_eq!(
+            values(&db).await,
+            ["p0", "p1", "p2", "p4", "p5"].map(String::from).to_vec(),
+            "the panicking job's write is gone, the others' stay"
+        );
         let r = db
             .grouped(|tx| Box::pin(async move { insert(tx, "after").await }))
             .await;
         assert_eq!(r.expect("after the panic"), 1);
-        assert_eq!(values(&db).await, vec!["after".to_string()]);
     }
 );

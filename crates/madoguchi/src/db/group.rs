@@ -9,13 +9,20 @@
 //!
 //! How: [`Db::grouped`](super::Db::grouped) sends a job (a closure over `&mut Tx`) to one
 //! committer task per database. The committer takes every job waiting (up to [`MAX_BATCH`]),
-//! opens one transaction, runs each job inside its own `SAVEPOINT` (a job that fails is rolled
-//! back to its savepoint and gets its error; the others go on), commits, and only then answers
-//! each job: nobody hears "done" before the flush. A batch of one runs without a savepoint. At low
-//! load a job waits for nothing; under load it waits at most for the batch before it.
+//! runs them one after the other in one transaction, commits, and only then answers each job:
+//! nobody hears "done" before the flush. At low load a job waits for nothing; under load it
+//! waits at most for the batch before it.
 //!
-//! Jobs must be short and must only use the transaction they are given (no other database
-//! connection, or SQLite's single writer would wait for itself).
+//! Optimistic: when a job of a batch fails (returns `Err` or panics), the whole transaction is
+//! rolled back and every job of the batch runs again alone, in its own transaction, so each
+//! gets exactly the result it would have got without company (a panicking job is not run
+//! again; its caller gets an error). Failures are rare (answers are validated before), so a
+//! batch costs no per-job `SAVEPOINT` round trips; with sqlx's SQLite driver every statement is
+//! a hop to the connection's thread, and those hops are what a submission spends its CPU on.
+//!
+//! Jobs must be short, may run twice (only the transaction's effects count), and must only use
+//! the transaction they are given (no other database connection, or SQLite's single writer
+//! would wait for itself).
 
 use std::any::Any;
 use std::future::Future;
@@ -44,13 +51,13 @@ pub struct GroupCommit {
     stats: Arc<GroupStats>,
 }
 
-/// What the committer has done since start (also exported to Prometheus): `jobs / batches` is
-/// the mean number of jobs that shared a flush.
+/// What the committer has done since start (also exported to Prometheus): `jobs /
+/// transactions` is the mean number of jobs that shared a flush.
 #[derive(Debug, Default)]
 pub struct GroupStats {
-    /// Transactions the committer committed (or tried to).
-    pub batches: Counter,
-    /// Jobs it ran in them.
+    /// Transactions the committer began (a batch, or one job run again alone).
+    pub transactions: Counter,
+    /// Jobs it was given.
     pub jobs: Counter,
 }
 
@@ -71,55 +78,40 @@ impl WritePool {
 }
 
 trait Job: Send {
-    fn run<'t>(self: Box<Self>, tx: &'t mut Tx) -> JobFuture<'t, Box<dyn Outcome>>;
-    /// Answers a job that did not run because its batch failed first.
-    fn fail(self: Box<Self>, why: &str);
-}
-
-/// A job's result, held until the batch's commit has succeeded or failed.
-trait Outcome: Send {
-    fn succeeded(&self) -> bool;
-    fn deliver(self: Box<Self>, commit: Result<(), &str>);
+    /// Runs the job in `tx` and keeps its result; true when it succeeded. May be called again
+    /// (in a fresh transaction) after its batch was rolled back.
+    fn run<'t>(&'t mut self, tx: &'t mut Tx) -> JobFuture<'t, bool>;
+    /// Answers the caller: the kept result when `commit` is Ok, else the commit's error (a job
+    /// that failed gets its own error either way, its writes having been rolled back).
+    fn answer(self: Box<Self>, commit: Result<(), &str>);
 }
 
 struct Typed<F, T, E> {
     f: F,
-    reply: oneshot::Sender<Result<T, E>>,
-}
-
-struct TypedOutcome<T, E> {
-    result: Result<T, E>,
+    result: Option<Result<T, E>>,
     reply: oneshot::Sender<Result<T, E>>,
 }
 
 impl<F, T, E> Job for Typed<F, T, E>
 where
-    F: for<'t> FnOnce(&'t mut Tx) -> JobFuture<'t, Result<T, E>> + Send + 'static,
+    F: for<'t> Fn(&'t mut Tx) -> JobFuture<'t, Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: From<sqlx::Error> + Send + 'static,
 {
-    fn run<'t>(self: Box<Self>, tx: &'t mut Tx) -> JobFuture<'t, Box<dyn Outcome>> {
-        let Typed { f, reply } = *self;
+    fn run<'t>(&'t mut self, tx: &'t mut Tx) -> JobFuture<'t, bool> {
         Box::pin(async move {
-            let result = f(tx).await;
-            Box::new(TypedOutcome { result, reply }) as Box<dyn Outcome>
+            let result = (self.f)(tx).await;
+            let ok = result.is_ok();
+            self.result = Some(result);
+            ok
         })
     }
 
-    fn fail(self: Box<Self>, why: &str) {
-        let _ = self.reply.send(Err(E::from(batch_error(why))));
-    }
-}
-
-impl<T: Send, E: From<sqlx::Error> + Send> Outcome for TypedOutcome<T, E> {
-    fn succeeded(&self) -> bool {
-        self.result.is_ok()
-    }
-
-    fn deliver(self: Box<Self>, commit: Result<(), &str>) {
+    fn answer(self: Box<Self>, commit: Result<(), &str>) {
         let result = match (self.result, commit) {
-            (Ok(_), Err(why)) => Err(E::from(batch_error(why))),
-            (r, _) => r,
+            (Some(Ok(_)), Err(why)) | (None, Err(why)) => Err(E::from(batch_error(why))),
+            (Some(r), _) => r,
+            (None, Ok(())) => Err(E::from(batch_error("the job did not run"))),
         };
         // The caller may have gone (a test that timed out); the work is committed regardless.
         let _ = self.reply.send(result);
@@ -145,13 +137,17 @@ impl GroupCommit {
 
     pub(super) async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: for<'t> FnOnce(&'t mut Tx) -> JobFuture<'t, Result<T, E>> + Send + 'static,
+        F: for<'t> Fn(&'t mut Tx) -> JobFuture<'t, Result<T, E>> + Send + 'static,
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Box::new(Typed { f, reply }))
+            .send(Box::new(Typed {
+                f,
+                result: None,
+                reply,
+            }))
             .await
             .map_err(|_| E::from(batch_error("the committer has stopped")))?;
         answer
@@ -164,97 +160,96 @@ async fn committer(pool: WritePool, mut rx: mpsc::Receiver<Box<dyn Job>>, stats:
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
-        stats.batches.inc();
         stats.jobs.inc_by(jobs.len() as u64);
-        run_batch(&pool, jobs).await;
+        run_batch(&pool, &stats, jobs).await;
     }
 }
 
-/// Runs one batch. Every job is answered exactly once (or its reply dropped, after a panic).
-async fn run_batch(pool: &WritePool, jobs: Vec<Box<dyn Job>>) {
-    let single = jobs.len() == 1;
-    let mut jobs = jobs.into_iter();
-    let mut tx = match pool.begin().await {
-        Ok(tx) => tx,
-        Err(e) => {
-            let why = e.to_string();
-            tracing::error!(error = %why, "group commit: could not begin");
+/// How one attempt at a batch ended.
+enum Tried {
+    Committed,
+    /// A job failed or panicked: everything was rolled back.
+    RolledBack,
+    /// The database refused begin or commit: every job gets this error.
+    Broken(String),
+}
+
+/// Runs one batch. Every job is answered exactly once (a panicking job by dropping its reply).
+async fn run_batch(pool: &WritePool, stats: &GroupStats, mut jobs: Vec<Box<dyn Job>>) {
+    let mut panicked = vec![false; jobs.len()];
+    match attempt(pool, stats, &mut jobs, &mut panicked).await {
+        Tried::Committed => {
             for job in jobs {
-                job.fail(&why);
+                job.answer(Ok(()));
             }
             return;
         }
-    };
-    let mut outcomes: Vec<Box<dyn Outcome>> = Vec::with_capacity(jobs.len());
-    while let Some(job) = jobs.next() {
-        if !single && let Err(e) = tx.execute_raw("SAVEPOINT group_job").await {
-            job.fail(&e.to_string());
-            return abandon(tx, outcomes, jobs, &e.to_string()).await;
-        }
-        let outcome = match AssertUnwindSafe(job.run(&mut tx)).catch_unwind().await {
-            Ok(o) => o,
-            Err(panic) => {
-                let why = panic_message(&panic);
-                tracing::error!(panic = %why, "group commit: a job panicked; batch rolled back");
-                // The connection may be mid-statement: roll everything back, answer the rest.
-                return abandon(tx, outcomes, jobs, "a job in the same batch panicked").await;
+        Tried::Broken(why) => {
+            tracing::error!(error = %why, "group commit: batch failed");
+            for job in jobs {
+                job.answer(Err(&why));
             }
-        };
-        if !single {
-            let undo = if outcome.succeeded() {
-                tx.execute_raw("RELEASE SAVEPOINT group_job").await
-            } else {
-                match tx.execute_raw("ROLLBACK TO SAVEPOINT group_job").await {
-                    Ok(_) => tx.execute_raw("RELEASE SAVEPOINT group_job").await,
-                    Err(e) => Err(e),
+            return;
+        }
+        Tried::RolledBack if jobs.len() == 1 => {
+            // The one job failed on its own; nothing of it stays.
+            for (job, p) in jobs.into_iter().zip(panicked) {
+                if !p {
+                    job.answer(Ok(()));
                 }
-            };
-            outcomes.push(outcome);
-            if let Err(e) = undo {
-                return abandon(tx, outcomes, jobs, &e.to_string()).await;
             }
-        } else {
-            outcomes.push(outcome);
+            return;
         }
+        Tried::RolledBack => {}
     }
-    if single && !outcomes.iter().all(|o| o.succeeded()) {
-        // The one job failed: nothing of it may stay.
-        let _ = tx.rollback().await;
-        for o in outcomes {
-            o.deliver(Ok(()));
+    // One job of the batch failed: each runs again alone, so each gets its own outcome.
+    for (job, p) in jobs.into_iter().zip(panicked) {
+        if p {
+            continue;
         }
-        return;
-    }
-    match tx.commit().await {
-        Ok(()) => {
-            for o in outcomes {
-                o.deliver(Ok(()));
-            }
-        }
-        Err(e) => {
-            let why = e.to_string();
-            tracing::error!(error = %why, "group commit: commit failed");
-            for o in outcomes {
-                o.deliver(Err(&why));
-            }
+        let mut one = vec![job];
+        let mut again = vec![false];
+        let tried = attempt(pool, stats, &mut one, &mut again).await;
+        let Some(job) = one.pop() else { continue };
+        match tried {
+            Tried::Committed | Tried::RolledBack if !again[0] => job.answer(Ok(())),
+            Tried::Committed | Tried::RolledBack => {}
+            Tried::Broken(why) => job.answer(Err(&why)),
         }
     }
 }
 
-/// Rolls the whole batch back and tells every job, run or not.
-async fn abandon(
-    tx: Tx,
-    outcomes: Vec<Box<dyn Outcome>>,
-    rest: impl Iterator<Item = Box<dyn Job>>,
-    why: &str,
-) {
-    tracing::error!(error = %why, "group commit: batch rolled back");
-    let _ = tx.rollback().await;
-    for o in outcomes {
-        o.deliver(Err(why));
+/// Runs `jobs` in one transaction and commits when all succeeded; marks a job that panicked.
+async fn attempt(
+    pool: &WritePool,
+    stats: &GroupStats,
+    jobs: &mut [Box<dyn Job>],
+    panicked: &mut [bool],
+) -> Tried {
+    stats.transactions.inc();
+    let mut tx = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return Tried::Broken(e.to_string()),
+    };
+    for (job, panicked) in jobs.iter_mut().zip(panicked.iter_mut()) {
+        match AssertUnwindSafe(job.run(&mut tx)).catch_unwind().await {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = tx.rollback().await;
+                return Tried::RolledBack;
+            }
+            Err(panic) => {
+                tracing::error!(panic = %panic_message(&panic), "group commit: a job panicked");
+                *panicked = true;
+                // The connection may be mid-statement: roll everything back.
+                let _ = tx.rollback().await;
+                return Tried::RolledBack;
+            }
+        }
     }
-    for job in rest {
-        job.fail(why);
+    match tx.commit().await {
+        Ok(()) => Tried::Committed,
+        Err(e) => Tried::Broken(e.to_string()),
     }
 }
 

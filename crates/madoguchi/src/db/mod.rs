@@ -159,13 +159,14 @@ impl Db {
     }
 
     /// Runs `job` in a transaction shared with the other jobs waiting at the same moment and
-    /// returns once that transaction has committed (see [`group`]). The job's writes are undone
-    /// if it returns `Err`; the others' stay. For short writes that must be durable when they
-    /// are acknowledged (submissions). The closure owns its inputs (`'static`): it runs on the
-    /// committer task.
+    /// returns once that transaction has committed (see [`group`]). A job that returns `Err`
+    /// leaves nothing behind and does not affect the others (the batch runs again, job by job).
+    /// For short writes that must be durable when they are acknowledged (submissions). The
+    /// closure owns its inputs (`'static`, it runs on the committer task) and may be called
+    /// twice: only its effects on the transaction may count.
     pub async fn grouped<T, E, F>(&self, job: F) -> Result<T, E>
     where
-        F: for<'t> FnOnce(&'t mut Tx) -> group::JobFuture<'t, Result<T, E>> + Send + 'static,
+        F: for<'t> Fn(&'t mut Tx) -> group::JobFuture<'t, Result<T, E>> + Send + 'static,
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
     {

@@ -440,8 +440,16 @@ async fn create_inner(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     let base = st.base_url_for(host);
-    let s = match super::submit_checked(&st.db, m, &caller.actor(), &base, &procedure, &def, new)
-        .await
+    let s = match super::submit_checked(
+        &st.db,
+        &caller.tenant,
+        &caller.actor(),
+        &base,
+        &procedure,
+        &def,
+        new,
+    )
+    .await
     {
         Ok(s) => s,
         Err(SubmitError::IdempotencyConflict) => {
@@ -486,18 +494,30 @@ async fn create_inner(
     if s.created {
         st.mail_notify.notify_one();
     }
-    let row = store::by_id(&st.db, m, s.id)
-        .await
-        .map_err(|_| internal())?
-        .ok_or_else(internal)?;
+    // A new application is in state 受付 as stored; a replayed one is read for its state now.
+    let (state, submitted_at, fee_yen) = if s.created {
+        (
+            crate::procedures::case::CaseState::Received
+                .as_str()
+                .to_owned(),
+            s.submitted_at,
+            s.fee_yen,
+        )
+    } else {
+        let row = store::by_id(&st.db, m, s.id)
+            .await
+            .map_err(|_| internal())?
+            .ok_or_else(internal)?;
+        (row.state, row.submitted_at, row.fee_yen)
+    };
     let mut r = (
         StatusCode::CREATED,
         Json(Created {
             receipt: s.receipt.to_string(),
             id: s.id,
-            state: row.state.clone(),
-            submitted_at: rfc3339(row.submitted_at),
-            fee_yen: row.fee_yen,
+            state,
+            submitted_at: rfc3339(submitted_at),
+            fee_yen,
         }),
     )
         .into_response();

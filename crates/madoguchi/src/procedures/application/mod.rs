@@ -116,7 +116,12 @@ pub struct Idempotency {
 pub struct Submitted {
     pub id: i64,
     pub receipt: ReceiptNumber,
+    /// False for a retried request that found the first application (then `submitted_at` and
+    /// `fee_yen` are not known here: read the row).
     pub created: bool,
+    /// When it was stored (UTC ms), for a new application.
+    pub submitted_at: i64,
+    pub fee_yen: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -195,24 +200,27 @@ pub async fn submit(
     let definition = version
         .shared()
         .map_err(|e| SubmitError::Corrupt(format!("form version {}: {e}", version.id)))?;
-    submit_checked(
-        db,
-        municipality,
-        actor,
-        base_url,
-        &procedure,
-        &definition,
-        new,
-    )
-    .await
+    let tenant = match store::municipality_name_of(db, municipality).await? {
+        Some(n) => crate::auth::store::MunicipalityRow {
+            id: municipality.to_owned(),
+            name_ja: n.name_ja,
+            name_en: n.name_en,
+        },
+        None => crate::auth::store::MunicipalityRow {
+            id: municipality.to_owned(),
+            name_ja: String::new(),
+            name_en: String::new(),
+        },
+    };
+    submit_checked(db, &tenant, actor, base_url, &procedure, &definition, new).await
 }
 
 /// [`submit`] for a caller that has just read the procedure and the parsed definition of
-/// `new.form_version_id` (the API and the runner validate with them first), so they are not
-/// read twice.
+/// `new.form_version_id` (the API validates with them first) and knows the municipality's
+/// names (the request's tenant), so none of them is read again.
 pub async fn submit_checked(
     db: &Db,
-    municipality: &str,
+    tenant: &crate::auth::store::MunicipalityRow,
     actor: &audit::Actor,
     base_url: &str,
     procedure: &super::store::ProcedureRow,
@@ -222,11 +230,8 @@ pub async fn submit_checked(
     if new.procedure_id != procedure.id {
         return Err(SubmitError::UnknownProcedure);
     }
-    // Read before the write lock is taken: the transaction holds it as briefly as it can.
-    let town = store::municipality_name_of(db, municipality)
-        .await?
-        .map(|n| (n.name_ja, n.name_en))
-        .unwrap_or_default();
+    let municipality = tenant.id.as_str();
+    let town = (tenant.name_ja.clone(), tenant.name_en.clone());
     let files = rules::file_answers(definition, &new.answers);
     let hash = rules::request_hash(&new);
     let answers_json = rules::canonical(&Value::Object(new.answers.clone())).to_string();
@@ -264,7 +269,10 @@ pub async fn submit_checked(
         let a = attempt.clone();
         // Group commit: submissions arriving together share one transaction and one flush.
         let outcome = db
-            .grouped(move |tx| Box::pin(async move { a.run(tx, receipt, now).await }))
+            .grouped(move |tx| {
+                let a = a.clone();
+                Box::pin(async move { a.run(tx, receipt, now).await })
+            })
             .await;
         match outcome {
             Ok(s) => return Ok(s),
@@ -322,6 +330,8 @@ impl Attempt {
                 id: found.application_id,
                 receipt,
                 created: false,
+                submitted_at: 0,
+                fee_yen: None,
             });
         }
         let receipt = receipt_number.compact();
@@ -451,6 +461,8 @@ impl Attempt {
             id,
             receipt: receipt_number,
             created: true,
+            submitted_at: now,
+            fee_yen: self.fee_yen,
         })
     }
 }
