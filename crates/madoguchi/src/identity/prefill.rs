@@ -259,7 +259,10 @@ mod tests {
                 "千葉県市川市八幡二丁目15番10号".to_owned()
             )]
         );
-        assert_eq!(split_name(" 国府台  さくら "), Some(("国府台".into(), "さくら".into())));
+        assert_eq!(
+            split_name(" 国府台  さくら "),
+            Some(("国府台".into(), "さくら".into()))
+        );
         assert_eq!(split_name("市川 "), None);
         assert_eq!(gender_option("2"), Some("female"));
         assert_eq!(gender_option("1"), Some("male"));

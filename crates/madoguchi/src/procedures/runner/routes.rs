@@ -1524,7 +1524,7 @@ async fn check(
                 v.label_en
             },
             value: if v.yen {
-                crate::procedures::model::yen(v.value)
+                crate::payments::view::yen_label(v.value, l)
             } else {
                 v.value.to_string()
             },
