@@ -24,7 +24,7 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
             &mut tx,
             ICHIKAWA,
             &Actor::Cli,
-            "procedure.payment_timing_set",
+            "fee_timing.set",
             &format!("procedure:{}", p.id),
             serde_json::json!({ "slug": slug, "due_before": "review" }),
         )
