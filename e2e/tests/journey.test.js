@@ -158,6 +158,12 @@ describe('the journey: card sign-in, prefill, payment, correction, approval, not
       await expectText(page.locator('main'), 'サンドボックス', 'the sandbox checkout');
       await check('sandbox checkout');
       await clickAndWait(page, button(page, 'カード決済成功'));
+      // The return page looks the payment up on the server before it says so.
+      assert.match(pathname(page), /^\/payments\/[^/]+\/return$/);
+      await expectText(page.locator('main'), 'お支払いが完了しました', 'the payment return page');
+      await expectText(page.locator('main'), receipt, 'the payment return page');
+      await check('payment return page');
+      await clickAndWait(page, page.getByRole('link', { name: '申請の画面に戻る' }));
       assert.equal(pathname(page), appPath, `back on the application page, got ${page.url()}`);
       await expectText(page.locator('main'), '支払済み', 'the application page after paying');
       await check('application page, paid');

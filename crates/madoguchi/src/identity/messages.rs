@@ -52,6 +52,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Checked with the My Number card",
     ),
     (
+        "identity.postal_hint_verified",
+        "7けたの数字（例：272-8501）。住所はマイナンバーカードの情報です。",
+        "7 digits (e.g. 272-8501). The address is the one on your My Number Card.",
+    ),
+    (
         "identity.verified_facts",
         "カードで確認済みの情報",
         "Information checked with the card",

@@ -553,7 +553,7 @@ fn draw(c: Ctx, slug: &str, pc: &PageCtx, page: &Page, d: Draw<'_>) -> Result<Fo
             l,
         },
     );
-    view::mark_verified(&mut fields, |name| pc.prefill.fills(name));
+    view::mark_verified(&mut fields, |name| pc.prefill.fills(name), l);
     let errors = view::summary_links(&fields, d.errors, l);
     let multipart = page.fields.iter().any(|f| {
         matches!(f.kind, FieldKind::File { .. })

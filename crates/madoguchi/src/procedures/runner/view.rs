@@ -137,7 +137,7 @@ impl FieldView {
 /// or address is marked as a whole when any of its inputs is (フリガナ, 郵便番号 and 建物名 stay
 /// editable, and a verified address has no 「住所を検索」, which would replace it); a choice's
 /// other options are disabled.
-pub fn mark_verified(fields: &mut [FieldView], fills: impl Fn(&str) -> bool) {
+pub fn mark_verified(fields: &mut [FieldView], fills: impl Fn(&str) -> bool, l: Lang) {
     for f in fields {
         f.verified = fills(&f.name);
         for s in &mut f.subs {
@@ -146,8 +146,15 @@ pub fn mark_verified(fields: &mut [FieldView], fills: impl Fn(&str) -> bool) {
         }
         if f.kind == "address" && f.subs.iter().any(|s| s.verified) {
             for s in &mut f.subs {
-                s.postal_button = false;
+                if s.postal_button {
+                    s.postal_button = false;
+                    s.hint = l.t("identity.postal_hint_verified");
+                }
             }
+        }
+        // How to type a date says nothing to a resident who cannot type it.
+        if f.kind == "date" && f.verified && f.hint == l.t("runner.date_hint") {
+            f.hint.clear();
         }
         if f.kind == "choice" && f.verified {
             for o in &mut f.options {
