@@ -919,3 +919,192 @@ db_test!(
         );
     }
 );
+
+// ---- staff re-link when the card's `sub` changed ---------------------------------------------
+
+async fn staff_in<'a>(app: &'a TestApp, email: &str) -> Client<'a> {
+    let mut s = app.client(support::ICHIKAWA_HOST);
+    let r = s
+        .post_form(
+            "/staff/login",
+            &[("email", email), ("password", madoguchi::demo::PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    s
+}
+
+async fn card_account(db: &Db, sub: &str) -> i64 {
+    let rows: Vec<(i64,)> = fetch_raw(
+        db,
+        &format!(
+            "SELECT user_id FROM identity_links WHERE provider = 'card' AND subject = '{sub}'"
+        ),
+    )
+    .await;
+    rows.first().map(|r| r.0).expect("a card link")
+}
+
+async fn link_rows(db: &Db) -> Vec<(i64, String)> {
+    fetch_raw(
+        db,
+        "SELECT user_id, subject FROM identity_links WHERE provider = 'card' ORDER BY subject",
+    )
+    .await
+}
+
+db_test!(
+    staff_move_a_renewed_card_to_the_old_account_after_comparing_facts,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        let next = format!("/procedures/{KOSEKI}/apply");
+        // 市川 花子 linked her old card to her account.
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("email", "hanako@example.jp"),
+                    ("password", madoguchi::demo::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        card_login(&mut c, "0", &next, KOSEKI, true).await;
+        let hanako: Vec<(i64,)> = fetch_raw(
+            &db,
+            "SELECT id FROM users WHERE email = 'hanako@example.jp'",
+        )
+        .await;
+        let hanako = hanako[0].0;
+        // Her card was renewed and the provider now sends another `sub`: the new card is
+        // unknown and signs in to a new account.
+        exec(
+            &db,
+            "UPDATE identity_links SET subject = 'old-card-sub' WHERE provider = 'card'",
+        )
+        .await;
+        let mut fresh = app.client(support::ICHIKAWA_HOST);
+        card_login(&mut fresh, "0", &next, KOSEKI, true).await;
+        let new_id = card_account(&db, sandbox::HOLDERS[0].sub).await;
+        assert_ne!(new_id, hanako);
+        // Another card holder, whose facts are not hers.
+        let mut other = app.client(support::ICHIKAWA_HOST);
+        card_login(&mut other, "1", &next, KOSEKI, true).await;
+        let other_id = card_account(&db, sandbox::HOLDERS[1].sub).await;
+        let before = link_rows(&db).await;
+
+        // Only 市民課 and administrators see the screen.
+        let mut dx = staff_in(&app, "dx@city.ichikawa.example.jp").await;
+        assert_eq!(
+            dx.get("/staff/identity/relink").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let mut s = staff_in(&app, "shimin@city.ichikawa.example.jp").await;
+        let page = s
+            .get("/staff/identity/relink?email=HANAKO@example.jp")
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("元のアカウント") && page.body.contains("hanako@example.jp"));
+        assert!(page.body.contains("一致"), "{}", page.body);
+        assert!(
+            page.body
+                .contains(&format!("name=\"new\" value=\"{new_id}\"")),
+            "the new card's account is offered"
+        );
+        assert!(
+            !page
+                .body
+                .contains(&format!("name=\"new\" value=\"{other_id}\"")),
+            "another name is not a candidate"
+        );
+        let none = s
+            .get("/staff/identity/relink?email=nobody@example.jp")
+            .await;
+        assert!(none.body.contains("住民アカウントが見つかりません"));
+
+        // Refusals change nothing: no identity document ticked, facts that differ.
+        let (old_s, new_s, other_s) =
+            (hanako.to_string(), new_id.to_string(), other_id.to_string());
+        let r = s
+            .post_form(
+                "/staff/identity/relink",
+                &[("old", &old_s), ("new", &new_s)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("本人確認書類"), "{}", r.body);
+        let r = s
+            .post_form(
+                "/staff/identity/relink",
+                &[("old", &old_s), ("new", &other_s), ("checked", "on")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("確認済みの情報が違う"), "{}", r.body);
+        assert_eq!(link_rows(&db).await, before);
+        assert!(!actions(&db).await.iter().any(|a| a == "identity.relinked"));
+
+        // The move: the new card now belongs to the old account; the new account is closed.
+        let r = s
+            .post_form(
+                "/staff/identity/relink",
+                &[("old", &old_s), ("new", &new_s), ("checked", "on")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let done = s.get(r.location()).await;
+        assert!(
+            done.body
+                .contains("新しいカードを元のアカウントにつなぎました")
+        );
+        let mut want = vec![
+            (hanako, sandbox::HOLDERS[0].sub.to_owned()),
+            (other_id, sandbox::HOLDERS[1].sub.to_owned()),
+        ];
+        want.sort_by(|a, b| a.1.cmp(&b.1));
+        assert_eq!(link_rows(&db).await, want, "the old card's link is gone");
+        let closed: Vec<(i64,)> = fetch_raw(
+            &db,
+            &format!("SELECT COUNT(*) FROM users WHERE id = {new_id} AND disabled_at IS NOT NULL"),
+        )
+        .await;
+        assert_eq!(closed[0].0, 1);
+        let sessions: Vec<(i64,)> = fetch_raw(
+            &db,
+            &format!("SELECT COUNT(*) FROM sessions WHERE user_id = {new_id}"),
+        )
+        .await;
+        assert_eq!(sessions[0].0, 0, "the new account is signed out");
+        let facts: Vec<(String,)> = fetch_raw(
+            &db,
+            &format!("SELECT fact FROM verified_facts WHERE user_id = {hanako} ORDER BY fact"),
+        )
+        .await;
+        assert_eq!(facts.len(), 3, "{facts:?}");
+        let detail: Vec<(String, String)> = fetch_raw(
+            &db,
+            "SELECT target, detail FROM audit_events WHERE action = 'identity.relinked'",
+        )
+        .await;
+        assert_eq!(detail.len(), 1);
+        assert_eq!(detail[0].0, format!("user:{hanako}"));
+        assert!(
+            detail[0].1.contains(&format!("\"from_user\":{new_id}")),
+            "{}",
+            detail[0].1
+        );
+
+        // The next card sign-in lands in her account.
+        let mut again = app.client(support::ICHIKAWA_HOST);
+        card_login(&mut again, "0", "/mypage", "", false).await;
+        let latest: Vec<(i64,)> = fetch_raw(
+            &db,
+            "SELECT user_id FROM sessions ORDER BY created_at DESC, id_hash LIMIT 1",
+        )
+        .await;
+        assert_eq!(latest[0].0, hanako);
+        let page = again.get("/mypage").await;
+        assert!(page.body.contains("hanako@example.jp") || page.body.contains("市川 花子"));
+    }
+);

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod messages;
 pub mod oidc;
 pub mod prefill;
+pub mod relink;
 pub mod routes;
 pub mod sandbox;
 pub mod store;
