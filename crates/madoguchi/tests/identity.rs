@@ -917,6 +917,52 @@ db_test!(
             answers,
             json!({"who": {"family": family, "given": given}, "sex": "female", "copies": 3})
         );
+
+        // A 補正依頼 naming the verified name and the copies: the resident may fix the copies,
+        // but a resubmission cannot change what the card verified.
+        let receipt: Vec<(String,)> = fetch_raw(&db, "SELECT receipt FROM applications").await;
+        let receipt = receipt[0].0.clone();
+        let mut clerk = app.client(support::ICHIKAWA_HOST);
+        let r = clerk
+            .post_form(
+                "/staff/login",
+                &[
+                    ("email", "shimin@city.ichikawa.example.jp"),
+                    ("password", madoguchi::demo::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        for extra in [
+            vec![("action", "start_review")],
+            vec![
+                ("action", "request_correction"),
+                ("fields", "who"),
+                ("fields", "copies"),
+                ("text", "通数を確かめてください。"),
+            ],
+        ] {
+            let r = clerk
+                .post_form(&format!("/staff/cases/{receipt}/action"), &extra)
+                .await;
+            assert!(r.status.is_redirection(), "{}", r.body);
+        }
+        let r = c
+            .post_form(
+                &format!("/applications/{receipt}/resubmit"),
+                &[
+                    ("f.who.family", "別人"),
+                    ("f.who.given", "次郎"),
+                    ("f.copies", "2"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{}", r.body);
+        let answers = stored_answers(fetch_raw(&db, "SELECT answers FROM applications").await);
+        assert_eq!(
+            answers,
+            json!({"who": {"family": family, "given": given}, "sex": "female", "copies": 2})
+        );
     }
 );
 

@@ -1,7 +1,7 @@
 //! Once-only: the answers a form takes from the facts verified with the My Number card
-//! (`"prefill": "verified.…"` on a top-level field, docs/forms.md). Pure: the definition and
-//! the resident's facts in, the inputs the page must show and the answer parts the server must
-//! hold out.
+//! (`"prefill": "verified.…"` on a top-level field, docs/forms.md). Pure except [`hold`]: the
+//! definition and the resident's facts in, the inputs the page must show and the answer parts
+//! the server must hold.
 //!
 //! | field type | fact | what is filled (and read-only) | what stays editable |
 //! |---|---|---|---|
@@ -62,6 +62,24 @@ impl Prefill {
             }
         }
     }
+}
+
+/// Puts the resident's verified facts back into `answers` (the case module calls this on a
+/// 補正 resubmission, so a correction cannot change what the card verified).
+pub async fn hold(
+    db: &crate::db::Db,
+    user_id: i64,
+    def: &FormDefinition,
+    l: Lang,
+    answers: &mut Map<String, Value>,
+) -> Result<(), sqlx::Error> {
+    let facts: Vec<(String, String)> = super::store::facts(db, user_id)
+        .await?
+        .into_iter()
+        .map(|r| (r.fact, r.value))
+        .collect();
+    build(def, &facts, l).apply(answers);
+    Ok(())
 }
 
 /// Whether a field of this type can hold this fact (what `check_definition` allows).
