@@ -3,7 +3,8 @@
 // and a fee, in Chromium with axe on every page visited.
 //   resident: sandbox card sign-in (the sandbox picker) → 戸籍証明書等の交付請求（郵送）, name,
 //             address and birth date prefilled from the card → pays in the sandbox (card success)
-//   市民課 staff (shimin@…): starts the review (allowed once paid) and asks for a correction of 本籍
+//   市民課 staff (shimin@…): starts the review (allowed once paid) and asks for a correction of 本籍;
+//             also opens the card re-link screen (axe on its comparison table)
 //   resident: fixes 本籍 on the application page and resubmits
 //   市民課 reviewer (shimin-review@…): approves, which issues the notice (通知書)
 //   resident: downloads the notice PDF from My Page; pdftotext shows the receipt number.
@@ -184,6 +185,14 @@ describe('the journey: card sign-in, prefill, payment, correction, approval, not
         await clickAndWait(s.page, button(correction, '補正を依頼する'));
         await expectText(s.page.locator('main'), '補正依頼中', 'the case after 補正依頼');
         await scheck('case waiting for the correction');
+        // The re-link screen (docs/identity.md): hanako@example.jp has no card link; the card
+        // account of this journey has the same verified name and is offered, facts compared.
+        await s.page.goto('/staff');
+        await clickAndWait(s.page, s.page.getByRole('link', { name: 'マイナンバーカードの連携の付け替え' }));
+        await s.page.locator('[name="email"]').fill('hanako@example.jp');
+        await clickAndWait(s.page, button(s.page, '探す'));
+        await expectText(s.page.locator('main'), '一致', 'the re-link comparison');
+        await scheck('card re-link screen');
       });
 
       // The resident fixes 本籍 and resubmits.

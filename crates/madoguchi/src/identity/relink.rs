@@ -76,6 +76,8 @@ pub struct FactCompare {
     pub same: bool,
     /// Both known and different: the move is refused.
     pub differs: bool,
+    /// Known on neither side.
+    pub neither: bool,
 }
 
 pub struct Candidate {
@@ -147,6 +149,11 @@ pub fn compare(
             ok = false;
         }
         let shown = |v: &Option<String>| match v {
+            Some(v) if f == "birthdate" => {
+                time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
+                    .map(crate::procedures::jp::format_wareki)
+                    .unwrap_or_else(|_| v.clone())
+            }
             Some(v) => facts::display(f, v, l),
             None => "—".to_owned(),
         };
@@ -156,6 +163,7 @@ pub fn compare(
             new: shown(&n),
             same,
             differs,
+            neither: o.is_none() && n.is_none(),
         });
     }
     (rows, ok)
@@ -479,10 +487,13 @@ mod tests {
         let (rows, ok) = compare("市川 花子", &old, &new, Lang::Ja);
         assert!(ok, "full-width space aside, the same person");
         assert_eq!(rows.len(), 4);
+        assert!(rows[0].same && rows[2].same, "name and birthdate");
         assert!(
-            rows[0].same && !rows[2].same && !rows[2].differs,
+            !rows[1].same && !rows[1].differs && !rows[1].neither,
             "address known on one side only"
         );
+        assert!(rows[3].neither, "gender on neither side");
+        assert_eq!(rows[2].new, "昭和63年4月12日");
         let other = vec![row("name", "市川 花子"), row("birthdate", "1990-01-01")];
         assert!(!compare("市川 花子", &old, &other, Lang::Ja).1);
         // Without a verified name the account's name is compared.
