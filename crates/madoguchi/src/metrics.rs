@@ -61,6 +61,22 @@ impl Metrics {
         self.duration.observe(elapsed.as_secs_f64());
     }
 
+    /// Exports the database's group-commit counters (`madoguchi_db_group_commit_*`).
+    pub fn register_group_commit(&self, stats: &crate::db::group::GroupStats) {
+        if let Ok(mut reg) = self.registry.lock() {
+            reg.register(
+                "db_group_commit_batches",
+                "Write transactions of the group committer",
+                stats.batches.clone(),
+            );
+            reg.register(
+                "db_group_commit_jobs",
+                "Jobs (e.g. submissions) committed by the group committer; jobs/batches = jobs per flush",
+                stats.jobs.clone(),
+            );
+        }
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         if let Ok(reg) = self.registry.lock() {

@@ -176,6 +176,67 @@ db_test!(
 );
 
 db_test!(
+    concurrent_submissions_share_flushes_and_keep_the_chain,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        let f = Fixture::new(&app).await;
+        // Hold the committer so the submissions queue up behind it and share transactions.
+        let holder = {
+            let before = db.group_stats().batches.get();
+            let held = db.clone();
+            let h = tokio::spawn(async move {
+                held.grouped(|_tx| {
+                    Box::pin(async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                        Ok::<_, sqlx::Error>(())
+                    })
+                })
+                .await
+            });
+            while db.group_stats().batches.get() == before {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            h
+        };
+        let batches_before = db.group_stats().batches.get();
+        let results =
+            common::join_all(
+                (0..30).map(|i| {
+                    let db = db.clone();
+                    let new = f.new_app(answers(&format!("市川 {i}")), Some(&format!("key-{i}")));
+                    async move {
+                        application::submit(&db, ICHIKAWA, &Actor::User(1), "http://x", new).await
+                    }
+                }),
+            )
+            .await;
+        holder.await.expect("holder").expect("holder job");
+        let ok: Vec<_> = results
+            .into_iter()
+            .map(|r| r.expect("every submission succeeds"))
+            .collect();
+        assert!(ok.iter().all(|s| s.created));
+        let mut receipts: Vec<_> = ok.iter().map(|s| s.receipt.compact()).collect();
+        receipts.sort();
+        receipts.dedup();
+        assert_eq!(receipts.len(), 30, "thirty distinct 受付番号");
+        assert_eq!(count_applications(&db).await, 30);
+        let batches = db.group_stats().batches.get() - batches_before;
+        assert!(
+            batches < 30,
+            "30 queued submissions took {batches} transactions"
+        );
+        let submitted = audit_actions(&db)
+            .await
+            .into_iter()
+            .filter(|a| a == "application.submitted")
+            .count();
+        assert_eq!(submitted, 30);
+        assert_audit_intact(&db).await;
+    }
+);
+
+db_test!(
     attachments_must_be_the_applicants_and_unlinked,
     |db: Db| async move {
         let app = TestApp::demo(db.clone()).await;
@@ -325,3 +386,87 @@ db_test!(wrong_procedure_or_version_is_refused, |db: Db| async move {
     ));
     assert_eq!(count_applications(&db).await, 0);
 });
+
+db_test!(
+    clients_that_hang_up_mid_request_leave_every_write_path_working,
+    |db: Db| async move {
+        // Regression (session 3): sqlx's SQLite connection is not cancel-safe; a request future
+        // dropped inside a transaction (a client that hung up) left the one writer connection
+        // "in a transaction" and every later write failed. Handlers now run to completion on
+        // their own task and submissions commit on the group committer.
+        let app = TestApp::demo(db.clone()).await;
+        let f = Fixture::new(&app).await;
+        let mut c = resident(&app, ICHIKAWA_HOST, HANAKO).await;
+        let first = submit_as(&mut c, &f, "市川 花子", "hang-first").await;
+        assert_eq!(first.status, 201, "{}", first.body);
+        let receipt = first.json()["receipt"]
+            .as_str()
+            .expect("receipt")
+            .to_owned();
+        let csrf = c.csrf();
+        let mut answered = 0;
+        for i in 0..60u64 {
+            // Hang up after 0–3 ms: before, inside and after the transactions.
+            let after = std::time::Duration::from_micros((i * 397) % 3000);
+            let req = if i % 2 == 0 {
+                let body = json!({"procedure_id": f.procedure_id, "answers": answers("市川 花子")});
+                c.json_request(
+                    "/api/v1/applications",
+                    &body,
+                    &[
+                        ("x-csrf-token", &csrf),
+                        ("idempotency-key", &format!("hang-{i}")),
+                    ],
+                )
+            } else {
+                c.form_request(
+                    &format!("/applications/{receipt}/messages"),
+                    &[("body", &format!("途中で切れた送信 {i}"))],
+                )
+            };
+            if c.hang_up(req, after).await {
+                answered += 1;
+            }
+        }
+        // The hung-up handlers finish on their own tasks; wait for them to settle.
+        let mut last = -1;
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let now = count_applications(&db).await;
+            if now == last {
+                break;
+            }
+            last = now;
+        }
+        tracing::info!(answered, "requests answered before the hang-up");
+        // Every write path still works.
+        let after = submit_as(&mut c, &f, "市川 花子", "hang-after").await;
+        assert_eq!(
+            after.status, 201,
+            "submission after hang-ups: {}",
+            after.body
+        );
+        let msg = c
+            .post_form(
+                &format!("/applications/{receipt}/messages"),
+                &[("body", "切れた後の送信")],
+            )
+            .await;
+        assert!(
+            msg.status.is_redirection() || msg.status.is_success(),
+            "message after hang-ups: {} {}",
+            msg.status,
+            msg.body
+        );
+        // Each hung-up submission made at most one application, all intact, chain intact.
+        let n = count_applications(&db).await;
+        assert!((2..=32).contains(&n), "{n} applications");
+        let submitted = audit_actions(&db)
+            .await
+            .into_iter()
+            .filter(|a| a == "application.submitted")
+            .count() as i64;
+        assert_eq!(submitted, n, "one audit event per stored application");
+        assert_audit_intact(&db).await;
+    }
+);

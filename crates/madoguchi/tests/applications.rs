@@ -1063,3 +1063,163 @@ db_test!(
         assert_audit_intact(&db).await;
     }
 );
+
+db_test!(correction_of_a_repeating_group, |db: Db| async move {
+    // A form with a repeating group (each child); the clerk asks for the children to be fixed.
+    let app = TestApp::demo(db.clone()).await;
+    let f = Fixture::new(&app).await;
+    let mut def = definition();
+    def.pages[0].fields.push(
+        serde_json::from_value(json!({
+            "id": "children", "label_ja": "対象の子ども", "label_en": "Children", "type": "group",
+            "item_label_ja": "子ども", "item_label_en": "Child", "min_items": 1, "max_items": 3,
+            "fields": [
+                {"id": "child_name", "label_ja": "子どもの氏名", "label_en": "Child's name", "type": "text"},
+                {"id": "born", "label_ja": "生年月日", "label_en": "Date of birth", "type": "date"}
+            ]
+        }))
+        .expect("group field"),
+    );
+    common::exec(
+        &db,
+        &format!(
+            "UPDATE form_versions SET state = 'archived' WHERE id = {}",
+            f.form_version_id
+        ),
+    )
+    .await;
+    let mut tx = db.begin().await.expect("tx");
+    let version = madoguchi::procedures::form::store::insert(
+        &mut tx,
+        ICHIKAWA,
+        f.procedure_id,
+        2,
+        "published",
+        &def,
+        None,
+    )
+    .await
+    .expect("form version 2");
+    tx.commit().await.expect("commit");
+    let mut answers = answers("市川 花子");
+    answers.insert(
+        "children".into(),
+        json!([{"child_name": "市川 一郎", "born": "2020-04-01"}]),
+    );
+    let mut new = f.new_app(answers, Some("group-1"));
+    new.form_version_id = version;
+    let s = madoguchi::procedures::application::submit(
+        &db,
+        ICHIKAWA,
+        &madoguchi::audit::Actor::User(f.hanako),
+        "http://x",
+        new,
+    )
+    .await
+    .expect("submitted");
+    let receipt = s.receipt.compact();
+    let mut clerk = staff(&app, ICHIKAWA_HOST, SHIMIN_STAFF).await;
+    assert!(
+        do_action(&mut clerk, &receipt, "start_review", &[])
+            .await
+            .status
+            .is_redirection()
+    );
+    let r = do_action(
+        &mut clerk,
+        &receipt,
+        "request_correction",
+        &[
+            ("fields", "children"),
+            ("text", "双子の弟の分が抜けています。"),
+        ],
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    // The resident sees the stored child as inputs, with add/remove buttons, and nothing else.
+    let mut hanako = resident(&app, ICHIKAWA_HOST, HANAKO).await;
+    let page = hanako.get(&format!("/applications/{receipt}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("name=\"f.children.0.child_name\" type=\"text\" value=\"市川 一郎\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("value=\"add:children\""),
+        "an add button"
+    );
+    assert!(
+        !page.body.contains("name=\"f.full_name\""),
+        "only the named field"
+    );
+    // 「子どもを追加」 shows a second, empty item; nothing is stored.
+    let typed = [
+        ("n.children", "1"),
+        ("f.children.0.child_name", "市川 一郎"),
+        ("f.children.0.born", "令和2年4月1日"),
+        ("action", "add:children"),
+    ];
+    let r = hanako
+        .post_form(&format!("/applications/{receipt}/resubmit"), &typed)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("name=\"f.children.1.child_name\""),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("name=\"n.children\" value=\"2\""),
+        "{}",
+        r.body
+    );
+    assert_eq!(app_state(&db, &receipt).await, "correction_requested");
+    // A second child with a bad date: refused, naming the child and the field.
+    let r = hanako
+        .post_form(
+            &format!("/applications/{receipt}/resubmit"),
+            &[
+                ("n.children", "2"),
+                ("f.children.0.child_name", "市川 一郎"),
+                ("f.children.0.born", "令和2年4月1日"),
+                ("f.children.1.child_name", "市川 二郎"),
+                ("f.children.1.born", "2020-13-40"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("子ども2"), "{}", r.body);
+    assert_eq!(app_state(&db, &receipt).await, "correction_requested");
+    // Fixed: both children are stored, the other answers unchanged.
+    let r = hanako
+        .post_form(
+            &format!("/applications/{receipt}/resubmit"),
+            &[
+                ("n.children", "2"),
+                ("f.children.0.child_name", "市川 一郎"),
+                ("f.children.0.born", "令和2年4月1日"),
+                ("f.children.1.child_name", "市川 二郎"),
+                ("f.children.1.born", "令和2年4月1日"),
+                ("f.full_name", "別人 太郎"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+    assert_eq!(app_state(&db, &receipt).await, "resubmitted");
+    let row = madoguchi::procedures::application::store::by_receipt(&db, ICHIKAWA, &receipt)
+        .await
+        .expect("read")
+        .expect("row");
+    let a: serde_json::Value = serde_json::from_str(&row.answers).expect("json");
+    assert_eq!(
+        a["children"],
+        json!([
+            {"child_name": "市川 一郎", "born": "2020-04-01"},
+            {"child_name": "市川 二郎", "born": "2020-04-01"}
+        ])
+    );
+    assert_eq!(a["full_name"], "市川 花子", "a field not named stays");
+    assert_audit_intact(&db).await;
+});

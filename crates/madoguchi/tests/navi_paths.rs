@@ -54,14 +54,19 @@ fn next_question(f: &Flow, pairs: &[(&str, &str)]) -> String {
 }
 
 /// One snapshot line: the answers, then each procedure with its last day ("-" when not
-/// computed) and "?" when it is listed only because of a 「わからない」 answer.
+/// computed; `>DATE` when that day is a closed day and the deadline moves to DATE) and "?"
+/// when it is listed only because of a 「わからない」 answer.
 fn line(list: &Checklist<'_>) -> String {
     let items: Vec<String> = list
         .items
         .iter()
         .map(|i| {
+            let moved = match (i.due, i.due_open) {
+                (Some(d), Some(o)) if o != d => format!(">{}", iso(o)),
+                _ => String::new(),
+            };
             format!(
-                "{}{}@{}",
+                "{}{}@{}{moved}",
                 i.procedure.id,
                 if i.uncertain { "?" } else { "" },
                 i.due.map(iso).unwrap_or_else(|| "-".into())
@@ -442,4 +447,130 @@ fn answers_off_the_path_and_bad_values() {
     }
     let q = engine::answers_from_query(&f, "card=yes&utm_source=x&date=2026-01-01");
     assert_eq!(q, answers(&[("card", "yes")]));
+}
+
+/// The day a listed procedure is still on time (after 民法第142条).
+fn open_day(list: &Checklist<'_>, id: &str) -> Option<String> {
+    list.items
+        .iter()
+        .find(|i| i.procedure.id == id)
+        .unwrap_or_else(|| panic!("{id} not on the list: {:?}", ids(list)))
+        .due_open
+        .map(iso)
+}
+
+#[test]
+fn deadlines_on_closed_days_move_to_the_next_open_day() {
+    let tennyu = [
+        ("card", "yes"),
+        ("online", "yes"),
+        ("kokuho", "yes"),
+        ("elderly", "no"),
+        ("children", "no"),
+        ("inkan", "no"),
+        ("dog", "no"),
+    ];
+    // Golden Week 2026: moved in on Sunday 4/19 → 14 days end on Sunday 5/3 (憲法記念日);
+    // 5/4, 5/5 and the 振替休日 5/6 are closed too → 転入届 and 国保 on time until Thursday 5/7.
+    let f = flow("tennyu");
+    let list = done(&f, &tennyu, Some("2026-04-19"));
+    assert_eq!(due(&list, "tennyu").as_deref(), Some("2026-05-03"));
+    assert_eq!(open_day(&list, "tennyu").as_deref(), Some("2026-05-07"));
+    assert_eq!(open_day(&list, "kokuho").as_deref(), Some("2026-05-07"));
+    let items = view::items(Lang::Ja, &list, &Catalogue::new());
+    assert_eq!(items[0].due.as_deref(), Some("2026年5月7日（木）"));
+    assert_eq!(
+        items[0].due_moved.as_deref(),
+        Some(
+            "期限の日（2026年5月3日（日））が閉庁日（憲法記念日）のため、次の開庁日（2026年5月7日（木））まで"
+        )
+    );
+    // The LINE text says it too.
+    let text = view::text(Lang::Ja, &f, &list, &Catalogue::new());
+    assert!(
+        text.contains("次の開庁日（2026年5月7日（木））まで"),
+        "{text}"
+    );
+    // An open last day does not move and says nothing.
+    let list = done(&f, &tennyu, Some(DATE));
+    assert_eq!(open_day(&list, "tennyu").as_deref(), Some("2026-04-15"));
+    assert_eq!(
+        view::items(Lang::Ja, &list, &Catalogue::new())[0].due_moved,
+        None
+    );
+
+    // 年末年始: born Wednesday 12/16 → 出生届 (day of birth counted) ends 12/29, 児童手当
+    // (15 days from 12/17) ends 12/31; the city hall reopens Monday 2027-01-04.
+    let f = flow("shussei");
+    let list = done(
+        &f,
+        &[
+            ("insurance", "kokuho"),
+            ("direct", "yes"),
+            ("weight", "no"),
+            ("koumuin", "no"),
+        ],
+        Some("2026-12-16"),
+    );
+    assert_eq!(due(&list, "shussei").as_deref(), Some("2026-12-29"));
+    assert_eq!(open_day(&list, "shussei").as_deref(), Some("2027-01-04"));
+    assert_eq!(due(&list, "jidoteate").as_deref(), Some("2026-12-31"));
+    assert_eq!(open_day(&list, "jidoteate").as_deref(), Some("2027-01-04"));
+    let items = view::items(Lang::Ja, &list, &Catalogue::new());
+    assert!(
+        items[0]
+            .due_moved
+            .as_deref()
+            .is_some_and(|m| m.contains("年末年始の休み")),
+        "{:?}",
+        items[0].due_moved
+    );
+
+    // A 振替休日 as the last day: 勤労感謝の日 2025-11-23 is a Sunday, so Monday 11/24 is closed.
+    // Learned of a death on Tuesday 11/18 → 死亡届 (7 days, that day counted) ends 11/24 → 11/25.
+    let f = flow("shibo");
+    let shibo = [
+        ("setainushi", "no"),
+        ("insurance", "work"),
+        ("kaigo", "no"),
+        ("pension", "no"),
+        ("techo", "no"),
+        ("jidoteate", "no"),
+    ];
+    let list = done(&f, &shibo, Some("2025-11-18"));
+    assert_eq!(due(&list, "shibo").as_deref(), Some("2025-11-24"));
+    assert_eq!(open_day(&list, "shibo").as_deref(), Some("2025-11-25"));
+    let items = view::items(Lang::Ja, &list, &Catalogue::new());
+    assert!(
+        items[0]
+            .due_moved
+            .as_deref()
+            .is_some_and(|m| m.contains("閉庁日（振替休日）")),
+        "{:?}",
+        items[0].due_moved
+    );
+
+    // マイナポータル's online 転出届 window (10 days after the move) is the service's own and
+    // does not move: moved out 4/1 → ends Saturday 4/11 and stays.
+    let f = flow("tenshutsu");
+    let list = done(
+        &f,
+        &[
+            ("card", "yes"),
+            ("online", "yes"),
+            ("kokuho", "no"),
+            ("elderly", "no"),
+            ("children", "no"),
+            ("inkan", "no"),
+        ],
+        Some(DATE),
+    );
+    assert_eq!(
+        due(&list, "tenshutsu-online").as_deref(),
+        Some("2026-04-11")
+    );
+    assert_eq!(
+        open_day(&list, "tenshutsu-online").as_deref(),
+        Some("2026-04-11")
+    );
 }

@@ -412,7 +412,7 @@ fn add(facts: &mut Facts, fact: String) {
 async fn facts(db: &Db) -> Facts {
     match db {
         Db::Sqlite { read, .. } => sqlite_facts(read).await,
-        Db::Postgres(pool) => postgres_facts(pool).await,
+        Db::Postgres(pool, _) => postgres_facts(pool).await,
     }
 }
 

@@ -5,6 +5,7 @@
 //! loses types (no `bool`/`i64` parity, no `RETURNING` typing) and over an ORM because the
 //! migrations stay plain SQL that a city's DBA can read.
 
+pub mod group;
 pub mod schema;
 
 use std::path::Path;
@@ -36,11 +37,16 @@ impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, 
 
 /// The connection pool. SQLite keeps a separate single-connection writer pool so that writes
 /// inside this process queue instead of failing with SQLITE_BUSY; other processes (the admin CLI
-/// while the server runs) wait on `busy_timeout`.
+/// while the server runs) wait on `busy_timeout`. Each database also has a group committer
+/// ([`group`], used through [`Db::grouped`]).
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { read: SqlitePool, write: SqlitePool },
-    Postgres(PgPool),
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        group: group::GroupCommit,
+    },
+    Postgres(PgPool, group::GroupCommit),
 }
 
 /// A write transaction on either database. Dropped without `commit` it rolls back.
@@ -56,7 +62,7 @@ macro_rules! dispatch {
                 let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
                 $body
             }
-            Db::Postgres($ex) => {
+            Db::Postgres($ex, _) => {
                 let ($sql, $vals) = $stmt.build_sqlx(PostgresQueryBuilder);
                 $body
             }
@@ -100,7 +106,8 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(Db::Postgres(pool))
+        let group = group::GroupCommit::start(group::WritePool::Postgres(pool.clone()));
+        Ok(Db::Postgres(pool, group))
     }
 
     pub async fn connect_sqlite(path: &Path) -> anyhow::Result<Db> {
@@ -123,20 +130,21 @@ impl Db {
             .max_connections(8)
             .connect_with(opts.read_only(false))
             .await?;
-        Ok(Db::Sqlite { read, write })
+        let group = group::GroupCommit::start(group::WritePool::Sqlite(write.clone()));
+        Ok(Db::Sqlite { read, write, group })
     }
 
     pub fn backend(&self) -> Backend {
         match self {
             Db::Sqlite { .. } => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+            Db::Postgres(..) => Backend::Postgres,
         }
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+            Db::Postgres(p, _) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
     }
@@ -146,14 +154,37 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres(p, _) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// Runs `job` in a transaction shared with the other jobs waiting at the same moment and
+    /// returns once that transaction has committed (see [`group`]). The job's writes are undone
+    /// if it returns `Err`; the others' stay. For short writes that must be durable when they
+    /// are acknowledged (submissions). The closure owns its inputs (`'static`): it runs on the
+    /// committer task.
+    pub async fn grouped<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        F: for<'t> FnOnce(&'t mut Tx) -> group::JobFuture<'t, Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite { group, .. } | Db::Postgres(_, group) => group.run(job).await,
+        }
+    }
+
+    /// The group committer's counters.
+    pub fn group_stats(&self) -> &std::sync::Arc<group::GroupStats> {
+        match self {
+            Db::Sqlite { group, .. } | Db::Postgres(_, group) => group.stats(),
+        }
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         match self {
             Db::Sqlite { read, .. } => sqlx::query("SELECT 1").execute(read).await.map(|_| ()),
-            Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+            Db::Postgres(p, _) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
         }
     }
 
@@ -194,7 +225,7 @@ impl Db {
                     .await?
                     .rows_affected())
             }
-            Db::Postgres(p) => {
+            Db::Postgres(p, _) => {
                 let (sql, vals) = stmt.build_sqlx(PostgresQueryBuilder);
                 Ok(sqlx::query_with(&sql, vals)
                     .execute(p)
@@ -208,17 +239,17 @@ impl Db {
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
         match self {
             Db::Sqlite { write, .. } => Ok(sqlx::query(sql).execute(write).await?.rows_affected()),
-            Db::Postgres(p) => Ok(sqlx::query(sql).execute(p).await?.rows_affected()),
+            Db::Postgres(p, _) => Ok(sqlx::query(sql).execute(p).await?.rows_affected()),
         }
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { read, write } => {
+            Db::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
-            Db::Postgres(p) => p.close().await,
+            Db::Postgres(p, _) => p.close().await,
         }
     }
 }
@@ -268,10 +299,25 @@ impl Tx {
             .rows_affected()))
     }
 
+    /// Runs a raw, parameterless statement (savepoints).
+    pub async fn execute_raw(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => Ok(sqlx::query(sql).execute(&mut **t).await?.rows_affected()),
+            Tx::Postgres(t) => Ok(sqlx::query(sql).execute(&mut **t).await?.rows_affected()),
+        }
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
+        }
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await,
         }
     }
 }

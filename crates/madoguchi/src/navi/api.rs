@@ -87,9 +87,18 @@ pub struct ItemOut {
     pub counter: String,
     /// The deadline rule in words.
     pub deadline_rule: String,
-    /// Last day (YYYY-MM-DD) when `date` was given and the deadline is computed.
-    #[schema(example = "2026-04-15")]
+    /// The period's last day by the calendar (YYYY-MM-DD; 民法第140条〜第143条) when `date`
+    /// was given and the deadline is computed. Not moved past closed days, so never later
+    /// than the real deadline; see `last_open_day`.
+    #[schema(example = "2026-05-03")]
     pub due: Option<String>,
+    /// The day the procedure is still on time (YYYY-MM-DD): `due`, or the next day the city
+    /// hall is open when `due` is a weekend, a national holiday or 12/29–1/3 (民法第142条).
+    #[schema(example = "2026-05-07")]
+    pub last_open_day: Option<String>,
+    /// Set when `due` is a closed day: why, and until when (「期限の日（…）が閉庁日（…）のため、
+    /// 次の開庁日（…）まで」).
+    pub due_moved: Option<String>,
     pub bring: Vec<String>,
     pub note: Option<String>,
     /// Listed only because of a 「わからない」 answer.
@@ -275,6 +284,8 @@ pub fn step_out(
                     counter: v.counter,
                     deadline_rule: v.deadline_rule,
                     due: v.due_iso,
+                    last_open_day: v.due_open_iso,
+                    due_moved: v.due_moved,
                     bring: v.bring,
                     note: v.note,
                     uncertain: v.uncertain,

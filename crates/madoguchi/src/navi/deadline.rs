@@ -8,11 +8,12 @@
 //! * 第143条: a period in months or years ends the day before the day in the last month that
 //!   corresponds to the first counted day; when the last month has no such day, it ends on
 //!   that month's last day.
-//! * 第142条 and 行政機関の休日に関する法律 第2条 move a last day that falls on a closed day to
-//!   the next open day. The checklist does not move it (national holidays are not in the
-//!   data); it says so, and the date it shows is never later than the legal one.
+//! * 第142条 (and 地方自治法 第4条の2第4項 for acts toward the city): a last day that falls on
+//!   a closed day (a weekend, a national holiday, 12月29日〜1月3日) moves to the next open day.
+//!   [`last_open_day`] applies it with the city's calendar (`crate::calendar`), and
+//!   [`closed_reason`] says why the day was closed, for the checklist's explanation.
 
-use time::{Date, Duration, Month};
+use time::{Date, Duration, Month, Weekday};
 
 use super::model::{Count, Deadline, Unit};
 
@@ -33,6 +34,58 @@ pub fn last_day(event: Date, d: &Deadline) -> Date {
         Unit::Months => after_months(first, n),
         Unit::Years => after_months(first, n * 12),
     }
+}
+
+/// Why the city hall is closed on a day (for 「期限の日が閉庁日のため…」).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// 12月29日〜1月3日 (市の休日を定める条例), named before a holiday on the same day (元日).
+    YearEnd,
+    /// A national holiday, 振替休日 or 国民の休日, with its name.
+    Holiday(&'static str),
+    Saturday,
+    Sunday,
+}
+
+impl Closed {
+    /// The reason in words: 「日曜日」, 「憲法記念日」, 「年末年始の休み」 / "a Sunday", ….
+    pub fn words(self, l: crate::web::i18n::Lang) -> String {
+        use crate::web::i18n::Lang;
+        match (self, l) {
+            (Closed::YearEnd, Lang::Ja) => "年末年始の休み".to_owned(),
+            (Closed::YearEnd, Lang::En) => "the New Year closure".to_owned(),
+            (Closed::Holiday(name), Lang::Ja) => name.to_owned(),
+            (Closed::Holiday(name), Lang::En) => format!("a public holiday ({name})"),
+            (Closed::Saturday, Lang::Ja) => "土曜日".to_owned(),
+            (Closed::Saturday, Lang::En) => "a Saturday".to_owned(),
+            (Closed::Sunday, Lang::Ja) => "日曜日".to_owned(),
+            (Closed::Sunday, Lang::En) => "a Sunday".to_owned(),
+        }
+    }
+}
+
+/// Why the city hall is closed on `d`; `None` on an open day.
+pub fn closed_reason(d: Date) -> Option<Closed> {
+    if !crate::calendar::is_closed(d) {
+        return None;
+    }
+    let (m, day) = (d.month(), d.day());
+    if (m == Month::December && day >= 29) || (m == Month::January && day <= 3) {
+        return Some(Closed::YearEnd);
+    }
+    if let Some(name) = crate::calendar::national_holiday(d) {
+        return Some(Closed::Holiday(name));
+    }
+    Some(match d.weekday() {
+        Weekday::Saturday => Closed::Saturday,
+        _ => Closed::Sunday,
+    })
+}
+
+/// 民法第142条: the day the procedure is still on time, `last` itself when the city hall is
+/// open then, else the next open day.
+pub fn last_open_day(last: Date) -> Date {
+    crate::calendar::next_open_day(last)
 }
 
 /// The earliest day the procedure is accepted, when the deadline has an opening day.
@@ -102,6 +155,7 @@ mod tests {
             rule_en: None,
             basis: None,
             opens_days_before: None,
+            fixed: false,
         }
     }
 
@@ -152,6 +206,43 @@ mod tests {
         // Leap day, first day counted: the corresponding day 2/29 is missing in 2029.
         let d = dl(1, Unit::Years, Count::FromEventDay);
         assert_eq!(last_day(date!(2028 - 02 - 29), &d), date!(2029 - 02 - 28));
+    }
+
+    #[test]
+    fn a_last_day_on_a_closed_day_moves_to_the_next_open_day() {
+        // Golden Week 2026: 5/3 (日, 憲法記念日), 5/4 みどりの日, 5/5 こどもの日, 5/6 振替休日.
+        // Moved in on 4/19 → 14 days end on Sunday 5/3 → on time until Thursday 5/7.
+        let d = dl(14, Unit::Days, Count::FromNextDay);
+        let end = last_day(date!(2026 - 04 - 19), &d);
+        assert_eq!(end, date!(2026 - 05 - 03));
+        assert_eq!(closed_reason(end), Some(Closed::Holiday("憲法記念日")));
+        assert_eq!(last_open_day(end), date!(2026 - 05 - 07));
+        assert_eq!(
+            closed_reason(date!(2026 - 05 - 06)),
+            Some(Closed::Holiday("振替休日"))
+        );
+        // 年末年始: born 12/16 → 14 days incl. the day end on 12/29 → Monday 1/4 2027.
+        let d = dl(14, Unit::Days, Count::FromEventDay);
+        let end = last_day(date!(2026 - 12 - 16), &d);
+        assert_eq!(end, date!(2026 - 12 - 29));
+        assert_eq!(closed_reason(end), Some(Closed::YearEnd));
+        assert_eq!(last_open_day(end), date!(2027 - 01 - 04));
+        // 1/1 is 元日 but named as the New Year closure.
+        assert_eq!(closed_reason(date!(2027 - 01 - 01)), Some(Closed::YearEnd));
+        // A plain weekend: 4/1 + 2 years (first day not counted) = Saturday 2028-04-01 → Monday.
+        let d = dl(2, Unit::Years, Count::FromNextDay);
+        let end = last_day(date!(2026 - 04 - 01), &d);
+        assert_eq!(closed_reason(end), Some(Closed::Saturday));
+        assert_eq!(last_open_day(end), date!(2028 - 04 - 03));
+        // An open day stays.
+        assert_eq!(closed_reason(date!(2026 - 04 - 15)), None);
+        assert_eq!(last_open_day(date!(2026 - 04 - 15)), date!(2026 - 04 - 15));
+        use crate::web::i18n::Lang;
+        assert_eq!(Closed::Sunday.words(Lang::Ja), "日曜日");
+        assert_eq!(
+            Closed::Holiday("振替休日").words(Lang::En),
+            "a public holiday (振替休日)"
+        );
     }
 
     #[test]

@@ -43,8 +43,14 @@ pub struct Item<'f> {
     pub procedure: &'f Procedure,
     /// Applies only because of a 「わからない」 answer: the resident should check.
     pub uncertain: bool,
-    /// Last day, when the deadline is computed and the event date is known.
+    /// The period's last day by the calendar (民法第140条〜第143条), when the deadline is
+    /// computed and the event date is known.
     pub due: Option<Date>,
+    /// The day the procedure is still on time (民法第142条): `due`, or the next open day when
+    /// `due` is a closed day of the city hall.
+    pub due_open: Option<Date>,
+    /// Why `due` is a closed day, when it is (then `due_open` is later than `due`).
+    pub due_closed: Option<deadline::Closed>,
     /// First day it is accepted, when the deadline has one and the date is known.
     pub opens: Option<Date>,
     /// 持ち物 that apply on this path: (ja, en).
@@ -125,10 +131,14 @@ pub fn checklist<'f>(flow: &'f Flow, path: Vec<Answered<'f>>, date: Option<Date>
                 }
             })
             .collect();
+        let moves = p.deadline.as_ref().is_some_and(|d| !d.fixed);
+        let due_closed = due.filter(|_| moves).and_then(deadline::closed_reason);
         items.push(Item {
             procedure: p,
             uncertain,
             due,
+            due_open: due.map(|d| if moves { deadline::last_open_day(d) } else { d }),
+            due_closed,
             opens,
             bring,
         });

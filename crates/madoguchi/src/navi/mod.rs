@@ -13,7 +13,9 @@ pub mod api;
 pub mod bench;
 pub mod check;
 pub mod deadline;
+pub mod editor;
 pub mod engine;
+pub mod fields;
 pub mod line;
 pub mod messages;
 pub mod model;
@@ -33,6 +35,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(routes::routes())
         .merge(staff::routes())
+        .merge(editor::routes())
         .merge(api::routes())
         .merge(line::routes())
         // The demo's LINE sandbox page (404 outside the demo).

@@ -149,6 +149,11 @@ pub struct Deadline {
     /// (e.g. 転出届: from 14 days before the move).
     #[serde(default)]
     pub opens_days_before: Option<u32>,
+    /// The last day does not move past closed days (民法第142条 is for acts at an office; an
+    /// online service's own window, e.g. マイナポータル's 転出届 10 days after the move, does
+    /// not move).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fixed: bool,
 }
 
 /// One line of 「持ち物」, shown only when its condition holds.
@@ -182,6 +187,14 @@ pub struct Procedure {
     pub counter_ja: String,
     #[serde(default)]
     pub counter_en: Option<String>,
+    /// The section and counter were checked against a city source (ichikawa.md or the city
+    /// itself). False: the editor lists it under 「要確認」 and residents are told to ask at
+    /// 総合受付.
+    #[serde(default)]
+    pub counter_confirmed: bool,
+    /// What is known and what is still to check about the counter (staff only).
+    #[serde(default)]
+    pub counter_note: Option<String>,
     /// Computed deadline; absent: `deadline_text_ja` (or 「期限の定めはありません」).
     #[serde(default)]
     pub deadline: Option<Deadline>,

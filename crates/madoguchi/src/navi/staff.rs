@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/staff/navi/counter/{event}", get(counter_flow))
         .route("/staff/navi/{event}", get(editor))
+        .route("/staff/navi/{event}/json", get(json_editor))
         .route("/staff/navi/{event}/preview", get(preview))
         .route("/staff/navi/{event}/draft", post(create_draft))
         .route("/staff/navi/{event}/save", post(save))
@@ -53,7 +54,7 @@ pub fn routes() -> Router<AppState> {
 pub const EDITING_DEPARTMENTS: [&str; 2] = ["shimin", "koho"];
 
 #[allow(clippy::result_large_err)]
-fn staff(c: &Ctx) -> Result<UserRow, Response> {
+pub fn staff(c: &Ctx) -> Result<UserRow, Response> {
     match &c.user {
         Some(u) if u.kind == "staff" && u.disabled_at.is_none() => Ok(u.clone()),
         Some(_) => Err(AppError::Forbidden.into_response()),
@@ -136,7 +137,10 @@ async fn list(State(st): State<AppState>, c: Ctx) -> Result<Response, AppError> 
 
 pub struct ProblemView {
     pub text: String,
+    /// What it names, in words where the flow has them (a path as 「質問」→「答え」、…).
     pub detail: String,
+    /// The question page that fixes it, when it is about one question.
+    pub href: Option<String>,
 }
 
 pub fn problem_views(l: Lang, problems: &[Problem]) -> Vec<ProblemView> {
@@ -145,6 +149,122 @@ pub fn problem_views(l: Lang, problems: &[Problem]) -> Vec<ProblemView> {
         .map(|p| ProblemView {
             text: l.t(p.key).to_owned(),
             detail: p.detail.clone(),
+            href: None,
+        })
+        .collect()
+}
+
+/// [`problem_views`] with the questions and answers named by their Japanese texts.
+pub fn described(l: Lang, flow: &Flow, problems: &[Problem]) -> Vec<ProblemView> {
+    let q_words = |id: &str| {
+        flow.question(id)
+            .map(|q| format!("「{}」（{id}）", q.text_ja))
+            .unwrap_or_else(|| id.to_owned())
+    };
+    problems
+        .iter()
+        .map(|p| {
+            let (detail, href) = match p.key {
+                "navi.problem.no_outcome" | "navi.problem.long_path" => {
+                    let steps: Vec<String> = form_urlencoded::parse(p.detail.as_bytes())
+                        .map(|(q, v)| match flow.question(&q) {
+                            Some(qq) => format!(
+                                "「{}」→「{}」",
+                                qq.text_ja,
+                                qq.choice(&v).map(|c| c.label_ja.as_str()).unwrap_or(&v)
+                            ),
+                            None => format!("{q}={v}"),
+                        })
+                        .collect();
+                    (format!("{}（{}）", steps.join("、"), p.detail), None)
+                }
+                "navi.problem.unreachable"
+                | "navi.problem.few_options"
+                | "navi.problem.many_options"
+                | "navi.problem.duplicate_question" => (
+                    q_words(&p.detail),
+                    flow.question(&p.detail)
+                        .map(|q| format!("/staff/navi/{}/questions/{}", flow.event, q.id)),
+                ),
+                "navi.problem.missing_next" => match p.detail.split_once(" → ") {
+                    Some((from, to)) => (
+                        format!("{} → {to}", q_words(from)),
+                        flow.question(from)
+                            .map(|q| format!("/staff/navi/{}/questions/{}", flow.event, q.id)),
+                    ),
+                    None => (p.detail.clone(), None),
+                },
+                _ => (p.detail.clone(), None),
+            };
+            ProblemView {
+                text: l.t(p.key).to_owned(),
+                detail,
+                href,
+            }
+        })
+        .collect()
+}
+
+/// One question in the overview.
+pub struct QuestionLine {
+    pub id: String,
+    pub text: String,
+    pub is_start: bool,
+    /// 「はい → 次: card」 for each answer.
+    pub answers: Vec<String>,
+}
+
+/// One procedure in the overview.
+pub struct ProcedureLine {
+    pub id: String,
+    pub name: String,
+    pub department: String,
+    pub counter: String,
+    /// The counter is confirmed, or the procedure is done outside the city hall.
+    pub confirmed: bool,
+    pub note: Option<String>,
+}
+
+fn question_lines(l: Lang, flow: &Flow) -> Vec<QuestionLine> {
+    flow.questions
+        .iter()
+        .map(|q| QuestionLine {
+            id: q.id.clone(),
+            text: q.text_ja.clone(),
+            is_start: q.id == flow.start,
+            answers: q
+                .options
+                .iter()
+                .map(|o| {
+                    let next = match &o.next {
+                        Some(n) => l.t("navi.staff.next_q").replace("{q}", n),
+                        None => l.t("navi.staff.next_end").to_owned(),
+                    };
+                    format!(
+                        "{}{} → {next}",
+                        o.label_ja,
+                        if o.unknown {
+                            "（わからない）"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn procedure_lines(flow: &Flow) -> Vec<ProcedureLine> {
+    flow.procedures
+        .iter()
+        .map(|p| ProcedureLine {
+            id: p.id.clone(),
+            name: p.name_ja.clone(),
+            department: p.department_ja.clone(),
+            counter: p.counter_ja.clone(),
+            confirmed: p.counter_confirmed || p.elsewhere,
+            note: p.counter_note.clone(),
         })
         .collect()
 }
@@ -166,6 +286,14 @@ pub struct EditorPage {
     pub versions: Vec<(i64, &'static str, String)>,
     pub notice: Option<&'static str>,
     pub error: Option<&'static str>,
+    /// The JSON editor (the "advanced" page) instead of the field lists.
+    pub advanced: bool,
+    /// A refused field-editor change or import.
+    pub field_error: Option<super::editor::ErrorView>,
+    pub questions: Vec<QuestionLine>,
+    pub procedures: Vec<ProcedureLine>,
+    /// How many procedures' counters still need checking.
+    pub unconfirmed: usize,
 }
 
 impl EditorPage {
@@ -187,6 +315,8 @@ async fn editor_page(
     notice: Option<&'static str>,
     error: Option<&'static str>,
     extra_problems: Option<Vec<Problem>>,
+    advanced: bool,
+    field_error: Option<super::editor::ErrorView>,
 ) -> Result<Response, AppError> {
     let m = c.tenant.id.clone();
     let l = c.l;
@@ -199,6 +329,8 @@ async fn editor_page(
         .or_else(|| draft.as_ref().map(|d| d.definition.clone()))
         .unwrap_or_default();
     let (mut parse_error, mut problems, mut paths) = (None, Vec::new(), None);
+    // The field lists show the draft when there is one (and it parses), else the live flow.
+    let mut shown = flow.clone();
     if draft.is_some() || typed.is_some() {
         match versions::parse_and_check(&text, event) {
             Ok((f, probs)) => {
@@ -206,6 +338,9 @@ async fn editor_page(
                 paths = engine::all_paths(&f, check::MAX_PATHS)
                     .ok()
                     .map(|p| p.len());
+                if typed.is_none() {
+                    shown = f;
+                }
             }
             Err(e) => parse_error = Some(e),
         }
@@ -213,6 +348,7 @@ async fn editor_page(
     if let Some(extra) = extra_problems {
         problems = extra;
     }
+    let procedures = procedure_lines(&shown);
     let versions = store::versions(&st.db, &m, event)
         .await?
         .into_iter()
@@ -236,11 +372,16 @@ async fn editor_page(
         draft,
         text,
         parse_error,
-        problems: problem_views(l, &problems),
+        problems: described(l, &shown, &problems),
         paths,
         versions,
         notice,
         error,
+        advanced: advanced || typed.is_some(),
+        field_error,
+        questions: question_lines(l, &shown),
+        unconfirmed: procedures.iter().filter(|p| !p.confirmed).count(),
+        procedures,
         c,
     };
     Ok(render(&page)?.into_response())
@@ -259,6 +400,8 @@ fn notice_key(done: Option<&str>) -> Option<&'static str> {
         "published" => Some("navi.staff.published"),
         "created" => Some("navi.staff.created"),
         "discarded" => Some("navi.staff.discarded"),
+        "edited" => Some("navi.staff.edited"),
+        "imported" => Some("navi.staff.imported"),
         _ => None,
     }
 }
@@ -283,8 +426,35 @@ async fn editor(
         notice_key(q.done.as_deref()),
         None,
         None,
+        false,
+        None,
     )
     .await
+}
+
+/// The "advanced" page: the draft's JSON in a text area.
+async fn json_editor(
+    State(st): State<AppState>,
+    c: Ctx,
+    Path(event): Path<String>,
+) -> Result<Response, AppError> {
+    let user = match staff(&c) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    event_or_404(&event)?;
+    editor_page(&st, c, &user, &event, None, None, None, None, true, None).await
+}
+
+/// The overview with a refused field-editor change or import (the caller sets 422).
+pub async fn overview_with_error(
+    st: &AppState,
+    c: Ctx,
+    user: &UserRow,
+    event: &str,
+    e: super::editor::ErrorView,
+) -> Result<Response, AppError> {
+    editor_page(st, c, user, event, None, None, None, None, false, Some(e)).await
 }
 
 async fn preview(
@@ -354,7 +524,19 @@ async fn version_error(
         VersionError::Problems(p) => Some(p),
         _ => None,
     };
-    let mut r = editor_page(st, c, user, event, typed, None, Some(key), problems).await?;
+    let mut r = editor_page(
+        st,
+        c,
+        user,
+        event,
+        typed,
+        None,
+        Some(key),
+        problems,
+        false,
+        None,
+    )
+    .await?;
     *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(r)
 }
@@ -412,6 +594,8 @@ async fn save(
                 Some(f.definition),
                 None,
                 Some("navi.err.parse"),
+                None,
+                true,
                 None,
             )
             .await?;

@@ -29,6 +29,10 @@ pub enum VersionError {
     Problems(Vec<Problem>),
     #[error("the draft was changed by someone else")]
     Stale,
+    #[error("a field is not valid: {0:?}")]
+    Field(super::fields::FieldError),
+    #[error("the file is for another event: {0}")]
+    OtherEvent(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -42,6 +46,8 @@ impl VersionError {
             VersionError::Parse(_) => "navi.err.parse",
             VersionError::Problems(_) => "navi.err.problems",
             VersionError::Stale => "navi.err.stale",
+            VersionError::Field(f) => f.key,
+            VersionError::OtherEvent(_) => "navi.err.other_event",
             VersionError::Db(_) => "err.internal",
         }
     }
@@ -202,6 +208,104 @@ pub async fn save_draft(
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Applies one field-editor change to the draft (saved at revision `rev`), in one
+/// transaction with its audit event `navi.draft_edited` (the operation and what it changed).
+/// The published flow is untouched until [`publish`].
+pub async fn edit_draft(
+    db: &Db,
+    actor: &Actor,
+    municipality: &str,
+    event: &str,
+    rev: i64,
+    edit: &super::fields::Edit,
+) -> Result<bool, VersionError> {
+    let mut tx = db.begin().await?;
+    let draft = store::draft_tx(&mut tx, municipality, event)
+        .await?
+        .ok_or(VersionError::NoDraft)?;
+    if draft.updated_at != rev {
+        return Err(VersionError::Stale);
+    }
+    let mut flow =
+        Flow::from_json(&draft.definition).map_err(|e| VersionError::Parse(e.to_string()))?;
+    super::fields::apply(&mut flow, edit).map_err(VersionError::Field)?;
+    let canonical = flow.to_json_pretty();
+    if canonical == draft.definition {
+        return Ok(false);
+    }
+    if store::update_draft(&mut tx, draft.id, rev, &canonical).await? == 0 {
+        return Err(VersionError::Stale);
+    }
+    audit::record(
+        &mut tx,
+        municipality,
+        actor,
+        "navi.draft_edited",
+        &target(event),
+        json!({ "version": draft.version, "op": edit.op(), "subject": edit.subject() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Imports a flow file (an export of this or another municipality) as the draft: creates the
+/// draft when there is none, else replaces its text. Refused when the file does not parse or
+/// is for another event; problems are allowed (publish refuses them). Audited
+/// `navi.draft_imported`.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    municipality: &str,
+    event: &str,
+    text: &str,
+) -> Result<i64, VersionError> {
+    let flow = Flow::from_json(text).map_err(|e| VersionError::Parse(e.to_string()))?;
+    if flow.event != event {
+        return Err(VersionError::OtherEvent(flow.event));
+    }
+    let canonical = flow.to_json_pretty();
+    let mut tx = db.begin().await?;
+    let version = match store::draft_tx(&mut tx, municipality, event).await? {
+        Some(d) => {
+            if store::update_draft(&mut tx, d.id, d.updated_at, &canonical).await? == 0 {
+                return Err(VersionError::Stale);
+            }
+            d.version
+        }
+        None => {
+            let version = store::next_version(&mut tx, municipality, event).await?;
+            match store::insert_version(
+                &mut tx,
+                municipality,
+                event,
+                version,
+                "draft",
+                &canonical,
+                actor_id(actor),
+            )
+            .await
+            {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Err(VersionError::DraftExists),
+                Err(e) => return Err(e.into()),
+            }
+            version
+        }
+    };
+    audit::record(
+        &mut tx,
+        municipality,
+        actor,
+        "navi.draft_imported",
+        &target(event),
+        json!({ "version": version, "bytes": text.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
 }
 
 /// Publishes the draft: refused with the problems when the checker finds any.

@@ -96,8 +96,14 @@ pub struct ItemView {
     pub counter: String,
     /// The rule in words (「14日以内」), or the text when the deadline is not computed.
     pub deadline_rule: String,
+    /// The day it is still on time (the period's end, moved past closed days), for display.
     pub due: Option<String>,
+    /// The period's end by the calendar, YYYY-MM-DD (not moved; the API's `due`).
     pub due_iso: Option<String>,
+    /// The day it is still on time, YYYY-MM-DD (the API's `last_open_day`).
+    pub due_open_iso: Option<String>,
+    /// When the period ends on a closed day: 「期限の日（…）が閉庁日（…）のため、次の開庁日（…）まで」.
+    pub due_moved: Option<String>,
     pub opens: Option<String>,
     pub basis: Option<String>,
     pub bring: Vec<String>,
@@ -112,6 +118,9 @@ pub struct ItemView {
     pub elsewhere: bool,
     /// Counter mode: ticked off as done.
     pub done: bool,
+    /// The counter is not confirmed by the city's information and its text does not already
+    /// send the resident to 総合受付: the page adds 「場所は総合受付でご確認ください」.
+    pub counter_check: bool,
 }
 
 /// Hidden inputs for a GET form: the date and the answers so far.
@@ -196,8 +205,13 @@ pub fn items(l: Lang, list: &Checklist<'_>, catalogue: &Catalogue) -> Vec<ItemVi
                 department: pick(l, &p.department_ja, p.department_en.as_ref()).to_owned(),
                 counter: pick(l, &p.counter_ja, p.counter_en.as_ref()).to_owned(),
                 deadline_rule,
-                due: it.due.map(|d| deadline::display(l, d)),
+                due: it.due_open.map(|d| deadline::display(l, d)),
                 due_iso: it.due.map(deadline::iso),
+                due_open_iso: it.due_open.map(deadline::iso),
+                due_moved: match (it.due, it.due_open, it.due_closed) {
+                    (Some(end), Some(open), Some(why)) => Some(moved_text(l, end, open, why)),
+                    _ => None,
+                },
                 opens: it.opens.map(|d| deadline::display(l, d)),
                 basis: p.deadline.as_ref().and_then(|d| d.basis.clone()),
                 bring: it
@@ -220,9 +234,20 @@ pub fn items(l: Lang, list: &Checklist<'_>, catalogue: &Catalogue) -> Vec<ItemVi
                 source: p.source.clone(),
                 elsewhere: p.elsewhere,
                 done: false,
+                counter_check: !p.counter_confirmed
+                    && !p.elsewhere
+                    && !p.counter_ja.contains("総合受付"),
             }
         })
         .collect()
+}
+
+/// 「期限の日（2026年5月3日（日）・憲法記念日）が閉庁日のため、次の開庁日（2026年5月7日（木））まで」.
+pub fn moved_text(l: Lang, end: Date, open: Date, why: deadline::Closed) -> String {
+    l.t("navi.due_moved")
+        .replace("{end}", &deadline::display(l, end))
+        .replace("{why}", &why.words(l))
+        .replace("{open}", &deadline::display(l, open))
 }
 
 /// The checklist as plain text (LINE, snapshots): one block per procedure.
@@ -237,11 +262,16 @@ pub fn text(l: Lang, flow: &Flow, list: &Checklist<'_>, catalogue: &Catalogue) -
         }
         out.push('\n');
         match &it.due {
-            Some(d) => out.push_str(&format!(
-                "{} {d}（{}）\n",
-                l.t("navi.due"),
-                it.deadline_rule
-            )),
+            Some(d) => {
+                out.push_str(&format!(
+                    "{} {d}（{}）\n",
+                    l.t("navi.due"),
+                    it.deadline_rule
+                ));
+                if let Some(m) = &it.due_moved {
+                    out.push_str(&format!("{m}\n"));
+                }
+            }
             None => out.push_str(&format!("{} {}\n", l.t("navi.due"), it.deadline_rule)),
         }
         out.push_str(&format!("{} {}\n", l.t("navi.where"), it.counter));

@@ -57,6 +57,8 @@ impl AppState {
         let list = store::list_municipalities(&db).await?;
         let identity = crate::identity::Identity::new(&cfg, sandbox)?;
         let documents = Arc::new(crate::documents::Documents::load(&cfg.documents)?);
+        let metrics = Metrics::new();
+        metrics.register_group_commit(db.group_stats());
         Ok(AppState {
             identity,
             documents,
@@ -64,7 +66,7 @@ impl AppState {
             cfg: Arc::new(cfg),
             municipalities: Arc::new(RwLock::new(list)),
             mail_notify: Arc::new(Notify::new()),
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(metrics),
             sandbox,
         })
     }

@@ -221,7 +221,7 @@ where
 pub async fn fetch_raw<T: madoguchi::db::Row>(db: &Db, sql: &str) -> Vec<T> {
     let rows = match db {
         Db::Sqlite { read, .. } => sqlx::query_as::<_, T>(sql).fetch_all(read).await,
-        Db::Postgres(pool) => sqlx::query_as::<_, T>(sql).fetch_all(pool).await,
+        Db::Postgres(pool, _) => sqlx::query_as::<_, T>(sql).fetch_all(pool).await,
     };
     rows.unwrap_or_else(|e| panic!("{sql}: {e}"))
 }

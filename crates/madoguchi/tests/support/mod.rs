@@ -223,6 +223,25 @@ impl Client<'_> {
         body: &serde_json::Value,
         headers: &[(&str, &str)],
     ) -> Resp {
+        let req = self.json_request(path, body, headers);
+        self.send(req).await
+    }
+
+    /// Sends a request like a client that hangs up after `after`: the response future is
+    /// dropped (cookies are not updated). True when the response came before that.
+    pub async fn hang_up(&self, req: Request<Body>, after: std::time::Duration) -> bool {
+        tokio::time::timeout(after, self.app.router.clone().oneshot(req))
+            .await
+            .is_ok()
+    }
+
+    /// A JSON POST as [`Client::post_json_with`] builds it, with the session's cookies.
+    pub fn json_request(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Request<Body> {
         let mut b = Request::post(path)
             .header(header::HOST, self.host)
             .header(header::COOKIE, self.cookie_header())
@@ -230,8 +249,22 @@ impl Client<'_> {
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
-        self.send(b.body(Body::from(body.to_string())).expect("request"))
-            .await
+        b.body(Body::from(body.to_string())).expect("request")
+    }
+
+    /// A form POST with the CSRF field, as [`Client::post_form`] builds it.
+    pub fn form_request(&self, path: &str, fields: &[(&str, &str)]) -> Request<Body> {
+        let csrf = self.csrf();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields.iter().copied())
+            .append_pair("csrf", &csrf)
+            .finish();
+        Request::post(path)
+            .header(header::HOST, self.host)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request")
     }
 
     pub async fn login(&mut self, email: &str, password: &str) -> Resp {

@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::procedures::form::def::{Field, FieldKind, FormDefinition};
+use crate::procedures::runner::{flow, view::FieldView};
 use crate::web::i18n::Lang;
 
 /// A sub-input (a part of a name or an address).
@@ -29,9 +30,11 @@ pub struct Input {
     pub name: String,
     pub id: String,
     pub label: String,
-    /// `text`, `textarea`, `parts`, `radio`, `checkbox`, `file`, `consent`, or `unsupported`
-    /// (repeating groups: the resident is asked to send a message).
+    /// `text`, `textarea`, `parts`, `radio`, `checkbox`, `file`, `consent`, `group`, or
+    /// `unsupported` (a repeating group with files: the resident is asked to send a message).
     pub widget: &'static str,
+    /// `group`: the runner's view of the repeating group (items, add and remove buttons).
+    pub group: Option<FieldView>,
     /// `file`: the accepted types (the input's `accept`) and the limit, as residents read it.
     pub accept: String,
     pub limit: String,
@@ -132,6 +135,7 @@ pub fn inputs(
                 limit: String::new(),
                 current: String::new(),
                 checked: false,
+                group: None,
                 error,
                 name: name.clone(),
             };
@@ -234,8 +238,43 @@ pub fn inputs(
                         None => stored == Some(&Value::Bool(true)),
                     };
                 }
-                FieldKind::Group { .. } => {
+                FieldKind::Group { .. } if !editable(f) => {
                     input.widget = "unsupported";
+                }
+                FieldKind::Group { .. } => {
+                    input.widget = "group";
+                    let stored_pairs;
+                    let pairs = match typed {
+                        Some(t) => t,
+                        None => {
+                            stored_pairs =
+                                flow::answers_to_pairs(std::slice::from_ref(f), answers, "");
+                            &stored_pairs
+                        }
+                    };
+                    let field_errors: Vec<crate::procedures::form::FieldError> = errors
+                        .iter()
+                        .map(|e| {
+                            crate::procedures::form::FieldError::new(
+                                e.path.clone(),
+                                "correction",
+                                e.message_ja.clone(),
+                                e.message_en.clone(),
+                            )
+                        })
+                        .collect();
+                    let view_input = crate::procedures::runner::view::Input {
+                        pairs,
+                        answers,
+                        errors: &field_errors,
+                        files: &[],
+                        l,
+                    };
+                    input.group = Some(crate::procedures::runner::view::field(
+                        f,
+                        &f.id,
+                        &view_input,
+                    ));
                 }
             }
             input
@@ -243,8 +282,53 @@ pub fn inputs(
         .collect()
 }
 
+/// Every field can be corrected on the 補正 form except a repeating group with a file inside
+/// (its files are stored per item; the resident is asked to send them by message).
 fn editable(f: &Field) -> bool {
-    !matches!(f.kind, FieldKind::Group { .. })
+    match &f.kind {
+        FieldKind::Group { fields, .. } => !fields
+            .iter()
+            .any(|i| matches!(i.kind, FieldKind::File { .. } | FieldKind::Group { .. })),
+        _ => true,
+    }
+}
+
+/// A group's 「追加」 or 「削除」 button on the 補正 form: the typed inputs with one item more or
+/// less (nothing is stored). None when `action` is not one of them or names no requested group.
+pub fn group_action(
+    def: &FormDefinition,
+    requested: &[String],
+    pairs: &[(String, String)],
+    action: &str,
+) -> Option<Vec<(String, String)>> {
+    let action = flow::Action::parse(action);
+    let (flow::Action::Add(g) | flow::Action::Remove(g, _)) = &action else {
+        return None;
+    };
+    let f = def
+        .pages
+        .iter()
+        .flat_map(|p| p.fields.iter())
+        .find(|f| &f.id == g && requested.contains(&f.id) && editable(f))?;
+    let FieldKind::Group {
+        min_items,
+        max_items,
+        ..
+    } = &f.kind
+    else {
+        return None;
+    };
+    let n = flow::item_count(pairs, g, *min_items, *max_items);
+    let (mut out, n) = match action {
+        flow::Action::Remove(_, i) if i < n && n > (*min_items as usize).max(1) => {
+            (flow::remove_item(pairs, g, i), n - 1)
+        }
+        flow::Action::Add(_) if n < *max_items as usize => (pairs.to_vec(), n + 1),
+        _ => (pairs.to_vec(), n),
+    };
+    out.retain(|(k, _)| k != "action");
+    flow::set_count(&mut out, g, n);
+    Some(out)
 }
 
 /// The requested top-level file fields: (id, accepted types, size limit). The 補正 form reads
@@ -267,7 +351,8 @@ pub fn file_fields<'a>(
 /// The stored answers with the requested fields replaced by what was typed, read by the form
 /// engine's lenient reader, and the problems of those fields. `files` holds the answer JSON of
 /// the files sent with this 補正 by field id; a requested file field without a new file keeps
-/// its stored file. Repeating groups keep their stored answers (not editable on this form).
+/// its stored file. A repeating group is read whole from its items' inputs (one with files
+/// inside keeps its stored answers).
 pub fn apply(
     def: &FormDefinition,
     requested: &[String],

@@ -244,26 +244,29 @@ pub async fn submit_checked(
         .map(|(_, v)| (*v).max(0))
         // No computed fee: the procedure's own 手数料.
         .or(procedure.fee_yen.filter(|f| *f > 0));
+    let attempt = std::sync::Arc::new(Attempt {
+        municipality: municipality.to_owned(),
+        actor: actor.clone(),
+        base_url: base_url.to_owned(),
+        new,
+        procedure: procedure.clone(),
+        town,
+        files,
+        hash,
+        answers_json,
+        computed_json,
+        fee_yen,
+    });
     let mut last_err = None;
     for _ in 0..SUBMIT_ATTEMPTS {
         let now = now_ms();
         let receipt = ReceiptNumber::from_random(rand::random::<u64>());
-        let attempt = Attempt {
-            municipality,
-            actor,
-            base_url,
-            new: &new,
-            procedure,
-            town: &town,
-            files: &files,
-            hash: &hash,
-            answers_json: &answers_json,
-            computed_json: &computed_json,
-            fee_yen,
-            receipt,
-            now,
-        };
-        match attempt.run(db).await {
+        let a = attempt.clone();
+        // Group commit: submissions arriving together share one transaction and one flush.
+        let outcome = db
+            .grouped(move |tx| Box::pin(async move { a.run(tx, receipt, now).await }))
+            .await;
+        match outcome {
             Ok(s) => return Ok(s),
             Err(SubmitError::Db(e)) if is_unique_violation(&e) => {
                 tracing::info!(error = %e, "submission retried after a unique violation");
@@ -277,34 +280,38 @@ pub async fn submit_checked(
     ))
 }
 
-struct Attempt<'a> {
-    municipality: &'a str,
-    actor: &'a audit::Actor,
-    base_url: &'a str,
-    new: &'a NewApplication,
-    procedure: &'a super::store::ProcedureRow,
-    town: &'a (String, String),
-    files: &'a [(String, String)],
-    hash: &'a str,
-    answers_json: &'a str,
-    computed_json: &'a str,
+/// One submission's inputs, owned: the transaction runs on the group committer's task.
+struct Attempt {
+    municipality: String,
+    actor: audit::Actor,
+    base_url: String,
+    new: NewApplication,
+    procedure: super::store::ProcedureRow,
+    town: (String, String),
+    files: Vec<(String, String)>,
+    hash: String,
+    answers_json: String,
+    computed_json: String,
     fee_yen: Option<i64>,
-    receipt: ReceiptNumber,
-    now: i64,
 }
 
-impl Attempt<'_> {
-    async fn run(&self, db: &Db) -> Result<Submitted, SubmitError> {
-        let m = self.municipality;
-        let new = self.new;
-        let mut tx = db.begin().await?;
+impl Attempt {
+    /// Writes the submission into `tx` (the caller commits), with a fresh `receipt` drawn per try.
+    async fn run(
+        &self,
+        tx: &mut crate::db::Tx,
+        receipt_number: ReceiptNumber,
+        now: i64,
+    ) -> Result<Submitted, SubmitError> {
+        let m = self.municipality.as_str();
+        let new = &self.new;
         if let Some(idem) = &new.idempotency
-            && let Some(found) = store::find_idempotency(&mut tx, m, &idem.scope, &idem.key).await?
+            && let Some(found) = store::find_idempotency(tx, m, &idem.scope, &idem.key).await?
         {
             if found.request_hash != self.hash {
                 return Err(SubmitError::IdempotencyConflict);
             }
-            let receipt = store::receipt_of(&mut tx, found.application_id)
+            let receipt = store::receipt_of(tx, found.application_id)
                 .await?
                 .ok_or_else(|| {
                     SubmitError::Corrupt("idempotency key without application".into())
@@ -317,11 +324,11 @@ impl Attempt<'_> {
                 created: false,
             });
         }
-        let receipt = self.receipt.compact();
+        let receipt = receipt_number.compact();
         let due_at = self
             .procedure
             .processing_days
-            .map(|d| rules::due_at(self.now, d));
+            .map(|d| rules::due_at(now, d));
         // A guest's address is stored lower-cased like account addresses, so the account that
         // later verifies it takes the application over (`claim_guest_applications`).
         let (user_id, email) = match &new.applicant {
@@ -337,7 +344,7 @@ impl Attempt<'_> {
         let guest_key = email.map(|_| crate::auth::token::random_secret());
         let guest_key_digest = guest_key.as_deref().map(crate::auth::token::digest);
         let id = store::insert_application(
-            &mut tx,
+            tx,
             &store::InsertApplication {
                 municipality: m,
                 receipt: &receipt,
@@ -346,34 +353,26 @@ impl Attempt<'_> {
                 applicant_user_id: user_id,
                 applicant_email: email,
                 applicant_name: new.applicant.name(),
-                answers: self.answers_json,
-                computed: self.computed_json,
+                answers: &self.answers_json,
+                computed: &self.computed_json,
                 fee_yen: self.fee_yen,
                 department_id: self.procedure.department_id,
                 due_at,
                 guest_key_digest: guest_key_digest.as_deref(),
-                now: self.now,
+                now,
             },
         )
         .await?;
         if let Some(fee) = self.fee_yen {
-            crate::payments::service::fee_at_submission(
-                &mut tx,
-                m,
-                id,
-                self.procedure.id,
-                fee,
-                self.now,
-            )
-            .await?;
+            crate::payments::service::fee_at_submission(tx, m, id, self.procedure.id, fee, now)
+                .await?;
         }
         // Early, so a concurrent identical request fails here (and retries) before doing more.
         if let Some(idem) = &new.idempotency {
-            store::insert_idempotency(&mut tx, m, &idem.scope, &idem.key, self.hash, id, self.now)
-                .await?;
+            store::insert_idempotency(tx, m, &idem.scope, &idem.key, &self.hash, id, now).await?;
         }
-        for (path, public_id) in self.files {
-            let a = store::attachment_tx(&mut tx, m, public_id).await?;
+        for (path, public_id) in &self.files {
+            let a = store::attachment_tx(tx, m, public_id).await?;
             let ok = a.as_ref().is_some_and(|a| {
                 a.application_id.is_none()
                     && ((new.draft_id.is_some() && a.draft_id == new.draft_id)
@@ -382,17 +381,17 @@ impl Attempt<'_> {
             let Some(a) = a.filter(|_| ok) else {
                 return Err(SubmitError::UnknownAttachment(path.clone()));
             };
-            if store::link_attachment(&mut tx, a.id, id).await? != 1 {
+            if store::link_attachment(tx, a.id, id).await? != 1 {
                 return Err(SubmitError::UnknownAttachment(path.clone()));
             }
         }
         if let Some(draft) = new.draft_id
-            && store::delete_draft(&mut tx, m, draft).await? != 1
+            && store::delete_draft(tx, m, draft).await? != 1
         {
             return Err(SubmitError::UnknownDraft);
         }
         store::insert_entry(
-            &mut tx,
+            tx,
             &store::NewEntry {
                 application_id: id,
                 kind: "transition",
@@ -403,19 +402,19 @@ impl Attempt<'_> {
                 body: "",
                 fields: None,
                 internal: false,
-                now: self.now,
+                now,
             },
         )
         .await?;
-        let town = self.town;
+        let town = &self.town;
         let (subject, body) = rules::confirmation_mail(&rules::MailFacts {
             town_ja: &town.0,
             town_en: &town.1,
             applicant: new.applicant.name(),
             procedure_ja: &self.procedure.name_ja,
             procedure_en: &self.procedure.name_en,
-            receipt: self.receipt,
-            submitted_at: self.now,
+            receipt: receipt_number,
+            submitted_at: now,
             link: &match &guest_key {
                 Some(key) => format!(
                     "{}/applications/{}?key={}",
@@ -431,13 +430,13 @@ impl Attempt<'_> {
             },
             fee_yen: self.fee_yen,
         });
-        crate::mail::enqueue(&mut tx, m, new.applicant.email(), &subject, &body).await?;
+        crate::mail::enqueue(tx, m, new.applicant.email(), &subject, &body).await?;
         // Last: on PostgreSQL the audit chain's head row is locked from here to the commit, and
         // every write of the municipality waits for that lock.
         audit::record(
-            &mut tx,
+            tx,
             m,
-            self.actor,
+            &self.actor,
             "application.submitted",
             &format!("application:{id}"),
             json!({
@@ -448,10 +447,9 @@ impl Attempt<'_> {
             }),
         )
         .await?;
-        tx.commit().await?;
         Ok(Submitted {
             id,
-            receipt: self.receipt,
+            receipt: receipt_number,
             created: true,
         })
     }

@@ -213,6 +213,9 @@ pub struct DetailPage {
     pub guest: bool,
     /// The 補正 form sends a file (multipart).
     pub correction_has_file: bool,
+    /// A repeating group is on the 補正 form: its add/remove buttons are submit buttons, so a
+    /// hidden 「再提出」 comes first and Enter in a text box resubmits instead of adding an item.
+    pub correction_has_group: bool,
     pub payment: crate::payments::view::ResidentBox,
     /// 受付票 and 通知書 (PDF).
     pub documents: crate::documents::routes::Links,
@@ -292,10 +295,12 @@ async fn detail_page(
         _ => Vec::new(),
     };
     let correction_has_file = correction.iter().any(|i| i.widget == "file");
+    let correction_has_group = correction.iter().any(|i| i.widget == "group");
     let payment = crate::payments::view::resident_box(&st.db, app, l).await?;
     let documents = crate::documents::routes::links(&st.db, app, l).await?;
     Ok(DetailPage {
         correction_has_file,
+        correction_has_group,
         payment,
         documents,
         receipt: app.receipt.clone(),
@@ -523,6 +528,13 @@ async fn resubmit(
         .to_offset(time::macros::offset!(+9))
         .date();
     let l = c.l;
+    // A group's 「追加」/「削除」 button: show the form again with one item more or less.
+    if let Some(action) = crate::procedures::runner::flow::get(&pairs, "action")
+        && let Some(pairs) = super::correction::group_action(&def, &requested, &pairs, action)
+    {
+        let page = detail_page(&st, c, &app, None, None, Some(&pairs), &[]).await?;
+        return Ok(render(&page)?.into_response());
+    }
     // Files first: each is checked (size, declared and real type) before anything is stored.
     let mut problems = Vec::new();
     let mut files = Vec::new();

@@ -238,7 +238,8 @@ fn simple_value(f: &Field, pairs: &[(String, String)]) -> Option<serde_json::Val
     }
 }
 
-fn field(f: &Field, path: &str, input: &Input<'_>) -> FieldView {
+/// The view of one field at `path` (also used by the 補正 form for repeating groups).
+pub fn field(f: &Field, path: &str, input: &Input<'_>) -> FieldView {
     let l = input.l;
     let pairs = input.pairs;
     let kind = match &f.kind {
