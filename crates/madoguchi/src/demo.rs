@@ -39,6 +39,12 @@ pub const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         municipality: ICHIKAWA,
+        email: "shimin-review@city.ichikawa.example.jp",
+        name: "審査 光子",
+        staff: Some(("shimin", Role::Reviewer)),
+    },
+    DemoAccount {
+        municipality: ICHIKAWA,
         email: "dx@city.ichikawa.example.jp",
         name: "推進 健",
         staff: Some(("gyosei-dx", Role::DxPromoter)),
@@ -172,6 +178,8 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
     }
     // The catalogue, with the shipped forms published and their procedures online.
     crate::procedures::editor::demo::load(db).await?;
+    // 戸籍証明書等の交付請求 is paid before the city works on it.
+    crate::payments::demo::load(db).await?;
     // 郵便番号 data for 千葉県 (national table; loaded only while it is empty).
     crate::postal::load_demo(db).await?;
     // 手続きナビ: the shipped flows as version 1 of each municipality.

@@ -640,3 +640,517 @@ db_test!(our_public_keys_are_served_as_jwks, |db: Db| async move {
     assert_eq!(keys[0]["alg"], "ES256");
     assert!(keys[0].get("d").is_none(), "never the private part");
 });
+
+// ---- prefill beyond text fields (name, address, date, gender choice) ------------------------
+
+const KOSEKI: &str = "koseki-shomei";
+
+fn input_tag<'a>(body: &'a str, name: &str) -> &'a str {
+    let at = body
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name} in {body}"));
+    let start = body[..at].rfind('<').expect("tag start");
+    let end = at + body[at..].find('>').expect("tag end");
+    &body[start..=end]
+}
+
+fn stored_answers(rows: Vec<(String,)>) -> serde_json::Value {
+    serde_json::from_str(&rows.first().expect("a row").0).expect("answers json")
+}
+
+db_test!(
+    shipped_koseki_form_takes_name_address_and_birthdate_from_the_card,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let start_url = format!("/procedures/{KOSEKI}/apply");
+        // The consent page asks for exactly the three facts the shipped form prefills.
+        let consent = c
+            .get(&format!("/auth/card?next={start_url}&procedure={KOSEKI}"))
+            .await;
+        for fact in ["氏名", "住所", "生年月日"] {
+            assert!(consent.body.contains(fact), "{fact}: {}", consent.body);
+        }
+        assert!(!consent.body.contains("性別"), "gender is not asked for");
+        card_login(&mut c, "0", &start_url, KOSEKI, true).await;
+        let h = &sandbox::HOLDERS[0];
+
+        let page = c.get(&format!("{start_url}/applicant")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let b = &page.body;
+        for (name, value) in [
+            ("f.applicant_name.family", "市川"),
+            ("f.applicant_name.given", "花子"),
+            ("f.applicant_birth_date", "昭和63年4月12日"),
+            ("f.applicant_address.address", h.address),
+        ] {
+            let tag = input_tag(b, name);
+            assert!(tag.contains(&format!("value=\"{value}\"")), "{tag}");
+            assert!(tag.contains(" readonly"), "{name} is read-only: {tag}");
+        }
+        for name in [
+            "f.applicant_name.family_kana",
+            "f.applicant_name.given_kana",
+            "f.applicant_address.postal_code",
+            "f.applicant_address.building",
+            "f.phone",
+        ] {
+            assert!(
+                !input_tag(b, name).contains("readonly"),
+                "{name} stays editable"
+            );
+        }
+        assert_eq!(
+            b.matches("マイナンバーカードで確認済み").count(),
+            3,
+            "one badge per verified field"
+        );
+        assert!(
+            !b.contains("value=\"postal:f.applicant_address\""),
+            "no postal lookup that would replace the verified address"
+        );
+
+        // A forged POST cannot change the verified parts; the editable ones are kept.
+        let r = c
+            .post_form(
+                &format!("{start_url}/applicant"),
+                &[
+                    ("f.applicant_name.family", "偽名"),
+                    ("f.applicant_name.given", "太郎"),
+                    ("f.applicant_name.family_kana", "イチカワ"),
+                    ("f.applicant_name.given_kana", "ハナコ"),
+                    ("f.applicant_birth_date", "平成元年1月8日"),
+                    ("f.applicant_address.postal_code", "272-0021"),
+                    ("f.applicant_address.address", "東京都千代田区永田町1丁目"),
+                    ("f.applicant_address.building", "八幡ハイツ101"),
+                    ("f.phone", "090-1234-5678"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let draft = stored_answers(fetch_raw(&db, "SELECT answers FROM application_drafts").await);
+        assert_eq!(
+            draft["applicant_name"],
+            json!({"family": "市川", "given": "花子", "family_kana": "イチカワ", "given_kana": "ハナコ"})
+        );
+        assert_eq!(draft["applicant_birth_date"], "1988-04-12");
+        assert_eq!(
+            draft["applicant_address"],
+            json!({"postal_code": "2720021", "address": h.address, "building": "八幡ハイツ101"})
+        );
+
+        let r = c
+            .post_form(
+                &format!("{start_url}/koseki"),
+                &[
+                    ("f.honseki", "千葉県市川市八幡二丁目15番地"),
+                    ("f.hittosha.family", "市川"),
+                    ("f.hittosha.given", "太郎"),
+                    ("f.relation", "lineal"),
+                    ("f.kind", "zenbu"),
+                    ("f.copies", "2"),
+                    ("f.joseki_copies", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = c
+            .post_form(&format!("{start_url}/consent"), &[("f.agree", "on")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let check = c.get(&format!("{start_url}/check")).await;
+        assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+        assert!(
+            check.body.contains("1,650円"),
+            "2 × 450 + 750: {}",
+            check.body
+        );
+        assert!(!check.body.contains("偽名") && !check.body.contains("永田町"));
+        let r = c
+            .post_form(
+                &format!("{start_url}/submit"),
+                &[("key", &key_of(&check.body))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let answers = stored_answers(fetch_raw(&db, "SELECT answers FROM applications").await);
+        assert_eq!(answers["applicant_name"]["family"], "市川");
+        assert_eq!(answers["applicant_birth_date"], "1988-04-12");
+        assert_eq!(answers["applicant_address"]["address"], h.address);
+        // Step 1 of the journey: the fee is fixed at submission and due before review.
+        let fee: Vec<(i64, String, String)> = fetch_raw(
+            &db,
+            "SELECT amount_yen, source, due_before FROM application_fees",
+        )
+        .await;
+        assert_eq!(fee, vec![(1650, "submission".into(), "review".into())]);
+    }
+);
+
+/// A card-level form with a gender choice and a name, for a resident who typed it before
+/// signing in with the card.
+async fn gender_procedure(db: &Db) {
+    card_procedure(db).await;
+    let id: Vec<(i64,)> = fetch_raw(
+        db,
+        "SELECT id FROM procedures WHERE slug = 'juminhyo' AND municipality_id = '122033'",
+    )
+    .await;
+    exec(
+        db,
+        &format!(
+            "UPDATE form_versions SET state = 'archived' WHERE procedure_id = {} AND state = 'published'",
+            id[0].0
+        ),
+    )
+    .await;
+    let def = serde_json::from_value(json!({
+        "format": 1, "title_ja": "住民票の写しの交付請求", "title_en": "Residence record copy",
+        "pages": [{
+            "id": "main", "title_ja": "請求の内容", "title_en": "Request",
+            "fields": [
+                {"id": "who", "label_ja": "氏名", "label_en": "Name", "type": "name",
+                 "furigana": false, "prefill": "verified.name"},
+                {"id": "sex", "label_ja": "性別", "label_en": "Sex", "type": "choice",
+                 "prefill": "verified.gender", "options": [
+                    {"value": "female", "label_ja": "女性", "label_en": "Female"},
+                    {"value": "male", "label_ja": "男性", "label_en": "Male"},
+                    {"value": "no_answer", "label_ja": "回答しない", "label_en": "Prefer not to say"}]},
+                {"id": "copies", "label_ja": "通数", "label_en": "Copies", "type": "number", "min": 1, "max": 10}
+            ]
+        }]
+    }))
+    .expect("definition");
+    assert!(madoguchi::procedures::form::check_definition(&def).is_empty());
+    let mut tx = db.begin().await.expect("tx");
+    madoguchi::procedures::form::store::insert(
+        &mut tx,
+        "122033",
+        id[0].0,
+        91,
+        "published",
+        &def,
+        None,
+    )
+    .await
+    .expect("form version");
+    tx.commit().await.expect("commit");
+}
+
+db_test!(
+    gender_choice_is_prefilled_and_a_draft_typed_before_the_card_cannot_keep_other_facts,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        gender_procedure(&db).await;
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("email", "hanako@example.jp"),
+                    ("password", madoguchi::demo::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // With a password session nothing is verified: the fields are ordinary.
+        let page = c.get(&format!("/procedures/{SLUG}/apply/main")).await;
+        assert!(!page.body.contains("マイナンバーカードで確認済み"));
+        assert!(!input_tag(&page.body, "f.who.family").contains("readonly"));
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/main"),
+                &[
+                    ("f.who.family", "別人"),
+                    ("f.who.given", "次郎"),
+                    ("f.sex", "male"),
+                    ("f.copies", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+        // The card sign-in links this account and verifies the facts; the check page and the
+        // submission hold the card's values, not the ones typed before.
+        let next = format!("/procedures/{SLUG}/apply/check");
+        card_login(&mut c, "2", &next, SLUG, true).await;
+        let h = &sandbox::HOLDERS[2];
+        let check = c.get(&next).await;
+        assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+        assert!(check.body.contains("国府台") && check.body.contains("さくら"));
+        assert!(check.body.contains("女性"), "{}", check.body);
+        assert!(!check.body.contains("別人") && !check.body.contains("男性"));
+
+        // On the page the choice is fixed: the other options are disabled, and a forged
+        // answer is replaced.
+        let page = c.get(&format!("/procedures/{SLUG}/apply/main")).await;
+        let female = input_tag(&page.body, "f.sex");
+        assert!(
+            female.contains("value=\"female\"") && female.contains(" checked"),
+            "{female}"
+        );
+        assert!(!female.contains("disabled"));
+        assert_eq!(page.body.matches(" disabled").count(), 2, "{}", page.body);
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/main"),
+                &[
+                    ("f.who.family", "別人"),
+                    ("f.who.given", "次郎"),
+                    ("f.sex", "no_answer"),
+                    ("f.copies", "3"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let check = c.get(&next).await;
+        let r = c
+            .post_form(
+                &format!("/procedures/{SLUG}/apply/submit"),
+                &[("key", &key_of(&check.body))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let answers = stored_answers(fetch_raw(&db, "SELECT answers FROM applications").await);
+        let (family, given) = h.name.split_once(' ').expect("a space");
+        assert_eq!(
+            answers,
+            json!({"who": {"family": family, "given": given}, "sex": "female", "copies": 3})
+        );
+
+        // A 補正依頼 naming the verified name and the copies: the resident may fix the copies,
+        // but a resubmission cannot change what the card verified.
+        let receipt: Vec<(String,)> = fetch_raw(&db, "SELECT receipt FROM applications").await;
+        let receipt = receipt[0].0.clone();
+        let mut clerk = app.client(support::ICHIKAWA_HOST);
+        let r = clerk
+            .post_form(
+                "/staff/login",
+                &[
+                    ("email", "shimin@city.ichikawa.example.jp"),
+                    ("password", madoguchi::demo::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        for extra in [
+            vec![("action", "start_review")],
+            vec![
+                ("action", "request_correction"),
+                ("fields", "who"),
+                ("fields", "copies"),
+                ("text", "通数を確かめてください。"),
+            ],
+        ] {
+            let r = clerk
+                .post_form(&format!("/staff/cases/{receipt}/action"), &extra)
+                .await;
+            assert!(r.status.is_redirection(), "{}", r.body);
+        }
+        let r = c
+            .post_form(
+                &format!("/applications/{receipt}/resubmit"),
+                &[
+                    ("f.who.family", "別人"),
+                    ("f.who.given", "次郎"),
+                    ("f.copies", "2"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{}", r.body);
+        let answers = stored_answers(fetch_raw(&db, "SELECT answers FROM applications").await);
+        assert_eq!(
+            answers,
+            json!({"who": {"family": family, "given": given}, "sex": "female", "copies": 2})
+        );
+    }
+);
+
+// ---- staff re-link when the card's `sub` changed ---------------------------------------------
+
+async fn staff_in<'a>(app: &'a TestApp, email: &str) -> Client<'a> {
+    let mut s = app.client(support::ICHIKAWA_HOST);
+    let r = s
+        .post_form(
+            "/staff/login",
+            &[("email", email), ("password", madoguchi::demo::PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    s
+}
+
+async fn card_account(db: &Db, sub: &str) -> i64 {
+    let rows: Vec<(i64,)> = fetch_raw(
+        db,
+        &format!(
+            "SELECT user_id FROM identity_links WHERE provider = 'card' AND subject = '{sub}'"
+        ),
+    )
+    .await;
+    rows.first().map(|r| r.0).expect("a card link")
+}
+
+async fn link_rows(db: &Db) -> Vec<(i64, String)> {
+    fetch_raw(
+        db,
+        "SELECT user_id, subject FROM identity_links WHERE provider = 'card' ORDER BY subject",
+    )
+    .await
+}
+
+db_test!(
+    staff_move_a_renewed_card_to_the_old_account_after_comparing_facts,
+    |db: Db| async move {
+        let (app, _dir) = app(db.clone()).await;
+        let next = format!("/procedures/{KOSEKI}/apply");
+        // 市川 花子 linked her old card to her account.
+        let mut c = app.client(support::ICHIKAWA_HOST);
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("email", "hanako@example.jp"),
+                    ("password", madoguchi::demo::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        card_login(&mut c, "0", &next, KOSEKI, true).await;
+        let hanako: Vec<(i64,)> = fetch_raw(
+            &db,
+            "SELECT id FROM users WHERE email = 'hanako@example.jp'",
+        )
+        .await;
+        let hanako = hanako[0].0;
+        // Her card was renewed and the provider now sends another `sub`: the new card is
+        // unknown and signs in to a new account.
+        exec(
+            &db,
+            "UPDATE identity_links SET subject = 'old-card-sub' WHERE provider = 'card'",
+        )
+        .await;
+        let mut fresh = app.client(support::ICHIKAWA_HOST);
+        card_login(&mut fresh, "0", &next, KOSEKI, true).await;
+        let new_id = card_account(&db, sandbox::HOLDERS[0].sub).await;
+        assert_ne!(new_id, hanako);
+        // Another card holder, whose facts are not hers.
+        let mut other = app.client(support::ICHIKAWA_HOST);
+        card_login(&mut other, "1", &next, KOSEKI, true).await;
+        let other_id = card_account(&db, sandbox::HOLDERS[1].sub).await;
+        let before = link_rows(&db).await;
+
+        // Only 市民課 and administrators see the screen.
+        let mut dx = staff_in(&app, "dx@city.ichikawa.example.jp").await;
+        assert_eq!(
+            dx.get("/staff/identity/relink").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let mut s = staff_in(&app, "shimin@city.ichikawa.example.jp").await;
+        let page = s
+            .get("/staff/identity/relink?email=HANAKO@example.jp")
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("元のアカウント") && page.body.contains("hanako@example.jp"));
+        assert!(page.body.contains("一致"), "{}", page.body);
+        assert!(
+            page.body
+                .contains(&format!("name=\"new\" value=\"{new_id}\"")),
+            "the new card's account is offered"
+        );
+        assert!(
+            !page
+                .body
+                .contains(&format!("name=\"new\" value=\"{other_id}\"")),
+            "another name is not a candidate"
+        );
+        let none = s
+            .get("/staff/identity/relink?email=nobody@example.jp")
+            .await;
+        assert!(none.body.contains("住民アカウントが見つかりません"));
+
+        // Refusals change nothing: no identity document ticked, facts that differ.
+        let (old_s, new_s, other_s) =
+            (hanako.to_string(), new_id.to_string(), other_id.to_string());
+        let r = s
+            .post_form(
+                "/staff/identity/relink",
+                &[("old", &old_s), ("new", &new_s)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("本人確認書類"), "{}", r.body);
+        let r = s
+            .post_form(
+                "/staff/identity/relink",
+                &[("old", &old_s), ("new", &other_s), ("checked", "on")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("確認済みの情報が違う"), "{}", r.body);
+        assert_eq!(link_rows(&db).await, before);
+        assert!(!actions(&db).await.iter().any(|a| a == "identity.relinked"));
+
+        // The move: the new card now belongs to the old account; the new account is closed.
+        let r = s
+            .post_form(
+                "/staff/identity/relink",
+                &[("old", &old_s), ("new", &new_s), ("checked", "on")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let done = s.get(r.location()).await;
+        assert!(
+            done.body
+                .contains("新しいカードを元のアカウントにつなぎました")
+        );
+        let mut want = vec![
+            (hanako, sandbox::HOLDERS[0].sub.to_owned()),
+            (other_id, sandbox::HOLDERS[1].sub.to_owned()),
+        ];
+        want.sort_by(|a, b| a.1.cmp(&b.1));
+        assert_eq!(link_rows(&db).await, want, "the old card's link is gone");
+        let closed: Vec<(i64,)> = fetch_raw(
+            &db,
+            &format!("SELECT COUNT(*) FROM users WHERE id = {new_id} AND disabled_at IS NOT NULL"),
+        )
+        .await;
+        assert_eq!(closed[0].0, 1);
+        let sessions: Vec<(i64,)> = fetch_raw(
+            &db,
+            &format!("SELECT COUNT(*) FROM sessions WHERE user_id = {new_id}"),
+        )
+        .await;
+        assert_eq!(sessions[0].0, 0, "the new account is signed out");
+        let facts: Vec<(String,)> = fetch_raw(
+            &db,
+            &format!("SELECT fact FROM verified_facts WHERE user_id = {hanako} ORDER BY fact"),
+        )
+        .await;
+        assert_eq!(facts.len(), 3, "{facts:?}");
+        let detail: Vec<(String, String)> = fetch_raw(
+            &db,
+            "SELECT target, detail FROM audit_events WHERE action = 'identity.relinked'",
+        )
+        .await;
+        assert_eq!(detail.len(), 1);
+        assert_eq!(detail[0].0, format!("user:{hanako}"));
+        assert!(
+            detail[0].1.contains(&format!("\"from_user\":{new_id}")),
+            "{}",
+            detail[0].1
+        );
+
+        // The next card sign-in lands in her account.
+        let mut again = app.client(support::ICHIKAWA_HOST);
+        card_login(&mut again, "0", "/mypage", "", false).await;
+        let latest: Vec<(i64,)> = fetch_raw(
+            &db,
+            "SELECT user_id FROM sessions ORDER BY created_at DESC, id_hash LIMIT 1",
+        )
+        .await;
+        assert_eq!(latest[0].0, hanako);
+        let page = again.get("/mypage").await;
+        assert!(page.body.contains("hanako@example.jp") || page.body.contains("市川 花子"));
+    }
+);

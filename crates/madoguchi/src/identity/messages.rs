@@ -52,6 +52,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Checked with the My Number card",
     ),
     (
+        "identity.postal_hint_verified",
+        "7けたの数字（例：272-8501）。住所はマイナンバーカードの情報です。",
+        "7 digits (e.g. 272-8501). The address is the one on your My Number Card.",
+    ),
+    (
         "identity.verified_facts",
         "カードで確認済みの情報",
         "Information checked with the card",
@@ -209,5 +214,110 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "identity.sandbox_error",
         "要求に誤りがあります",
         "The request is wrong",
+    ),
+    (
+        "identity.relink_title",
+        "マイナンバーカードの連携の付け替え",
+        "Move a My Number Card link",
+    ),
+    ("identity.relink_error_prefix", "エラー：", "Error: "),
+    (
+        "identity.relink_back",
+        "職員ホームに戻る",
+        "Back to staff home",
+    ),
+    (
+        "identity.relink_intro",
+        "カードの更新などで、新しいカードでログインすると別のアカウントができてしまった方のための画面です。元のアカウントを探し、新しいカードのアカウントと確認済みの情報を比べ、窓口で本人確認書類を確かめてから、新しいカードを元のアカウントにつなぎ直します。新しいカードのアカウントは使えなくなります。",
+        "For residents whose new card (after a renewal, for example) signed in to a new account. Find the old account, compare its verified facts with the new card's account, check the resident's identity document at the counter, then link the new card to the old account. The new card's account is closed.",
+    ),
+    (
+        "identity.relink_email",
+        "元のアカウントのメールアドレス",
+        "E-mail address of the old account",
+    ),
+    (
+        "identity.relink_email_help",
+        "住民の方がいつもログインに使っているメールアドレスです。",
+        "The address the resident usually signs in with.",
+    ),
+    ("identity.relink_search", "探す", "Search"),
+    (
+        "identity.relink_no_account",
+        "そのメールアドレスの住民アカウントが見つかりません。メールアドレスを確かめて、もう一度入力してください。",
+        "No resident account has that e-mail address. Check the address and enter it again.",
+    ),
+    ("identity.relink_old", "元のアカウント", "The old account"),
+    (
+        "identity.relink_card",
+        "マイナンバーカードの連携",
+        "My Number Card link",
+    ),
+    (
+        "identity.relink_card_yes",
+        "あり（古いカード）",
+        "Yes (the old card)",
+    ),
+    ("identity.relink_card_no", "なし", "None"),
+    (
+        "identity.relink_candidates",
+        "氏名が同じ、新しいカードのアカウント",
+        "New card accounts with the same name",
+    ),
+    (
+        "identity.relink_none",
+        "氏名が同じカードのアカウントはありません。新しいカードで一度、「同意してログイン」（氏名を読み取る）でログインしてもらってから、もう一度探してください。",
+        "No card account has the same name. Ask the resident to sign in once with the new card using 「同意してログイン」 (which reads the name), then search again.",
+    ),
+    (
+        "identity.relink_linked_at",
+        "カードでの初回ログイン",
+        "first card sign-in",
+    ),
+    ("identity.relink_col_fact", "情報", "Fact"),
+    ("identity.relink_col_old", "元のアカウント", "Old account"),
+    ("identity.relink_col_new", "新しいカード", "New card"),
+    ("identity.relink_col_result", "比べた結果", "Result"),
+    ("identity.relink_same", "一致", "Same"),
+    ("identity.relink_differs", "不一致", "Different"),
+    (
+        "identity.relink_unknown",
+        "片方のみ",
+        "Known on one side only",
+    ),
+    (
+        "identity.relink_checked",
+        "窓口で本人確認書類を見て、元のアカウントの方と同じ人であることを確かめました",
+        "I checked the resident's identity document at the counter: this is the person of the old account",
+    ),
+    (
+        "identity.relink_button",
+        "新しいカードを元のアカウントにつなぐ",
+        "Link the new card to the old account",
+    ),
+    (
+        "identity.relink_cannot",
+        "確認済みの情報が違うため、つなぎ直せません。同じ人かどうか、窓口で確かめてください。",
+        "The verified facts differ, so the card cannot be moved. Check at the counter whether this is the same person.",
+    ),
+    (
+        "identity.relink_done",
+        "新しいカードを元のアカウントにつなぎました。次からは新しいカードで元のアカウントにログインできます。",
+        "The new card now signs in to the old account.",
+    ),
+    (
+        "identity.relink_not_checked",
+        "「本人確認書類を見て…確かめました」にチェックを入れてください。何も変更していません。",
+        "Tick the box that you checked the identity document. Nothing was changed.",
+    ),
+    (
+        "identity.relink_no_card",
+        "選んだアカウントにはマイナンバーカードの連携がありません。何も変更していません。",
+        "The chosen account has no My Number Card link. Nothing was changed.",
+    ),
+    (
+        "identity.relink_facts_differ",
+        "2つのアカウントの確認済みの情報が違うため、つなぎ直せません。何も変更していません。",
+        "The verified facts of the two accounts differ, so the card cannot be moved. Nothing was changed.",
     ),
 ];

@@ -4,7 +4,8 @@
 //! four facts with the time they were read; never a 個人番号. docs/identity.md.
 //!
 //! `oidc.rs` is the relying party (shared by both), `keys.rs` the signing keys, `store.rs` the
-//! SQL, `routes.rs` the pages, `facts.rs` the rules on what is kept, `sandbox.rs` a stand-in
+//! SQL, `routes.rs` the pages, `facts.rs` the rules on what is kept, `prefill.rs` how facts fill
+//! form fields, `sandbox.rs` a stand-in
 //! provider for the demo and the tests.
 
 pub mod config;
@@ -12,6 +13,8 @@ pub mod facts;
 pub mod keys;
 pub mod messages;
 pub mod oidc;
+pub mod prefill;
+pub mod relink;
 pub mod routes;
 pub mod sandbox;
 pub mod store;

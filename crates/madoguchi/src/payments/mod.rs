@@ -7,6 +7,7 @@
 //! 会計課), `view` (what the application pages show), `routes` (HTTP), `sandbox` (the SANDBOX
 //! provider for the demo and the tests), `messages` (ja/en).
 
+pub mod demo;
 pub mod messages;
 pub mod provider;
 pub mod reconcile;

@@ -584,7 +584,7 @@ async fn resubmit(
             }
         }
     }
-    let (merged, more) = super::correction::apply(
+    let (mut merged, more) = super::correction::apply(
         &def,
         &requested,
         &workflow::answers_of(&app),
@@ -592,6 +592,7 @@ async fn resubmit(
         &file_answers,
         today,
     );
+    crate::identity::prefill::hold(&st.db, user.id, &def, l, &mut merged).await?;
     problems.extend(more);
     let answers = match forms::validate(&def, &Value::Object(merged), today) {
         Ok(a) if problems.is_empty() => a,

@@ -757,13 +757,12 @@ fn check_expr(cx: &mut Ctx<'_>, path: &str, e: &Expr, all: &[&Field]) {
 /// `prefill` names a verified fact the field's type can hold (docs/forms.md, docs/identity.md).
 fn check_prefill(cx: &mut Ctx, fp: &str, f: &Field, prefill: &str) {
     let fact = crate::identity::facts::prefill_fact(prefill);
-    // Text fields only for now: the card gives each fact as one string.
-    let fits = fact.is_some() && matches!(f.kind, FieldKind::Text { .. });
+    let fits = fact.is_some_and(|fact| crate::identity::prefill::fits(&f.kind, fact));
     if !fits {
         cx.add(
             &format!("{fp}/prefill"),
-            format!("「{}」の prefill は、文字（text）の質問に、verified.name・verified.address・verified.birthdate・verified.gender のどれかを指定してください。", f.label_ja),
-            format!("The prefill of \"{}\" must be verified.name, verified.address, verified.birthdate or verified.gender, on a text question.", f.label_en),
+            format!("「{}」の prefill は、verified.name・verified.address・verified.birthdate・verified.gender のどれかを、合う種類の質問に指定してください（文字はどれでも、氏名は name、住所は address、日付は birthdate、female と male の選択肢がある選択は gender）。", f.label_ja),
+            format!("The prefill of \"{}\" must be verified.name, verified.address, verified.birthdate or verified.gender, on a question that can hold it (text: any; name: name; address: address; date: birthdate; a choice with the options female and male: gender).", f.label_en),
         );
     }
 }

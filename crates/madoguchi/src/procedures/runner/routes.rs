@@ -454,47 +454,27 @@ struct PageCtx {
     def: FormDefinition,
     owner: Option<Owner>,
     draft: Option<DraftRow>,
-    /// Input name → value of the fields this resident's card-verified facts fill in.
-    verified: Vec<(String, String)>,
+    /// What this resident's card-verified facts fill in.
+    prefill: crate::identity::prefill::Prefill,
 }
 
-/// The answers the city already knows: each top-level text field with a `prefill` whose fact
-/// is verified for this resident (docs/identity.md). Such an input is always the fact.
-async fn verified_inputs(
+/// The answers the city already knows: the top-level fields with a `prefill` whose fact is
+/// verified for this resident (docs/identity.md, `identity::prefill`). Such an input is always
+/// the fact, and so is that part of the answers.
+async fn verified_prefill(
     st: &AppState,
     c: &Ctx,
     def: &FormDefinition,
-) -> Result<Vec<(String, String)>, AppError> {
+) -> Result<crate::identity::prefill::Prefill, AppError> {
     let Some(u) = c.user.as_ref().filter(|_| c.is_resident()) else {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     };
-    let facts = crate::identity::store::facts(&st.db, u.id).await?;
-    let mut out = Vec::new();
-    for page in &def.pages {
-        for f in &page.fields {
-            let fact = f
-                .prefill
-                .as_deref()
-                .and_then(crate::identity::facts::prefill_fact);
-            if let (Some(fact), FieldKind::Text { .. }) = (fact, &f.kind)
-                && let Some(row) = facts.iter().find(|r| r.fact == fact)
-            {
-                out.push((
-                    format!("f.{}", f.id),
-                    crate::identity::facts::display(fact, &row.value, c.l),
-                ));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Puts the verified values in place of whatever the browser sent for those inputs.
-fn force_verified(pairs: &mut Vec<(String, String)>, verified: &[(String, String)]) {
-    for (name, value) in verified {
-        pairs.retain(|(k, _)| k != name);
-        pairs.push((name.clone(), value.clone()));
-    }
+    let facts: Vec<(String, String)> = crate::identity::store::facts(&st.db, u.id)
+        .await?
+        .into_iter()
+        .map(|r| (r.fact, r.value))
+        .collect();
+    Ok(crate::identity::prefill::build(def, &facts, c.l))
 }
 
 async fn page_ctx(
@@ -522,14 +502,14 @@ async fn page_ctx(
         }
         DraftState::None => None,
     };
-    let verified = verified_inputs(st, c, &def).await?;
+    let prefill = verified_prefill(st, c, &def).await?;
     Ok(Ok(PageCtx {
         proc,
         version_id,
         def,
         owner: own,
         draft,
-        verified,
+        prefill,
     }))
 }
 
@@ -562,7 +542,7 @@ fn draw(c: Ctx, slug: &str, pc: &PageCtx, page: &Page, d: Draw<'_>) -> Result<Fo
         .map(|i| i + 1)
         .unwrap_or(1);
     let mut pairs = d.pairs.to_vec();
-    force_verified(&mut pairs, &pc.verified);
+    pc.prefill.force(&mut pairs);
     let mut fields = view::fields(
         page,
         &Input {
@@ -573,9 +553,7 @@ fn draw(c: Ctx, slug: &str, pc: &PageCtx, page: &Page, d: Draw<'_>) -> Result<Fo
             l,
         },
     );
-    for f in &mut fields {
-        f.verified = pc.verified.iter().any(|(n, _)| *n == f.name);
-    }
+    view::mark_verified(&mut fields, |name| pc.prefill.fills(name), l);
     let errors = view::summary_links(&fields, d.errors, l);
     let multipart = page.fields.iter().any(|f| {
         matches!(f.kind, FieldKind::File { .. })
@@ -1068,7 +1046,7 @@ async fn page_post(
     let def = pc.def.clone();
     let page = find_page(&def, &page_id).ok_or(AppError::NotFound)?;
     let (mut pairs, uploads) = read_body(&st, req, page).await?;
-    force_verified(&mut pairs, &pc.verified);
+    pc.prefill.force(&mut pairs);
     let action = Action::parse(get(&pairs, "action").unwrap_or(""));
     let return_check = get(&pairs, "return") == Some("check");
     let (jar, draft) = ensure_draft(&st, &c, jar, &mut pc).await?;
@@ -1339,9 +1317,10 @@ async fn check_field(
         Err(_) => return Ok(StatusCode::FORBIDDEN.into_response()),
     };
     let page = find_page(&pc.def, &page_id).ok_or(AppError::NotFound)?;
-    let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, &st)
+    let axum::Form(mut pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, &st)
         .await
         .map_err(|_| AppError::BadRequest)?;
+    pc.prefill.force(&mut pairs);
     let (answers, files) = match &pc.draft {
         Some(d) => (
             parse_json_map(&d.answers),
@@ -1523,7 +1502,8 @@ async fn check(
     if d.form_version_id != pc.version_id {
         return upgrade(&st, &c, &slug, &pc, d, &answers).await;
     }
-    let answers = flow::prune(&pc.def, &answers);
+    let mut answers = flow::prune(&pc.def, &answers);
+    pc.prefill.apply(&mut answers);
     // Every shown page must have been answered (an unvisited page is not complete).
     if let Err(errs) = engine::validate(
         &pc.def,
@@ -1544,7 +1524,7 @@ async fn check(
                 v.label_en
             },
             value: if v.yen {
-                crate::procedures::model::yen(v.value)
+                crate::payments::view::yen_label(v.value, l)
             } else {
                 v.value.to_string()
             },
@@ -1631,10 +1611,12 @@ async fn submit(
         }
         return Ok(Redirect::to(&apply_url(&slug, "")).into_response());
     };
-    let answers = flow::prune(&pc.def, &parse_json_map(&d.answers));
+    let mut answers = flow::prune(&pc.def, &parse_json_map(&d.answers));
     if d.form_version_id != pc.version_id {
         return upgrade(&st, &c, &slug, &pc, &d, &answers).await;
     }
+    // A draft typed before the card sign-in: the verified facts win here too.
+    pc.prefill.apply(&mut answers);
     let valid = match engine::validate(
         &pc.def,
         &serde_json::Value::Object(answers.clone()),

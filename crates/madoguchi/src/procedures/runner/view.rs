@@ -23,6 +23,8 @@ pub struct SubInput {
     /// The 「住所を検索」 button goes after this input.
     pub postal_button: bool,
     pub hint: &'static str,
+    /// Filled in from a fact checked with the My Number card: read-only.
+    pub verified: bool,
 }
 
 pub struct OptView {
@@ -30,6 +32,8 @@ pub struct OptView {
     pub value: String,
     pub label: String,
     pub checked: bool,
+    /// Another option of a choice the card's fact answers: not choosable.
+    pub disabled: bool,
 }
 
 pub struct FileView {
@@ -125,6 +129,38 @@ impl FieldView {
     }
     pub fn invalid(&self) -> bool {
         !self.error.is_empty()
+    }
+}
+
+/// Marks the inputs that hold a verified fact (`fills(input name)`, from
+/// `identity::prefill`): they are drawn read-only with 「マイナンバーカードで確認済み」. A name
+/// or address is marked as a whole when any of its inputs is (フリガナ, 郵便番号 and 建物名 stay
+/// editable, and a verified address has no 「住所を検索」, which would replace it); a choice's
+/// other options are disabled.
+pub fn mark_verified(fields: &mut [FieldView], fills: impl Fn(&str) -> bool, l: Lang) {
+    for f in fields {
+        f.verified = fills(&f.name);
+        for s in &mut f.subs {
+            s.verified = fills(&s.name);
+            f.verified |= s.verified;
+        }
+        if f.kind == "address" && f.subs.iter().any(|s| s.verified) {
+            for s in &mut f.subs {
+                if s.postal_button {
+                    s.postal_button = false;
+                    s.hint = l.t("identity.postal_hint_verified");
+                }
+            }
+        }
+        // How to type a date says nothing to a resident who cannot type it.
+        if f.kind == "date" && f.verified && f.hint == l.t("runner.date_hint") {
+            f.hint.clear();
+        }
+        if f.kind == "choice" && f.verified {
+            for o in &mut f.options {
+                o.disabled = !o.checked;
+            }
+        }
     }
 }
 
@@ -322,6 +358,7 @@ pub fn field(f: &Field, path: &str, input: &Input<'_>) -> FieldView {
                         Lang::En => o.label_en.clone(),
                     },
                     checked: chosen.contains(&o.value.as_str()),
+                    disabled: false,
                 })
                 .collect();
         }
@@ -338,6 +375,7 @@ pub fn field(f: &Field, path: &str, input: &Input<'_>) -> FieldView {
                     value: val.to_owned(),
                     label: l.t(key).to_owned(),
                     checked: v.value == val,
+                    disabled: false,
                 })
                 .collect();
         }
@@ -422,6 +460,7 @@ fn sub(
             || has_error(input.errors, &v.path),
         postal_button: false,
         hint: "",
+        verified: false,
     }
 }
 
