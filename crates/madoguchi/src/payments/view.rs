@@ -25,14 +25,7 @@ pub struct ResidentBox {
     pub due_key: &'static str,
 }
 
-/// 「1,200円」 / 「¥1,200」.
-pub fn yen_label(n: i64, l: Lang) -> String {
-    let digits = crate::procedures::model::yen(n);
-    match l {
-        Lang::Ja => format!("{digits}円"),
-        Lang::En => format!("¥{digits}"),
-    }
-}
+pub use crate::procedures::model::yen_label;
 
 fn closed_for_payment(app: &ApplicationRow) -> bool {
     let s = CaseState::parse(&app.state).unwrap_or(CaseState::Received);

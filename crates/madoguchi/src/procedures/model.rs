@@ -293,6 +293,15 @@ pub fn yen(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// 「1,200円」 / 「¥1,200」.
+pub fn yen_label(n: i64, l: Lang) -> String {
+    let digits = yen(n);
+    match l {
+        Lang::Ja => format!("{digits}円"),
+        Lang::En => format!("¥{digits}"),
+    }
+}
+
 /// 「手数料 300円」 / 「無料」.
 pub fn fee_label(l: Lang, fee: Option<i64>) -> String {
     match fee {

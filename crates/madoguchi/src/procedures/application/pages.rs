@@ -315,7 +315,7 @@ async fn detail_page(
         fee: app
             .fee_yen
             .filter(|f| *f > 0)
-            .map(crate::procedures::model::yen),
+            .map(|f| crate::procedures::model::yen_label(f, l)),
         answers: rows,
         timeline,
         can_withdraw,

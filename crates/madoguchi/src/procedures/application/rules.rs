@@ -190,7 +190,7 @@ pub fn confirmation_mail(f: &MailFacts<'_>) -> (String, String) {
         f.town_ja, f.receipt
     );
     let fee = match f.fee_yen {
-        Some(y) if y > 0 => format!("手数料: {}\n", crate::procedures::model::yen(y)),
+        Some(y) if y > 0 => format!("手数料: {}円\n", crate::procedures::model::yen(y)),
         _ => String::new(),
     };
     let body = format!(
