@@ -265,10 +265,10 @@ pub async fn branches_of(db: &Db, bank: &str) -> Result<Vec<BranchRow>, sqlx::Er
 
 pub async fn municipality_ids(tx: &mut Tx) -> Result<Vec<String>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
-    struct R {
+    struct OneRow {
         id: String,
     }
-    let rows: Vec<R> = tx
+    let rows: Vec<OneRow> = tx
         .fetch_all(
             Query::select()
                 .column(crate::db::schema::Municipalities::Id)
@@ -735,10 +735,10 @@ pub async fn live_items_of_resident(
     resident: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
-    struct R {
+    struct OneRow {
         item_code: String,
     }
-    let rows: Vec<R> = db
+    let rows: Vec<OneRow> = db
         .fetch_all(
             Query::select()
                 .column((Mi::Table, Mi::ItemCode))
@@ -762,10 +762,10 @@ pub async fn live_items_of_resident(
 /// `activated_at` of every mandate registered on the web and confirmed by the bank.
 pub async fn web_activations(db: &Db, municipality: &str) -> Result<Vec<i64>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
-    struct R {
+    struct OneRow {
         activated_at: i64,
     }
-    let rows: Vec<R> = db
+    let rows: Vec<OneRow> = db
         .fetch_all(
             Query::select()
                 .column(Ma::ActivatedAt)
@@ -1194,12 +1194,12 @@ pub async fn set_request_result(
 /// Bill counts per status (the staff overview).
 pub async fn bill_counts(db: &Db, municipality: &str) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
-    struct R {
+    struct OneRow {
         status: String,
         n: i64,
         yen: i64,
     }
-    let rows: Vec<R> = db
+    let rows: Vec<OneRow> = db
         .fetch_all(
             Query::select()
                 .column(Bi::Status)

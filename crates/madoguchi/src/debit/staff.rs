@@ -1,0 +1,2 @@
+//! (being written)
+pub fn routes() -> axum::Router<crate::web::AppState> { axum::Router::new() }
