@@ -102,6 +102,7 @@ pub async fn start(
         &mut tx,
         &NewMandate {
             municipality,
+            customer_number: None,
             public_id: &public_id,
             resident_id: Some(user.id),
             channel: "web",

@@ -437,6 +437,8 @@ fn mandate_select() -> sea_query::SelectStatement {
 
 pub struct NewMandate<'a> {
     pub municipality: &'a str,
+    /// The 顧客番号 of a mandate taken on paper (the tax system's number); `None`: the id.
+    pub customer_number: Option<&'a str>,
     pub public_id: &'a str,
     pub resident_id: Option<i64>,
     pub channel: &'a str,
@@ -507,10 +509,13 @@ pub async fn insert_mandate(tx: &mut Tx, m: &NewMandate<'_>) -> Result<MandateRo
                 .returning(Query::returning().column(Ma::Id)),
         )
         .await?;
+    let customer = m
+        .customer_number
+        .map_or_else(|| format!("{:010}", id.id), str::to_owned);
     tx.execute(
         Query::update()
             .table(Ma::Table)
-            .value(Ma::CustomerNumber, format!("{:010}", id.id))
+            .value(Ma::CustomerNumber, customer)
             .and_where(Expr::col(Ma::Id).eq(id.id)),
     )
     .await?;
