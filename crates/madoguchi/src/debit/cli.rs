@@ -54,6 +54,12 @@ pub enum DebitCommand {
         #[arg(long)]
         demo_settings: bool,
     },
+    /// Time an export and a result import of N debits, database included, on a throwaway
+    /// database (bench/debit.sh).
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+    },
     /// A bank's result file (振替結果).
     Results {
         #[command(subcommand)]
@@ -152,6 +158,10 @@ pub async fn debit(db: &Db, cfg: &Config, what: DebitCommand) -> anyhow::Result<
             if n == 0 {
                 println!("no debits to request");
             }
+        }
+        DebitCommand::Bench { records } => {
+            let r = super::bench::run(db, records).await?;
+            print!("{r}");
         }
         DebitCommand::Results {
             what:

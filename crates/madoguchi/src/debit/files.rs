@@ -33,6 +33,8 @@ pub struct ExportOptions {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub bank_code: String,
+    /// The item the export was narrowed to, if any.
+    pub item: Option<String>,
     pub debit_date: String,
     pub bill_ids: Vec<i64>,
     pub mandate_ids: Vec<i64>,
@@ -235,6 +237,7 @@ pub async fn prepare(
         mandate_ids.sort_unstable();
         mandate_ids.dedup();
         out.push(Prepared {
+            item: opts.item.clone(),
             records: bills.len(),
             total_yen: total,
             bill_ids: bills.iter().map(|b| b.id).collect(),
@@ -271,11 +274,20 @@ pub async fn commit(
         .await?;
         let name = p.file_name(municipality, Some(id));
         store::set_file_name(&mut tx, id, &name).await?;
-        let n = store::mark_requested(&mut tx, id, &p.bill_ids, now).await?;
+        let n = store::mark_due_requested(
+            &mut tx,
+            id,
+            municipality,
+            &p.debit_date,
+            &p.bank_code,
+            p.item.as_deref(),
+            now,
+        )
+        .await?;
         if n as usize != p.bill_ids.len() {
             return Err(ExportError::Changed);
         }
-        store::clear_first_debit(&mut tx, &p.mandate_ids).await?;
+        store::clear_first_debit_of_request(&mut tx, id).await?;
         audit::record(
             &mut tx,
             municipality,
@@ -516,11 +528,15 @@ pub async fn import_results(
         return Err(refused(why));
     };
     let now = now_ms();
+    // Every debit paid, then the others by their code (few, usually).
     let mut by_code: BTreeMap<u8, Vec<i64>> = BTreeMap::new();
     for (b, d) in bills.iter().zip(&group.data) {
         let code = d.result.map_or(b'9', ResultCode::byte);
-        by_code.entry(code).or_default().push(b.id);
+        if code != b'0' {
+            by_code.entry(code).or_default().push(b.id);
+        }
     }
+    store::set_request_bills_result(&mut tx, req.id, "0", now).await?;
     for (code, ids) in &by_code {
         store::set_results(&mut tx, ids, &char::from(*code).to_string(), now).await?;
     }

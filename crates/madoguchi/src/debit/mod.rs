@@ -13,6 +13,7 @@
 pub mod api;
 pub mod bank;
 pub mod banks;
+pub mod bench;
 pub mod bills;
 pub mod cli;
 pub mod config;

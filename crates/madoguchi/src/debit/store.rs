@@ -915,6 +915,35 @@ pub struct DueBill {
     pub first_debit: bool,
 }
 
+fn due_filter(
+    q: &mut sea_query::SelectStatement,
+    municipality: &str,
+    date: Option<&str>,
+    bank: Option<&str>,
+    item: Option<&str>,
+) {
+    q.from(Bi::Table)
+        .inner_join(
+            Ma::Table,
+            Expr::col((Ma::Table, Ma::Id)).equals((Bi::Table, Bi::MandateId)),
+        )
+        .and_where(Expr::col((Bi::Table, Bi::MunicipalityId)).eq(municipality))
+        .and_where(Expr::col((Bi::Table, Bi::Status)).eq("open"))
+        .and_where(Expr::col((Ma::Table, Ma::Status)).eq("active"))
+        .and_where(
+            Expr::col((Ma::Table, Ma::StartsOn)).lte(Expr::col((Bi::Table, Bi::DueDate))),
+        );
+    if let Some(d) = date {
+        q.and_where(Expr::col((Bi::Table, Bi::DueDate)).eq(d));
+    }
+    if let Some(b) = bank {
+        q.and_where(Expr::col((Ma::Table, Ma::BankCode)).eq(b));
+    }
+    if let Some(i) = item {
+        q.and_where(Expr::col((Bi::Table, Bi::ItemCode)).eq(i));
+    }
+}
+
 /// Open bills of active mandates whose first debit date has come, narrowed by the options, in
 /// bank, date, id order.
 pub async fn due_bills(
@@ -941,31 +970,75 @@ pub async fn due_bills(
             (Ma::Table, Ma::HolderKana),
             (Ma::Table, Ma::FirstDebit),
         ])
-        .from(Bi::Table)
-        .inner_join(
-            Ma::Table,
-            Expr::col((Ma::Table, Ma::Id)).equals((Bi::Table, Bi::MandateId)),
-        )
-        .and_where(Expr::col((Bi::Table, Bi::MunicipalityId)).eq(municipality))
-        .and_where(Expr::col((Bi::Table, Bi::Status)).eq("open"))
-        .and_where(Expr::col((Ma::Table, Ma::Status)).eq("active"))
-        .and_where(
-            Expr::col((Ma::Table, Ma::StartsOn)).lte(Expr::col((Bi::Table, Bi::DueDate))),
-        )
-        .order_by((Ma::Table, Ma::BankCode), Order::Asc)
-        .order_by((Bi::Table, Bi::DueDate), Order::Asc)
-        .order_by((Bi::Table, Bi::Id), Order::Asc)
         .to_owned();
-    if let Some(d) = date {
-        q.and_where(Expr::col((Bi::Table, Bi::DueDate)).eq(d));
-    }
-    if let Some(b) = bank {
-        q.and_where(Expr::col((Ma::Table, Ma::BankCode)).eq(b));
-    }
-    if let Some(i) = item {
-        q.and_where(Expr::col((Bi::Table, Bi::ItemCode)).eq(i));
-    }
+    due_filter(&mut q, municipality, date, bank, item);
+    q.order_by((Ma::Table, Ma::BankCode), Order::Asc)
+        .order_by((Bi::Table, Bi::DueDate), Order::Asc)
+        .order_by((Bi::Table, Bi::Id), Order::Asc);
     db.fetch_all(&q).await
+}
+
+/// Marks requested, in one statement, the bills `due_bills` selects for this bank, date and
+/// item; returns how many (the caller compares with the file it wrote).
+pub async fn mark_due_requested(
+    tx: &mut Tx,
+    request_id: i64,
+    municipality: &str,
+    date: &str,
+    bank: &str,
+    item: Option<&str>,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let mut ids = Query::select().column((Bi::Table, Bi::Id)).to_owned();
+    due_filter(&mut ids, municipality, Some(date), Some(bank), item);
+    tx.execute(
+        Query::update()
+            .table(Bi::Table)
+            .value(Bi::Status, "requested")
+            .value(Bi::RequestId, request_id)
+            .value(Bi::UpdatedAt, now)
+            .and_where(Expr::col(Bi::Id).in_subquery(ids)),
+    )
+    .await
+}
+
+/// The first debit of the mandates in this request has been requested: later records carry
+/// 新規コード 0.
+pub async fn clear_first_debit_of_request(tx: &mut Tx, request_id: i64) -> Result<(), sqlx::Error> {
+    let ids = Query::select()
+        .column(Bi::MandateId)
+        .from(Bi::Table)
+        .and_where(Expr::col(Bi::RequestId).eq(request_id))
+        .to_owned();
+    tx.execute(
+        Query::update()
+            .table(Ma::Table)
+            .value(Ma::FirstDebit, false)
+            .and_where(Expr::col(Ma::Id).in_subquery(ids))
+            .and_where(Expr::col(Ma::FirstDebit).eq(true)),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Every requested bill of a request gets this result (the import then sets the others).
+pub async fn set_request_bills_result(
+    tx: &mut Tx,
+    request_id: i64,
+    code: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let status = if code == "0" { "paid" } else { "unpaid" };
+    tx.execute(
+        Query::update()
+            .table(Bi::Table)
+            .value(Bi::Status, status)
+            .value(Bi::ResultCode, code)
+            .value(Bi::UpdatedAt, now)
+            .and_where(Expr::col(Bi::RequestId).eq(request_id))
+            .and_where(Expr::col(Bi::Status).eq("requested")),
+    )
+    .await
 }
 
 /// Records a request file and marks its bills requested (only bills still open; returns how
@@ -1021,43 +1094,6 @@ pub async fn set_file_name(tx: &mut Tx, id: i64, name: &str) -> Result<(), sqlx:
     )
     .await
     .map(|_| ())
-}
-
-pub async fn mark_requested(
-    tx: &mut Tx,
-    request_id: i64,
-    bill_ids: &[i64],
-    now: i64,
-) -> Result<u64, sqlx::Error> {
-    let mut n = 0;
-    for chunk in bill_ids.chunks(BATCH) {
-        n += tx
-            .execute(
-                Query::update()
-                    .table(Bi::Table)
-                    .value(Bi::Status, "requested")
-                    .value(Bi::RequestId, request_id)
-                    .value(Bi::UpdatedAt, now)
-                    .and_where(Expr::col(Bi::Id).is_in(chunk.iter().copied()))
-                    .and_where(Expr::col(Bi::Status).eq("open")),
-            )
-            .await?;
-    }
-    Ok(n)
-}
-
-/// The first debit of these mandates has been requested: later records carry 新規コード 0.
-pub async fn clear_first_debit(tx: &mut Tx, mandate_ids: &[i64]) -> Result<(), sqlx::Error> {
-    for chunk in mandate_ids.chunks(BATCH) {
-        tx.execute(
-            Query::update()
-                .table(Ma::Table)
-                .value(Ma::FirstDebit, false)
-                .and_where(Expr::col(Ma::Id).is_in(chunk.iter().copied())),
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 #[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
@@ -1160,8 +1196,7 @@ pub async fn set_results(
                 .value(Bi::Status, status)
                 .value(Bi::ResultCode, code)
                 .value(Bi::UpdatedAt, now)
-                .and_where(Expr::col(Bi::Id).is_in(chunk.iter().copied()))
-                .and_where(Expr::col(Bi::Status).eq("requested")),
+                .and_where(Expr::col(Bi::Id).is_in(chunk.iter().copied())),
         )
         .await?;
     }
