@@ -40,10 +40,15 @@ pub struct WebRegistrations {
     pub years: Vec<FiscalYearCount>,
 }
 
-pub async fn web_registrations(db: &Db, municipality: &str) -> Result<WebRegistrations, sqlx::Error> {
+pub async fn web_registrations(
+    db: &Db,
+    municipality: &str,
+) -> Result<WebRegistrations, sqlx::Error> {
     let mut by_year: BTreeMap<i32, i64> = BTreeMap::new();
     for at in store::web_activations(db, municipality).await? {
-        *by_year.entry(model::fiscal_year(model::jst_date(at))).or_default() += 1;
+        *by_year
+            .entry(model::fiscal_year(model::jst_date(at)))
+            .or_default() += 1;
     }
     for fy in [2025] {
         if model::web_registration_target(municipality, fy).is_some() {
@@ -80,7 +85,11 @@ pub async fn kpi(State(st): State<AppState>, headers: HeaderMap) -> Response {
         Ok(r) => Json(r).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "counting web registrations");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部エラー Internal error")
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "内部エラー Internal error",
+            )
         }
     }
 }

@@ -204,19 +204,52 @@ mod tests {
     fn returns_are_verified() {
         let c = cfg();
         let now = 1_800_000_000_000;
-        let p = signed_return("k", "0134", "m1", "n1", Outcome::Confirmed, "R1", now / 1000);
+        let p = signed_return(
+            "k",
+            "0134",
+            "m1",
+            "n1",
+            Outcome::Confirmed,
+            "R1",
+            now / 1000,
+        );
         let r = verify_return(&c, &p, now).expect("valid");
         assert_eq!(r.outcome, Outcome::Confirmed);
         assert_eq!(r.bank_ref, "R1");
-        let forged = signed_return("other", "0134", "m1", "n1", Outcome::Confirmed, "", now / 1000);
-        assert_eq!(verify_return(&c, &forged, now), Err(ReturnError::BadSignature));
+        let forged = signed_return(
+            "other",
+            "0134",
+            "m1",
+            "n1",
+            Outcome::Confirmed,
+            "",
+            now / 1000,
+        );
+        assert_eq!(
+            verify_return(&c, &forged, now),
+            Err(ReturnError::BadSignature)
+        );
         let mut tampered = p.clone();
         tampered[2].1 = "m2".into();
-        assert_eq!(verify_return(&c, &tampered, now), Err(ReturnError::BadSignature));
-        let old = signed_return("k", "0134", "m1", "n1", Outcome::Confirmed, "", now / 1000 - 3600);
+        assert_eq!(
+            verify_return(&c, &tampered, now),
+            Err(ReturnError::BadSignature)
+        );
+        let old = signed_return(
+            "k",
+            "0134",
+            "m1",
+            "n1",
+            Outcome::Confirmed,
+            "",
+            now / 1000 - 3600,
+        );
         assert_eq!(verify_return(&c, &old, now), Err(ReturnError::Stale));
         let unknown = signed_return("k", "9999", "m1", "n1", Outcome::Confirmed, "", now / 1000);
-        assert_eq!(verify_return(&c, &unknown, now), Err(ReturnError::UnknownBank));
+        assert_eq!(
+            verify_return(&c, &unknown, now),
+            Err(ReturnError::UnknownBank)
+        );
         let mut dup = p.clone();
         dup.push(("result".into(), "cancelled".into()));
         assert_eq!(verify_return(&c, &dup, now), Err(ReturnError::Malformed));

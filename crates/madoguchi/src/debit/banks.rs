@@ -124,8 +124,10 @@ pub fn read_dir(path: &Path) -> Result<(Vec<BankData>, usize), ImportError> {
         };
         out.push(bank_data(b, branches));
     }
-    let known: std::collections::HashSet<String> =
-        out.iter().map(|b| format!("{}.json", b.bank.code)).collect();
+    let known: std::collections::HashSet<String> = out
+        .iter()
+        .map(|b| format!("{}.json", b.bank.code))
+        .collect();
     let stale = std::fs::read_dir(root.join("branches"))
         .map(|rd| {
             rd.filter_map(Result::ok)
@@ -301,8 +303,10 @@ pub async fn import(
                 Some(_) => {}
             }
         }
-        let mut removed: Vec<&String> =
-            old.keys().filter(|k| !now_codes.contains(k.as_str())).collect();
+        let mut removed: Vec<&String> = old
+            .keys()
+            .filter(|k| !now_codes.contains(k.as_str()))
+            .collect();
         removed.sort();
         for code in removed {
             store::delete_branch(&mut tx, &d.bank.code, code).await?;
@@ -311,8 +315,7 @@ pub async fn import(
         report.branches_added += c.branches_added;
         report.branches_changed += c.branches_changed;
         report.branches_removed += c.branches_removed;
-        if c.bank != "unchanged" || c.branches_added + c.branches_changed + c.branches_removed > 0
-        {
+        if c.bank != "unchanged" || c.branches_added + c.branches_changed + c.branches_removed > 0 {
             report.changes.push(c);
         }
         if bank_writes.len() >= store::BATCH || branch_writes.len() >= store::BATCH {
@@ -352,8 +355,15 @@ pub async fn import(
             "branches_changed": report.branches_changed, "branches_removed": report.branches_removed,
         });
         for m in store::municipality_ids(&mut tx).await? {
-            audit::record(&mut tx, &m, actor, "debit.banks.import", "banks", detail.clone())
-                .await?;
+            audit::record(
+                &mut tx,
+                &m,
+                actor,
+                "debit.banks.import",
+                "banks",
+                detail.clone(),
+            )
+            .await?;
         }
     }
     tx.commit().await?;

@@ -14,7 +14,9 @@ use sea_query::Query;
 
 use super::config::{Consignor, DebitBankConfig, DebitConfig};
 use super::files::{self, ExportOptions};
-use super::store::{self, BankRow, BranchRow, DebitBills as Bi, DebitMandateItems as Mi, DebitMandates as Ma};
+use super::store::{
+    self, BankRow, BranchRow, DebitBills as Bi, DebitMandateItems as Mi, DebitMandates as Ma,
+};
 use crate::audit::Actor;
 use crate::db::{Db, now_ms};
 
@@ -52,7 +54,11 @@ impl Report {
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "debit bench: {} debits", self.records)?;
-        writeln!(f, "  set-up (mandates + bills, not timed against the target): {:.2} s", self.setup.as_secs_f64())?;
+        writeln!(
+            f,
+            "  set-up (mandates + bills, not timed against the target): {:.2} s",
+            self.setup.as_secs_f64()
+        )?;
         writeln!(
             f,
             "  export  (select, 種別91 file of {} bytes, mark requested): {:.3} s = {:.0} records/s ({:.2} × target 200000/s)",
@@ -108,21 +114,50 @@ async fn setup(db: &Db, n: usize) -> anyhow::Result<()> {
     crate::admin::create_municipality(db, MUNICIPALITY, "ベンチ市", "Bench City").await?;
     let now = now_ms();
     let mut tx = db.begin().await?;
-    store::upsert_banks(&mut tx, &[BankRow { code: BANK.into(), name: "千葉".into(), kana: "チバ".into() }], now).await?;
-    store::upsert_branches(
+    store::upsert_banks(
         &mut tx,
-        &[BranchRow { bank_code: BANK.into(), code: "001".into(), name: "中央".into(), kana: "チユウオウ".into() }],
+        &[BankRow {
+            code: BANK.into(),
+            name: "千葉".into(),
+            kana: "チバ".into(),
+        }],
         now,
     )
     .await?;
-    store::put_item(&mut tx, MUNICIPALITY, 0, "kokuho", "国民健康保険税", "NHI tax").await?;
+    store::upsert_branches(
+        &mut tx,
+        &[BranchRow {
+            bank_code: BANK.into(),
+            code: "001".into(),
+            name: "中央".into(),
+            kana: "チユウオウ".into(),
+        }],
+        now,
+    )
+    .await?;
+    store::put_item(
+        &mut tx,
+        MUNICIPALITY,
+        0,
+        "kokuho",
+        "国民健康保険税",
+        "NHI tax",
+    )
+    .await?;
     let base: i64 = {
         #[derive(sqlx::FromRow)]
         struct M {
             m: Option<i64>,
         }
         let r: M = tx
-            .fetch_one(Query::select().expr_as(sea_query::Func::max(sea_query::Expr::col(Ma::Id)), sea_query::Alias::new("m")).from(Ma::Table))
+            .fetch_one(
+                Query::select()
+                    .expr_as(
+                        sea_query::Func::max(sea_query::Expr::col(Ma::Id)),
+                        sea_query::Alias::new("m"),
+                    )
+                    .from(Ma::Table),
+            )
             .await?;
         r.m.unwrap_or(0)
     };
@@ -130,29 +165,71 @@ async fn setup(db: &Db, n: usize) -> anyhow::Result<()> {
         let end = (start + store::BATCH).min(n);
         let mut q = Query::insert();
         q.into_table(Ma::Table).columns([
-            Ma::Id, Ma::MunicipalityId, Ma::PublicId, Ma::Channel, Ma::CustomerNumber, Ma::BankCode, Ma::BranchCode,
-            Ma::AccountType, Ma::AccountNumber, Ma::HolderKana, Ma::Status, Ma::StartsOn, Ma::FirstDebit,
-            Ma::CreatedAt, Ma::ActivatedAt, Ma::UpdatedAt,
+            Ma::Id,
+            Ma::MunicipalityId,
+            Ma::PublicId,
+            Ma::Channel,
+            Ma::CustomerNumber,
+            Ma::BankCode,
+            Ma::BranchCode,
+            Ma::AccountType,
+            Ma::AccountNumber,
+            Ma::HolderKana,
+            Ma::Status,
+            Ma::StartsOn,
+            Ma::FirstDebit,
+            Ma::CreatedAt,
+            Ma::ActivatedAt,
+            Ma::UpdatedAt,
         ]);
         let mut items = Query::insert();
-        items.into_table(Mi::Table).columns([Mi::MandateId, Mi::ItemCode]);
+        items
+            .into_table(Mi::Table)
+            .columns([Mi::MandateId, Mi::ItemCode]);
         let mut bills = Query::insert();
         bills.into_table(Bi::Table).columns([
-            Bi::MunicipalityId, Bi::CustomerNumber, Bi::ItemCode, Bi::AmountYen, Bi::DueDate, Bi::MandateId,
-            Bi::Status, Bi::ImportedAt, Bi::UpdatedAt,
+            Bi::MunicipalityId,
+            Bi::CustomerNumber,
+            Bi::ItemCode,
+            Bi::AmountYen,
+            Bi::DueDate,
+            Bi::MandateId,
+            Bi::Status,
+            Bi::ImportedAt,
+            Bi::UpdatedAt,
         ]);
         for i in start..end {
             let id = base + 1 + i as i64;
             let cn = format!("{:010}", 5_000_000_000i64 + i as i64);
             q.values_panic([
-                id.into(), MUNICIPALITY.into(), format!("bench{id}").into(), "paper".into(), cn.clone().into(),
-                BANK.into(), "001".into(), 1i64.into(), format!("{:07}", i % 10_000_000).into(), "ﾍﾞﾝﾁ ﾀﾛｳ".into(),
-                "active".into(), "2026-04-01".into(), true.into(), now.into(), now.into(), now.into(),
+                id.into(),
+                MUNICIPALITY.into(),
+                format!("bench{id}").into(),
+                "paper".into(),
+                cn.clone().into(),
+                BANK.into(),
+                "001".into(),
+                1i64.into(),
+                format!("{:07}", i % 10_000_000).into(),
+                "ﾍﾞﾝﾁ ﾀﾛｳ".into(),
+                "active".into(),
+                "2026-04-01".into(),
+                true.into(),
+                now.into(),
+                now.into(),
+                now.into(),
             ]);
             items.values_panic([id.into(), "kokuho".into()]);
             bills.values_panic([
-                MUNICIPALITY.into(), cn.into(), "kokuho".into(), (1000 + (i % 9000) as i64).into(), DATE.into(),
-                id.into(), "open".into(), now.into(), now.into(),
+                MUNICIPALITY.into(),
+                cn.into(),
+                "kokuho".into(),
+                (1000 + (i % 9000) as i64).into(),
+                DATE.into(),
+                id.into(),
+                "open".into(),
+                now.into(),
+                now.into(),
             ]);
         }
         tx.execute(&q).await?;
@@ -169,7 +246,10 @@ async fn setup(db: &Db, n: usize) -> anyhow::Result<()> {
 }
 
 pub async fn run(db: &Db, n: usize) -> anyhow::Result<Report> {
-    anyhow::ensure!(n >= 1 && n <= 999_999, "--records must be 1 to 999999 (one 種別91 file)");
+    anyhow::ensure!(
+        (1..=999_999).contains(&n),
+        "--records must be 1 to 999999 (one 種別91 file)"
+    );
     let cfg = config();
     let t = Instant::now();
     setup(db, n).await?;
@@ -180,23 +260,38 @@ pub async fn run(db: &Db, n: usize) -> anyhow::Result<Report> {
     let prepare = t.elapsed();
     files::commit(db, MUNICIPALITY, &prepared, &Actor::Cli).await?;
     let export = t.elapsed();
-    anyhow::ensure!(prepared.len() == 1 && prepared[0].records == n, "expected one file of {n} records");
+    anyhow::ensure!(
+        prepared.len() == 1 && prepared[0].records == n,
+        "expected one file of {n} records"
+    );
     let bytes = &prepared[0].bytes;
 
     // The bank's answer: every 10th debit 資金不足 (not timed).
-    let read = zengin::from_bytes(bytes, &zengin::ReadOptions { expect: Some(zengin::FileKind::Request), ..Default::default() })
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let read = zengin::from_bytes(
+        bytes,
+        &zengin::ReadOptions {
+            expect: Some(zengin::FileKind::Request),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let g = &read.file.groups[0];
     let mut data = g.data.clone();
     for (i, d) in data.iter_mut().enumerate() {
-        d.result = Some(if i % 10 == 9 { zengin::ResultCode::InsufficientFunds } else { zengin::ResultCode::Paid });
+        d.result = Some(if i % 10 == 9 {
+            zengin::ResultCode::InsufficientFunds
+        } else {
+            zengin::ResultCode::Paid
+        });
     }
     let result = zengin::TransferFile::single(zengin::FileKind::Result, g.header.clone(), data)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let result_bytes = zengin::to_bytes(&result, &files::write_options(&cfg.banks[BANK])).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let result_bytes = zengin::to_bytes(&result, &files::write_options(&cfg.banks[BANK]))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     let t = Instant::now();
-    let _ = zengin::from_bytes(&result_bytes, &zengin::ReadOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let _ = zengin::from_bytes(&result_bytes, &zengin::ReadOptions::default())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let read_only = t.elapsed();
     let t = Instant::now();
     let s = files::import_results(db, &cfg, MUNICIPALITY, &result_bytes, &Actor::Cli).await?;

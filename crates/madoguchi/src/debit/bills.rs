@@ -59,9 +59,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, BillsError> {
         Err(_) => {
             let (s, _, bad) = encoding_rs::SHIFT_JIS.decode(b);
             if bad {
-                return Err(BillsError::File(
-                    "neither UTF-8 nor Shift_JIS text".into(),
-                ));
+                return Err(BillsError::File("neither UTF-8 nor Shift_JIS text".into()));
             }
             Ok(s.into_owned())
         }
@@ -114,7 +112,10 @@ pub fn parse(text: &str) -> Result<Vec<(usize, Row)>, Vec<RowError>> {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                errs.push(RowError { row, reason: format!("not CSV: {e}") });
+                errs.push(RowError {
+                    row,
+                    reason: format!("not CSV: {e}"),
+                });
                 continue;
             }
         };
@@ -135,35 +136,67 @@ pub fn parse(text: &str) -> Result<Vec<(usize, Row)>, Vec<RowError>> {
             continue;
         }
         let Some(cn) = customer_number(&rec[0]) else {
-            errs.push(RowError { row, reason: format!("customer number {:?}: 1 to 20 digits", &rec[0]) });
+            errs.push(RowError {
+                row,
+                reason: format!("customer number {:?}: 1 to 20 digits", &rec[0]),
+            });
             continue;
         };
         let item = rec[1].to_owned();
         if item.is_empty() {
-            errs.push(RowError { row, reason: "item is empty".into() });
+            errs.push(RowError {
+                row,
+                reason: "item is empty".into(),
+            });
             continue;
         }
         let amount = match rec[2].replace(',', "").parse::<i64>() {
             Ok(a) if (1..=MAX_AMOUNT).contains(&a) => a,
             _ => {
-                errs.push(RowError { row, reason: format!("amount {:?}: a whole number of yen from 1 to {MAX_AMOUNT}", &rec[2]) });
+                errs.push(RowError {
+                    row,
+                    reason: format!(
+                        "amount {:?}: a whole number of yen from 1 to {MAX_AMOUNT}",
+                        &rec[2]
+                    ),
+                });
                 continue;
             }
         };
         let Some(due) = parse_date(&rec[3]) else {
-            errs.push(RowError { row, reason: format!("due date {:?}: YYYY-MM-DD", &rec[3]) });
+            errs.push(RowError {
+                row,
+                reason: format!("due date {:?}: YYYY-MM-DD", &rec[3]),
+            });
             continue;
         };
-        out.push((row, Row { customer_number: cn, item, amount, due_date: due }));
+        out.push((
+            row,
+            Row {
+                customer_number: cn,
+                item,
+                amount,
+                due_date: due,
+            },
+        ));
     }
     if errs.is_empty() { Ok(out) } else { Err(errs) }
 }
 
 /// Imports a billing file for a municipality.
-pub async fn import(db: &Db, municipality: &str, bytes: &[u8], actor: &Actor) -> Result<Report, BillsError> {
+pub async fn import(
+    db: &Db,
+    municipality: &str,
+    bytes: &[u8],
+    actor: &Actor,
+) -> Result<Report, BillsError> {
     let text = decode(bytes)?;
     let rows = parse(&text).map_err(BillsError::Rows)?;
-    let items: HashSet<String> = store::items(db, municipality).await?.into_iter().map(|i| i.code).collect();
+    let items: HashSet<String> = store::items(db, municipality)
+        .await?
+        .into_iter()
+        .map(|i| i.code)
+        .collect();
     let mut tx = db.begin().await?;
     // 顧客番号 → (mandate id, status, items)
     let mut mandates: HashMap<String, (i64, String, HashSet<String>)> = HashMap::new();
@@ -175,36 +208,77 @@ pub async fn import(db: &Db, municipality: &str, bytes: &[u8], actor: &Actor) ->
             e.2.insert(i);
         }
     }
-    let existing: HashMap<(String, String, String), store::BillKey> = store::bill_keys_tx(&mut tx, municipality)
-        .await?
-        .into_iter()
-        .map(|b| ((b.customer_number.clone(), b.item_code.clone(), b.due_date.clone()), b))
-        .collect();
+    let existing: HashMap<(String, String, String), store::BillKey> =
+        store::bill_keys_tx(&mut tx, municipality)
+            .await?
+            .into_iter()
+            .map(|b| {
+                (
+                    (
+                        b.customer_number.clone(),
+                        b.item_code.clone(),
+                        b.due_date.clone(),
+                    ),
+                    b,
+                )
+            })
+            .collect();
     let mut errs = Vec::new();
     let mut seen = HashSet::new();
     let mut new = Vec::new();
     let mut updates = Vec::new();
-    let mut report = Report { rows: rows.len(), ..Report::default() };
+    let mut report = Report {
+        rows: rows.len(),
+        ..Report::default()
+    };
     for (row, r) in &rows {
-        let key = (r.customer_number.clone(), r.item.clone(), r.due_date.clone());
+        let key = (
+            r.customer_number.clone(),
+            r.item.clone(),
+            r.due_date.clone(),
+        );
         if !seen.insert(key.clone()) {
-            errs.push(RowError { row: *row, reason: "the same customer number, item and due date appear twice".into() });
+            errs.push(RowError {
+                row: *row,
+                reason: "the same customer number, item and due date appear twice".into(),
+            });
             continue;
         }
         if !items.contains(&r.item) {
-            errs.push(RowError { row: *row, reason: format!("item {:?} is not a direct-debit item of {municipality}", r.item) });
+            errs.push(RowError {
+                row: *row,
+                reason: format!(
+                    "item {:?} is not a direct-debit item of {municipality}",
+                    r.item
+                ),
+            });
             continue;
         }
         let Some((mandate_id, status, m_items)) = mandates.get(&r.customer_number) else {
-            errs.push(RowError { row: *row, reason: format!("no mandate with customer number {}", r.customer_number) });
+            errs.push(RowError {
+                row: *row,
+                reason: format!("no mandate with customer number {}", r.customer_number),
+            });
             continue;
         };
         if status != "active" && status != "suspended" {
-            errs.push(RowError { row: *row, reason: format!("the mandate of customer number {} is {status}", r.customer_number) });
+            errs.push(RowError {
+                row: *row,
+                reason: format!(
+                    "the mandate of customer number {} is {status}",
+                    r.customer_number
+                ),
+            });
             continue;
         }
         if !m_items.contains(&r.item) {
-            errs.push(RowError { row: *row, reason: format!("the mandate of customer number {} does not cover item {:?}", r.customer_number, r.item) });
+            errs.push(RowError {
+                row: *row,
+                reason: format!(
+                    "the mandate of customer number {} does not cover item {:?}",
+                    r.customer_number, r.item
+                ),
+            });
             continue;
         }
         match existing.get(&key) {
@@ -215,7 +289,10 @@ pub async fn import(db: &Db, municipality: &str, bytes: &[u8], actor: &Actor) ->
             }
             Some(b) => errs.push(RowError {
                 row: *row,
-                reason: format!("this bill is already {} with amount {}; it cannot change", b.status, b.amount_yen),
+                reason: format!(
+                    "this bill is already {} with amount {}; it cannot change",
+                    b.status, b.amount_yen
+                ),
             }),
             None => {
                 report.added += 1;
@@ -266,16 +343,23 @@ mod tests {
         assert_eq!(ok[0].1.customer_number, "0000000001");
         assert_eq!(ok[1].1.amount, 4500);
         assert_eq!(ok[1].1.due_date, "2027-02-27");
-        let bad = parse("1,kokuho,0,2027-01-27\nx,kokuho,1,2027-01-27\n1,kokuho,5,2027-02-30\n1,kokuho\n").expect_err("bad");
+        let bad = parse(
+            "1,kokuho,0,2027-01-27\nx,kokuho,1,2027-01-27\n1,kokuho,5,2027-02-30\n1,kokuho\n",
+        )
+        .expect_err("bad");
         // Row 1 "1,…" is data (its first field is a number); "x" in row 2 is not a header.
-        assert_eq!(bad.iter().map(|e| e.row).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+        assert_eq!(
+            bad.iter().map(|e| e.row).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4]
+        );
         assert!(bad[0].reason.contains("amount"));
         assert!(bad[2].reason.contains("due date"));
     }
 
     #[test]
     fn shift_jis_is_read() {
-        let (b, _, _) = encoding_rs::SHIFT_JIS.encode("顧客番号,税目,金額,納期限\n1,kokuho,1,2027-01-27\n");
+        let (b, _, _) =
+            encoding_rs::SHIFT_JIS.encode("顧客番号,税目,金額,納期限\n1,kokuho,1,2027-01-27\n");
         let t = decode(&b).expect("sjis");
         assert!(t.starts_with("顧客番号"));
     }

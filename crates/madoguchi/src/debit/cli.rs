@@ -130,10 +130,15 @@ fn settings(cfg: &Config, demo: bool) -> Config {
 pub async fn debit(db: &Db, cfg: &Config, what: DebitCommand) -> anyhow::Result<ExitCode> {
     match what {
         DebitCommand::Bills {
-            what: BillsCommand::Import { file, municipality: m },
+            what:
+                BillsCommand::Import {
+                    file,
+                    municipality: m,
+                },
         } => {
             let m = municipality(cfg, m)?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             match super::bills::import(db, &m, &bytes, &Actor::Cli).await {
                 Ok(r) => println!("{r}"),
                 Err(e) => {
@@ -173,7 +178,8 @@ pub async fn debit(db: &Db, cfg: &Config, what: DebitCommand) -> anyhow::Result<
         } => {
             let cfg = &settings(cfg, demo_settings);
             let m = municipality(cfg, m)?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             match files::import_results(db, &cfg.debit, &m, &bytes, &Actor::Cli).await {
                 Ok(s) => print!("{s}"),
                 Err(e) => {
@@ -208,7 +214,10 @@ pub async fn export(
         tmp.push(t);
     }
     let names = if dry_run {
-        prepared.iter().map(|p| p.file_name(municipality, None)).collect()
+        prepared
+            .iter()
+            .map(|p| p.file_name(municipality, None))
+            .collect()
     } else {
         match files::commit(db, municipality, &prepared, &Actor::Cli).await {
             Ok(n) => n,
@@ -230,7 +239,11 @@ pub async fn export(
             p.debit_date,
             p.records,
             p.total_yen,
-            if dry_run { "  (dry run: not marked)" } else { "" }
+            if dry_run {
+                "  (dry run: not marked)"
+            } else {
+                ""
+            }
         );
     }
     Ok(prepared.len())

@@ -24,25 +24,49 @@ pub const SHISUI_BANKS: &[&str] = &["0134", "0135", "9900"];
 
 /// (code, 日本語, English)
 pub const ICHIKAWA_ITEMS: &[(&str, &str, &str)] = &[
-    ("shikenmin", "市県民税（普通徴収）", "Municipal and prefectural inhabitant tax (ordinary collection)"),
-    ("kotei", "固定資産税・都市計画税", "Fixed asset tax and city planning tax"),
+    (
+        "shikenmin",
+        "市県民税（普通徴収）",
+        "Municipal and prefectural inhabitant tax (ordinary collection)",
+    ),
+    (
+        "kotei",
+        "固定資産税・都市計画税",
+        "Fixed asset tax and city planning tax",
+    ),
     ("keijidosha", "軽自動車税（種別割）", "Light vehicle tax"),
     ("kokuho", "国民健康保険税", "National health insurance tax"),
     ("kaigo", "介護保険料", "Long-term care insurance premium"),
-    ("kouki", "後期高齢者医療保険料", "Late-stage elderly medical insurance premium"),
+    (
+        "kouki",
+        "後期高齢者医療保険料",
+        "Late-stage elderly medical insurance premium",
+    ),
     ("hoiku", "保育料", "Nursery fee"),
     ("kyushoku", "学校給食費", "School lunch fee"),
     ("gakudo", "放課後保育クラブ保育料", "After-school club fee"),
     ("yochien", "市立幼稚園保育料", "Municipal kindergarten fee"),
     ("shiei", "市営住宅使用料", "Municipal housing rent"),
-    ("shiei-parking", "市営住宅駐車場使用料", "Municipal housing parking fee"),
+    (
+        "shiei-parking",
+        "市営住宅駐車場使用料",
+        "Municipal housing parking fee",
+    ),
     ("reien", "霊園管理料", "Cemetery management fee"),
     ("shinyo", "し尿くみ取り手数料", "Night-soil collection fee"),
-    ("jido-hattatsu", "児童発達支援利用者負担金", "Child development support fee"),
+    (
+        "jido-hattatsu",
+        "児童発達支援利用者負担金",
+        "Child development support fee",
+    ),
 ];
 
 pub const SHISUI_ITEMS: &[(&str, &str, &str)] = &[
-    ("juminzei", "町県民税（普通徴収）", "Town and prefectural inhabitant tax"),
+    (
+        "juminzei",
+        "町県民税（普通徴収）",
+        "Town and prefectural inhabitant tax",
+    ),
     ("kotei", "固定資産税", "Fixed asset tax"),
     ("kokuho", "国民健康保険税", "National health insurance tax"),
 ];
@@ -98,12 +122,24 @@ pub fn config(cfg: &mut Config) {
 
 /// Paper mandates of fictional residents: (顧客番号, bank, branch, holder, items).
 const SAMPLES: &[(&str, &str, &str, &str, &[&str])] = &[
-    ("9000000001", "0134", "011", "ｲﾁｶﾜ ｲﾁﾛｳ", &["shikenmin", "kokuho"]),
+    (
+        "9000000001",
+        "0134",
+        "011",
+        "ｲﾁｶﾜ ｲﾁﾛｳ",
+        &["shikenmin", "kokuho"],
+    ),
     ("9000000002", "0134", "012", "ﾔﾜﾀ ｻﾁｺ", &["kotei"]),
     ("9000000003", "0522", "080", "ｷﾞﾖｳﾄｸ ｼﾞﾛｳ", &["kokuho"]),
     ("9000000004", "9900", "008", "ﾏﾏ ﾊﾙｴ", &["kaigo", "kouki"]),
     ("9000000005", "0001", "001", "ｵｵﾏﾁ ｹﾝ", &["keijidosha"]),
-    ("9000000006", "0005", "001", "ｺｳﾉﾀﾞｲ ﾐｷ", &["hoiku", "kyushoku"]),
+    (
+        "9000000006",
+        "0005",
+        "001",
+        "ｺｳﾉﾀﾞｲ ﾐｷ",
+        &["hoiku", "kyushoku"],
+    ),
 ];
 
 pub const DEMO_BILLS: &str = include_str!("../../data/debit/demo-bills.csv");

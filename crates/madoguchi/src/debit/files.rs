@@ -58,7 +58,9 @@ impl Prepared {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("bank {0} has no [debit.banks.\"{0}\"] settings for municipality {1} (consignor code, name, branch, account)")]
+    #[error(
+        "bank {0} has no [debit.banks.\"{0}\"] settings for municipality {1} (consignor code, name, branch, account)"
+    )]
     NotConfigured(String, String),
     #[error("bank {bank}, debit date {date}: record {record}: {reason}")]
     Record {
@@ -69,7 +71,9 @@ pub enum ExportError {
     },
     #[error("{0}")]
     BadOption(String),
-    #[error("the bills changed while exporting (another export ran at the same time); nothing was marked, try again")]
+    #[error(
+        "the bills changed while exporting (another export ran at the same time); nothing was marked, try again"
+    )]
     Changed,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
@@ -122,7 +126,9 @@ pub async fn prepare(
     if let Some(d) = &opts.date
         && super::model::parse_iso(d).is_none()
     {
-        return Err(ExportError::BadOption(format!("--date {d:?}: use YYYY-MM-DD")));
+        return Err(ExportError::BadOption(format!(
+            "--date {d:?}: use YYYY-MM-DD"
+        )));
     }
     let bills = store::due_bills(
         db,
@@ -353,7 +359,11 @@ impl std::fmt::Display for ResultSummary {
             "bank {}, debit date {}, request {} ({})",
             self.bank_code, self.debit_date, self.request_id, self.request_file
         )?;
-        writeln!(f, "  paid (振替済): {} debits, {} yen", self.paid_count, self.paid_yen)?;
+        writeln!(
+            f,
+            "  paid (振替済): {} debits, {} yen",
+            self.paid_count, self.paid_yen
+        )?;
         writeln!(
             f,
             "  not paid (振替不能): {} debits, {} yen",
@@ -495,10 +505,14 @@ pub async fn import_results(
             continue;
         }
         let bills = store::bills_of_request_tx(&mut tx, r.id).await?;
-        let mismatch = bills.iter().zip(&group.data).enumerate().find(|(_, (b, d))| {
-            strip_zeros(&b.customer_number) != strip_zeros(&d.customer_number)
-                || b.amount_yen as u64 != d.amount
-        });
+        let mismatch = bills
+            .iter()
+            .zip(&group.data)
+            .enumerate()
+            .find(|(_, (b, d))| {
+                strip_zeros(&b.customer_number) != strip_zeros(&d.customer_number)
+                    || b.amount_yen as u64 != d.amount
+            });
         if let Some((i, (b, d))) = mismatch {
             why = format!(
                 "record {}: customer number {} / {} yen does not match request {} ({}): {} / {} yen",

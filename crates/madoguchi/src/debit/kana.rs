@@ -47,7 +47,7 @@ impl HolderError {
 /// Converts and checks a holder name: spaces at the ends dropped and runs of spaces made one.
 pub fn holder_name(input: &str) -> Result<String, HolderError> {
     let trimmed = input
-        .split(|c: char| c == ' ' || c == '\u{3000}')
+        .split([' ', '\u{3000}'])
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
@@ -56,7 +56,10 @@ pub fn holder_name(input: &str) -> Result<String, HolderError> {
     }
     // Positions are reported in the resident's own input.
     let h = zengin::kana::to_zengin(&trimmed).map_err(|b| {
-        let pos = input.chars().position(|c| c == b.ch).map_or(b.position, |p| p + 1);
+        let pos = input
+            .chars()
+            .position(|c| c == b.ch)
+            .map_or(b.position, |p| p + 1);
         HolderError::BadChar(b.ch, pos)
     })?;
     let n = zengin::kana::byte_len(&h);
@@ -74,9 +77,15 @@ mod tests {
     fn converts_and_names_refused_characters() {
         assert_eq!(holder_name("ヤマダ　タロウ").as_deref(), Ok("ﾔﾏﾀﾞ ﾀﾛｳ"));
         assert_eq!(holder_name(" すずき  しょうた ").as_deref(), Ok("ｽｽﾞｷ ｼﾖｳﾀ"));
-        assert_eq!(holder_name("ミヤモト　ミューラー").as_deref(), Ok("ﾐﾔﾓﾄ ﾐﾕ-ﾗ-"));
+        assert_eq!(
+            holder_name("ミヤモト　ミューラー").as_deref(),
+            Ok("ﾐﾔﾓﾄ ﾐﾕ-ﾗ-")
+        );
         assert_eq!(holder_name("山田"), Err(HolderError::BadChar('山', 1)));
-        assert_eq!(holder_name("ヤマダ、タロウ"), Err(HolderError::BadChar('、', 4)));
+        assert_eq!(
+            holder_name("ヤマダ、タロウ"),
+            Err(HolderError::BadChar('、', 4))
+        );
         assert_eq!(holder_name("　"), Err(HolderError::Empty));
         let long = "ガ".repeat(16);
         assert_eq!(holder_name(&long), Err(HolderError::TooLong(32)));

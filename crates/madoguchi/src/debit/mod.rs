@@ -39,5 +39,8 @@ pub fn routes() -> Router<AppState> {
 
 /// This module's part of the OpenAPI document, merged by `api::openapi_doc`.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(api::kpi), components(schemas(api::WebRegistrations, api::FiscalYearCount)))]
+#[openapi(
+    paths(api::kpi),
+    components(schemas(api::WebRegistrations, api::FiscalYearCount))
+)]
 pub struct ApiDoc;

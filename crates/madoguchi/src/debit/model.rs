@@ -209,7 +209,9 @@ mod tests {
     use super::*;
 
     fn p(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -230,7 +232,10 @@ mod tests {
         let mut rev = params.clone();
         rev.reverse();
         assert!(verify("s3cret", &rev));
-        assert_eq!(canonical(&p(&[("b", "x y"), ("a", "&=")])), "a=%26%3D&b=x+y");
+        assert_eq!(
+            canonical(&p(&[("b", "x y"), ("a", "&=")])),
+            "a=%26%3D&b=x+y"
+        );
     }
 
     #[test]

@@ -36,9 +36,11 @@ pub fn routes() -> Router<AppState> {
         .route(bank::RETURN_PATH, get(bank_return))
 }
 
-fn resident(c: &Ctx) -> Result<UserRow, Response> {
-    require_resident(c).map_err(IntoResponse::into_response)?;
-    c.user.clone().ok_or_else(|| AppError::Unauthorized.into_response())
+fn resident(c: &Ctx) -> Result<UserRow, Redirect> {
+    require_resident(c)?;
+    c.user
+        .clone()
+        .ok_or_else(|| Redirect::to("/login?needed=1"))
 }
 
 fn pairs_of(q: &Option<String>) -> Vec<(String, String)> {
@@ -50,7 +52,12 @@ fn items_of(pairs: &[(String, String)]) -> Vec<String> {
     let mut v: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "items")
-        .flat_map(|(_, v)| v.split(',').map(str::trim).map(str::to_owned).collect::<Vec<_>>())
+        .flat_map(|(_, v)| {
+            v.split(',')
+                .map(str::trim)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .filter(|s| !s.is_empty())
         .collect();
     v.sort();
@@ -85,7 +92,12 @@ pub struct MandateView {
     pub retry: bool,
 }
 
-pub async fn view(st: &AppState, m: &MandateRow, l: Lang, full_account: bool) -> Result<MandateView, AppError> {
+pub async fn view(
+    st: &AppState,
+    m: &MandateRow,
+    l: Lang,
+    full_account: bool,
+) -> Result<MandateView, AppError> {
     let n = service::names(&st.db, m, l).await?;
     let status = MandateStatus::parse(&m.status).unwrap_or(MandateStatus::Pending);
     Ok(MandateView {
@@ -123,7 +135,7 @@ struct ListPage {
 async fn list(State(st): State<AppState>, c: Ctx) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let rows = store::mandates_of_resident(&st.db, &c.tenant.id, user.id).await?;
     let mut mandates = Vec::new();
@@ -150,7 +162,7 @@ async fn detail(
 ) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let m = match service::own(&st.db, &c.tenant.id, &user, &id).await {
         Ok(m) => m,
@@ -183,7 +195,12 @@ struct ItemsPage {
     error: bool,
 }
 
-async fn item_choices(st: &AppState, c: &Ctx, user: &UserRow, chosen: &[String]) -> Result<Vec<ItemChoice>, AppError> {
+async fn item_choices(
+    st: &AppState,
+    c: &Ctx,
+    user: &UserRow,
+    chosen: &[String],
+) -> Result<Vec<ItemChoice>, AppError> {
     let live = store::live_items_of_resident(&st.db, &c.tenant.id, user.id).await?;
     Ok(store::items(&st.db, &c.tenant.id)
         .await?
@@ -197,19 +214,33 @@ async fn item_choices(st: &AppState, c: &Ctx, user: &UserRow, chosen: &[String])
         .collect())
 }
 
-async fn step_items(State(st): State<AppState>, c: Ctx, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn step_items(
+    State(st): State<AppState>,
+    c: Ctx,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let chosen = items_of(&pairs_of(&q));
     let items = item_choices(&st, &c, &user, &chosen).await?;
-    Ok(render(&ItemsPage { c, items, error: false })?.into_response())
+    Ok(render(&ItemsPage {
+        c,
+        items,
+        error: false,
+    })?
+    .into_response())
 }
 
 /// The chosen items, checked against the offer and the resident's live mandates; `None` when
 /// none is left (the items page is shown again).
-async fn checked_items(st: &AppState, c: &Ctx, user: &UserRow, pairs: &[(String, String)]) -> Result<Option<(Vec<String>, String)>, AppError> {
+async fn checked_items(
+    st: &AppState,
+    c: &Ctx,
+    user: &UserRow,
+    pairs: &[(String, String)],
+) -> Result<Option<(Vec<String>, String)>, AppError> {
     let chosen = items_of(pairs);
     let choices = item_choices(st, c, user, &chosen).await?;
     let ok: Vec<String> = choices
@@ -229,10 +260,23 @@ async fn checked_items(st: &AppState, c: &Ctx, user: &UserRow, pairs: &[(String,
     Ok(Some((ok, names)))
 }
 
-async fn items_again(st: &AppState, c: Ctx, user: &UserRow, pairs: &[(String, String)]) -> Result<Response, AppError> {
+async fn items_again(
+    st: &AppState,
+    c: Ctx,
+    user: &UserRow,
+    pairs: &[(String, String)],
+) -> Result<Response, AppError> {
     let chosen = items_of(pairs);
     let items = item_choices(st, &c, user, &chosen).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&ItemsPage { c, items, error: true })?).into_response())
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(&ItemsPage {
+            c,
+            items,
+            error: true,
+        })?,
+    )
+        .into_response())
 }
 
 pub struct BankChoice {
@@ -265,10 +309,14 @@ async fn bank_choices(st: &AppState, c: &Ctx, chosen: &str) -> Result<Vec<BankCh
     Ok(out)
 }
 
-async fn step_bank(State(st): State<AppState>, c: Ctx, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn step_bank(
+    State(st): State<AppState>,
+    c: Ctx,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let pairs = pairs_of(&q);
     let Some((items, item_names)) = checked_items(&st, &c, &user, &pairs).await? else {
@@ -358,10 +406,14 @@ pub fn branch_matches(b: &BranchRow, q: &str) -> bool {
 const LIST_ALL_BRANCHES: usize = 40;
 const MAX_RESULTS: usize = 50;
 
-async fn step_branch(State(st): State<AppState>, c: Ctx, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn step_branch(
+    State(st): State<AppState>,
+    c: Ctx,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let pairs = pairs_of(&q);
     let Some((items, item_names)) = checked_items(&st, &c, &user, &pairs).await? else {
@@ -369,7 +421,13 @@ async fn step_branch(State(st): State<AppState>, c: Ctx, RawQuery(q): RawQuery) 
     };
     let Some(bank) = checked_bank(&st, &c, field(&pairs, "bank")).await? else {
         let banks = bank_choices(&st, &c, "").await?;
-        let page = BankPage { c, items: items.join(","), item_names, banks, error: true };
+        let page = BankPage {
+            c,
+            items: items.join(","),
+            item_names,
+            banks,
+            error: true,
+        };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let search = field(&pairs, "q").trim().to_owned();
@@ -431,14 +489,27 @@ struct Chosen {
 }
 
 /// Items, bank and branch of the request, all checked; otherwise the page to go back to.
-async fn chosen(st: &AppState, c: &Ctx, user: &UserRow, pairs: &[(String, String)]) -> Result<Result<Chosen, Response>, AppError> {
+async fn chosen(
+    st: &AppState,
+    c: &Ctx,
+    user: &UserRow,
+    pairs: &[(String, String)],
+) -> Result<Result<Chosen, Response>, AppError> {
     let Some((items, item_names)) = checked_items(st, c, user, pairs).await? else {
         return Ok(Err(items_again(st, c.clone(), user, pairs).await?));
     };
     let Some(bank) = checked_bank(st, c, field(pairs, "bank")).await? else {
         let banks = bank_choices(st, c, "").await?;
-        let page = BankPage { c: c.clone(), items: items.join(","), item_names, banks, error: true };
-        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response()));
+        let page = BankPage {
+            c: c.clone(),
+            items: items.join(","),
+            item_names,
+            banks,
+            error: true,
+        };
+        return Ok(Err(
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response()
+        ));
     };
     let code = model::branch_code(field(pairs, "branch")).unwrap_or_default();
     let Some(branch) = store::branch(&st.db, &bank.code, &code).await? else {
@@ -449,7 +520,12 @@ async fn chosen(st: &AppState, c: &Ctx, user: &UserRow, pairs: &[(String, String
         );
         return Ok(Err(Redirect::to(&to).into_response()));
     };
-    Ok(Ok(Chosen { items, item_names, bank, branch }))
+    Ok(Ok(Chosen {
+        items,
+        item_names,
+        bank,
+        branch,
+    }))
 }
 
 fn account_page(c: Ctx, ch: &Chosen) -> AccountPage {
@@ -469,15 +545,19 @@ fn account_page(c: Ctx, ch: &Chosen) -> AccountPage {
     }
 }
 
-async fn step_account(State(st): State<AppState>, c: Ctx, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn step_account(
+    State(st): State<AppState>,
+    c: Ctx,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let pairs = pairs_of(&q);
     let ch = match chosen(&st, &c, &user, &pairs).await? {
         Ok(ch) => ch,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     Ok(render(&account_page(c, &ch))?.into_response())
 }
@@ -500,7 +580,11 @@ struct ConfirmPage {
 }
 
 /// Checks the account fields; the draft, or the account page with the messages.
-fn check_account(c: &Ctx, ch: &Chosen, pairs: &[(String, String)]) -> Result<Draft, AccountPage> {
+fn check_account(
+    c: &Ctx,
+    ch: &Chosen,
+    pairs: &[(String, String)],
+) -> Result<Draft, Box<AccountPage>> {
     let mut page = account_page(c.clone(), ch);
     page.account_type = field(pairs, "account_type").to_owned();
     page.account_number = field(pairs, "account_number").to_owned();
@@ -529,7 +613,7 @@ fn check_account(c: &Ctx, ch: &Chosen, pairs: &[(String, String)]) -> Result<Dra
         }
     };
     if !page.errs.is_empty() {
-        return Err(page);
+        return Err(Box::new(page));
     }
     Ok(Draft {
         items: ch.items.clone(),
@@ -541,15 +625,19 @@ fn check_account(c: &Ctx, ch: &Chosen, pairs: &[(String, String)]) -> Result<Dra
     })
 }
 
-async fn account_submit(State(st): State<AppState>, c: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn account_submit(
+    State(st): State<AppState>,
+    c: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let pairs = form_pairs(&body);
     let ch = match chosen(&st, &c, &user, &pairs).await? {
         Ok(ch) => ch,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     if field(&pairs, "edit") == "1" {
         let mut page = account_page(c, &ch);
@@ -559,7 +647,7 @@ async fn account_submit(State(st): State<AppState>, c: Ctx, body: Bytes) -> Resu
         return Ok(render(&page)?.into_response());
     }
     match check_account(&c, &ch, &pairs) {
-        Err(page) => Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response()),
+        Err(page) => Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&*page)?).into_response()),
         Ok(d) => Ok(render(&ConfirmPage {
             c,
             items: ch.items.join(","),
@@ -587,9 +675,23 @@ struct NoticePage {
     kind: &'static str,
 }
 
-fn notice(c: Ctx, status: StatusCode, title_key: &'static str, text_key: &'static str) -> Result<Response, AppError> {
+fn notice(
+    c: Ctx,
+    status: StatusCode,
+    title_key: &'static str,
+    text_key: &'static str,
+) -> Result<Response, AppError> {
     let kind = if status.is_success() { "info" } else { "error" };
-    Ok((status, render(&NoticePage { c, title_key, text_key, kind })?).into_response())
+    Ok((
+        status,
+        render(&NoticePage {
+            c,
+            title_key,
+            text_key,
+            kind,
+        })?,
+    )
+        .into_response())
 }
 
 fn error_status(e: &DebitError) -> StatusCode {
@@ -601,19 +703,24 @@ fn error_status(e: &DebitError) -> StatusCode {
     }
 }
 
-async fn confirm(State(st): State<AppState>, c: Ctx, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+async fn confirm(
+    State(st): State<AppState>,
+    c: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let pairs = form_pairs(&body);
     let ch = match chosen(&st, &c, &user, &pairs).await? {
         Ok(ch) => ch,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let d = match check_account(&c, &ch, &pairs) {
         Ok(d) => d,
-        Err(page) => return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response()),
+        Err(page) => return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&*page)?).into_response()),
     };
     let base = base_url(&st, &headers);
     match service::start(&st.db, &st.cfg, &c.tenant.id, &user, &d, &base).await {
@@ -623,10 +730,15 @@ async fn confirm(State(st): State<AppState>, c: Ctx, headers: HeaderMap, body: B
     }
 }
 
-async fn retry(State(st): State<AppState>, c: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn retry(
+    State(st): State<AppState>,
+    c: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let base = base_url(&st, &headers);
     match service::retry(&st.db, &st.cfg, &c.tenant.id, &user, &id, &base).await {
@@ -639,17 +751,26 @@ async fn retry(State(st): State<AppState>, c: Ctx, headers: HeaderMap, Path(id):
 
 /// The bank sends the resident back here. Only a return whose signature verifies, that is
 /// fresh, and that carries the mandate's outstanding nonce changes anything.
-async fn bank_return(State(st): State<AppState>, c: Ctx, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn bank_return(
+    State(st): State<AppState>,
+    c: Ctx,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let user = match resident(&c) {
         Ok(u) => u,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let pairs = pairs_of(&q);
     let r = match bank::verify_return(&st.cfg.debit, &pairs, crate::db::now_ms()) {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e, "bank return refused");
-            return notice(c, StatusCode::BAD_REQUEST, "debit.return_refused", "debit.err_bad_return");
+            return notice(
+                c,
+                StatusCode::BAD_REQUEST,
+                "debit.return_refused",
+                "debit.err_bad_return",
+            );
         }
     };
     match service::complete(&st.db, &c.tenant.id, &user, &r, c.l).await {
@@ -667,7 +788,11 @@ async fn bank_return(State(st): State<AppState>, c: Ctx, RawQuery(q): RawQuery) 
         Err(DebitError::Db(e)) => Err(e.into()),
         Err(e) => {
             tracing::warn!(error = %e, mandate = %r.mandate, "bank return refused");
-            let status = if matches!(e, DebitError::NotFound) { StatusCode::NOT_FOUND } else { error_status(&e) };
+            let status = if matches!(e, DebitError::NotFound) {
+                StatusCode::NOT_FOUND
+            } else {
+                error_status(&e)
+            };
             notice(c, status, "debit.return_refused", e.key())
         }
     }

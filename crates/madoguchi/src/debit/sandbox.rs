@@ -74,7 +74,14 @@ fn check(st: &AppState, code: &str, req: &str) -> Result<Vec<(String, String)>, 
     Ok(params)
 }
 
-async fn page(st: &AppState, c: &Ctx, code: &str, req: &str, step: &'static str, error: &str) -> Result<Response, AppError> {
+async fn page(
+    st: &AppState,
+    c: &Ctx,
+    code: &str,
+    req: &str,
+    step: &'static str,
+    error: &str,
+) -> Result<Response, AppError> {
     let bank_name = super::store::bank(&st.db, code)
         .await?
         .map(|b| super::service::bank_display(&b.name))
@@ -108,20 +115,43 @@ async fn page(st: &AppState, c: &Ctx, code: &str, req: &str, step: &'static str,
     Ok((status, render(&p)?).into_response())
 }
 
-async fn start(State(st): State<AppState>, c: Ctx, Path(code): Path<String>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn start(
+    State(st): State<AppState>,
+    c: Ctx,
+    Path(code): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     page(&st, &c, &code, q.as_deref().unwrap_or(""), "login", "").await
 }
 
-async fn login(State(st): State<AppState>, c: Ctx, Path(code): Path<String>, body: Bytes) -> Result<Response, AppError> {
+async fn login(
+    State(st): State<AppState>,
+    c: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let f = form_pairs(&body);
     let req = field(&f, "req");
     if field(&f, "login_id").trim().is_empty() || field(&f, "password").is_empty() {
-        return page(&st, &c, &code, req, "login", "ログインIDとパスワードを入力してください（サンドボックスでは何を入れても通ります）。").await;
+        return page(
+            &st,
+            &c,
+            &code,
+            req,
+            "login",
+            "ログインIDとパスワードを入力してください（サンドボックスでは何を入れても通ります）。",
+        )
+        .await;
     }
     page(&st, &c, &code, req, "consent", "").await
 }
 
-async fn decide(State(st): State<AppState>, c: Ctx, Path(code): Path<String>, body: Bytes) -> Result<Response, AppError> {
+async fn decide(
+    State(st): State<AppState>,
+    c: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let f = form_pairs(&body);
     let req = field(&f, "req");
     let params = match check(&st, &code, req) {
@@ -134,11 +164,20 @@ async fn decide(State(st): State<AppState>, c: Ctx, Path(code): Path<String>, bo
         _ => Outcome::Error,
     };
     let bank_ref = if outcome == Outcome::Confirmed {
-        format!("SBX{}", &uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase())
+        format!(
+            "SBX{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase()
+        )
     } else {
         String::new()
     };
-    let secret = st.cfg.debit.banks.get(&code).map(|b| b.secret.clone()).unwrap_or_default();
+    let secret = st
+        .cfg
+        .debit
+        .banks
+        .get(&code)
+        .map(|b| b.secret.clone())
+        .unwrap_or_default();
     let back = bank::signed_return(
         &secret,
         &code,

@@ -58,8 +58,17 @@ impl DebitError {
 }
 
 /// Whether the bank is offered by the municipality and configured (has a secret).
-pub async fn bank_available(db: &Db, cfg: &Config, municipality: &str, bank: &str) -> Result<bool, sqlx::Error> {
-    let configured = cfg.debit.banks.get(bank).is_some_and(|b| !b.secret.is_empty());
+pub async fn bank_available(
+    db: &Db,
+    cfg: &Config,
+    municipality: &str,
+    bank: &str,
+) -> Result<bool, sqlx::Error> {
+    let configured = cfg
+        .debit
+        .banks
+        .get(bank)
+        .is_some_and(|b| !b.secret.is_empty());
     Ok(configured
         && store::accepted_banks(db, municipality)
             .await?
@@ -86,7 +95,9 @@ pub async fn start(
         .collect();
     let live = store::live_items_of_resident(db, municipality, user.id).await?;
     if d.items.is_empty()
-        || d.items.iter().any(|i| !offered.contains(i) || live.contains(i))
+        || d.items
+            .iter()
+            .any(|i| !offered.contains(i) || live.contains(i))
     {
         return Err(DebitError::BadItems);
     }
@@ -131,7 +142,11 @@ pub async fn start(
     )
     .await?;
     tx.commit().await?;
-    let bank_cfg = cfg.debit.banks.get(&d.bank).ok_or(DebitError::BankNotAvailable)?;
+    let bank_cfg = cfg
+        .debit
+        .banks
+        .get(&d.bank)
+        .ok_or(DebitError::BankNotAvailable)?;
     Ok(bank::redirect_url(bank_cfg, base_url, &m, &nonce, expires))
 }
 
@@ -168,7 +183,11 @@ pub async fn retry(
     )
     .await?;
     tx.commit().await?;
-    let bank_cfg = cfg.debit.banks.get(&m.bank_code).ok_or(DebitError::BankNotAvailable)?;
+    let bank_cfg = cfg
+        .debit
+        .banks
+        .get(&m.bank_code)
+        .ok_or(DebitError::BankNotAvailable)?;
     Ok(bank::redirect_url(bank_cfg, base_url, &m, &nonce, expires))
 }
 
@@ -213,7 +232,11 @@ pub async fn complete(
     match r.outcome {
         Outcome::Confirmed => {
             let starts = model::iso(model::starts_on(now));
-            let bank_ref = if r.bank_ref.is_empty() { "-" } else { r.bank_ref.as_str() };
+            let bank_ref = if r.bank_ref.is_empty() {
+                "-"
+            } else {
+                r.bank_ref.as_str()
+            };
             if !store::activate(&mut tx, m.id, &r.nonce, &starts, bank_ref, now).await? {
                 return Err(DebitError::Replayed);
             }
@@ -267,7 +290,10 @@ pub struct Names {
 
 pub async fn names(db: &Db, m: &MandateRow, l: Lang) -> Result<Names, sqlx::Error> {
     let all = store::items(db, &m.municipality_id).await?;
-    let mine = store::items_of(db, &[m.id]).await?.remove(&m.id).unwrap_or_default();
+    let mine = store::items_of(db, &[m.id])
+        .await?
+        .remove(&m.id)
+        .unwrap_or_default();
     let items = mine
         .iter()
         .map(|code| {
@@ -288,7 +314,11 @@ pub async fn names(db: &Db, m: &MandateRow, l: Lang) -> Result<Names, sqlx::Erro
         .await?
         .map(|b| b.name)
         .unwrap_or_else(|| m.branch_code.clone());
-    Ok(Names { items, bank, branch })
+    Ok(Names {
+        items,
+        bank,
+        branch,
+    })
 }
 
 /// zengin-code's short names (`千葉`, `ゆうちょ`, `千葉信金`) as residents know them.
@@ -318,7 +348,11 @@ pub fn masked(account: &str) -> String {
         .collect()
 }
 
-async fn completion_mail(db: &Db, m: &MandateRow, l: Lang) -> Result<(String, String), sqlx::Error> {
+async fn completion_mail(
+    db: &Db,
+    m: &MandateRow,
+    l: Lang,
+) -> Result<(String, String), sqlx::Error> {
     let n = names(db, m, l).await?;
     let starts = m.starts_on.clone().unwrap_or_default();
     let subject = l.t("debit.mail_subject").to_owned();

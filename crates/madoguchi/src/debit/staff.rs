@@ -80,7 +80,11 @@ struct OverviewPage {
     bills: Vec<(String, i64, i64)>,
 }
 
-async fn overview(State(st): State<AppState>, c: Ctx, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn overview(
+    State(st): State<AppState>,
+    c: Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     if let Err(r) = allowed(&st, &c).await? {
         return Ok(r);
     }
@@ -93,7 +97,14 @@ async fn overview(State(st): State<AppState>, c: Ctx, RawQuery(raw): RawQuery) -
     for m in &rows {
         mandates.push(view(&st, m, c.l, false).await?);
     }
-    let (groups, export_error) = match files::prepare(&st.db, &st.cfg.debit, &c.tenant.id, &ExportOptions::default()).await {
+    let (groups, export_error) = match files::prepare(
+        &st.db,
+        &st.cfg.debit,
+        &c.tenant.id,
+        &ExportOptions::default(),
+    )
+    .await
+    {
         Ok(p) => {
             let mut g = Vec::new();
             for f in p {
@@ -116,7 +127,17 @@ async fn overview(State(st): State<AppState>, c: Ctx, RawQuery(raw): RawQuery) -
     };
     let requests = store::requests(&st.db, &c.tenant.id, 50).await?;
     let bills = store::bill_counts(&st.db, &c.tenant.id).await?;
-    Ok(render(&OverviewPage { c, q, status, mandates, groups, export_error, requests, bills })?.into_response())
+    Ok(render(&OverviewPage {
+        c,
+        q,
+        status,
+        mandates,
+        groups,
+        export_error,
+        requests,
+        bills,
+    })?
+    .into_response())
 }
 
 #[derive(Template)]
@@ -130,13 +151,22 @@ struct MandatePage {
     error: &'static str,
 }
 
-async fn mandate_page(st: &AppState, c: Ctx, id: &str, error: &'static str) -> Result<Response, AppError> {
+async fn mandate_page(
+    st: &AppState,
+    c: Ctx,
+    id: &str,
+    error: &'static str,
+) -> Result<Response, AppError> {
     let m = store::mandate_by_public(&st.db, &c.tenant.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let s = MandateStatus::parse(&m.status).unwrap_or(MandateStatus::Cancelled);
     let v = view(st, &m, c.l, true).await?;
-    let status = if error.is_empty() { StatusCode::OK } else { StatusCode::CONFLICT };
+    let status = if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::CONFLICT
+    };
     let page = MandatePage {
         c,
         m: v,
@@ -148,14 +178,23 @@ async fn mandate_page(st: &AppState, c: Ctx, id: &str, error: &'static str) -> R
     Ok((status, render(&page)?).into_response())
 }
 
-async fn mandate(State(st): State<AppState>, c: Ctx, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn mandate(
+    State(st): State<AppState>,
+    c: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     if let Err(r) = allowed(&st, &c).await? {
         return Ok(r);
     }
     mandate_page(&st, c, &id, "").await
 }
 
-async fn set_status(State(st): State<AppState>, c: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, AppError> {
+async fn set_status(
+    State(st): State<AppState>,
+    c: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let me = match allowed(&st, &c).await? {
         Ok(u) => u,
         Err(r) => return Ok(r),
@@ -164,7 +203,16 @@ async fn set_status(State(st): State<AppState>, c: Ctx, Path(id): Path<String>, 
     let Some(to) = MandateStatus::parse(field(&f, "to")) else {
         return Err(AppError::BadRequest);
     };
-    match service::staff_set_status(&st.db, &c.tenant.id, &me, &id, to, field(&f, "reason").trim()).await {
+    match service::staff_set_status(
+        &st.db,
+        &c.tenant.id,
+        &me,
+        &id,
+        to,
+        field(&f, "reason").trim(),
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/staff/debit/mandates/{id}")).into_response()),
         Err(DebitError::NotFound) => Err(AppError::NotFound),
         Err(DebitError::Db(e)) => Err(e.into()),
@@ -172,20 +220,38 @@ async fn set_status(State(st): State<AppState>, c: Ctx, Path(id): Path<String>, 
     }
 }
 
-async fn mandates_csv(State(st): State<AppState>, c: Ctx, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn mandates_csv(
+    State(st): State<AppState>,
+    c: Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     if let Err(r) = allowed(&st, &c).await? {
         return Ok(r);
     }
     let pairs = form_pairs(raw.as_deref().unwrap_or("").as_bytes());
-    let Some(enc) = CsvEncoding::parse(Some(field(&pairs, "encoding")).filter(|s| !s.is_empty())) else {
+    let Some(enc) = CsvEncoding::parse(Some(field(&pairs, "encoding")).filter(|s| !s.is_empty()))
+    else {
         return Err(AppError::BadRequest);
     };
     let l = c.l;
     let rows = store::all_mandates(&st.db, &c.tenant.id).await?;
     let mut out = vec![
         [
-            "申込番号", "顧客番号", "状況", "受付方法", "金融機関コード", "金融機関", "支店コード", "支店",
-            "預金種目", "口座番号", "口座名義", "振替する税金・料金", "振替開始日", "申込日時", "確定日時",
+            "申込番号",
+            "顧客番号",
+            "状況",
+            "受付方法",
+            "金融機関コード",
+            "金融機関",
+            "支店コード",
+            "支店",
+            "預金種目",
+            "口座番号",
+            "口座名義",
+            "振替する税金・料金",
+            "振替開始日",
+            "申込日時",
+            "確定日時",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -197,7 +263,11 @@ async fn mandates_csv(State(st): State<AppState>, c: Ctx, RawQuery(raw): RawQuer
             v.public_id,
             v.customer_number,
             l.t(v.status_key).to_owned(),
-            if v.channel == "web" { "Web".into() } else { "書面".into() },
+            if v.channel == "web" {
+                "Web".into()
+            } else {
+                "書面".into()
+            },
             m.bank_code.clone(),
             v.bank,
             m.branch_code.clone(),
@@ -263,7 +333,10 @@ async fn export(State(st): State<AppState>, c: Ctx, body: Bytes) -> Result<Respo
     };
     let mut r = p.bytes.clone().into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=shift_jis"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=shift_jis"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
@@ -279,7 +352,11 @@ struct ResultsPage {
 }
 
 /// Uploads a bank's result file (multipart `file`).
-async fn results(State(st): State<AppState>, c: Ctx, mut mp: Multipart) -> Result<Response, AppError> {
+async fn results(
+    State(st): State<AppState>,
+    c: Ctx,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
     let me = match allowed(&st, &c).await? {
         Ok(u) => u,
         Err(r) => return Ok(r),
@@ -287,11 +364,23 @@ async fn results(State(st): State<AppState>, c: Ctx, mut mp: Multipart) -> Resul
     let mut bytes = Vec::new();
     while let Ok(Some(part)) = mp.next_field().await {
         if part.name() == Some("file") {
-            bytes = part.bytes().await.map_err(|_| AppError::BadRequest)?.to_vec();
+            bytes = part
+                .bytes()
+                .await
+                .map_err(|_| AppError::BadRequest)?
+                .to_vec();
         }
     }
     let l = c.l;
-    let (status, summary, error) = match files::import_results(&st.db, &st.cfg.debit, &c.tenant.id, &bytes, &Actor::User(me.id)).await {
+    let (status, summary, error) = match files::import_results(
+        &st.db,
+        &st.cfg.debit,
+        &c.tenant.id,
+        &bytes,
+        &Actor::User(me.id),
+    )
+    .await
+    {
         Ok(s) => (StatusCode::OK, Some(s), String::new()),
         Err(ResultsError::Db(e)) => return Err(e.into()),
         Err(ResultsError::Malformed(e)) => {
@@ -300,7 +389,9 @@ async fn results(State(st): State<AppState>, c: Ctx, mut mp: Multipart) -> Resul
                     "{}件目のレコード（{}バイト目から）{}：{}",
                     e.record,
                     e.offset,
-                    e.field.map(|f| format!("「{}」", f.name_ja())).unwrap_or_default(),
+                    e.field
+                        .map(|f| format!("「{}」", f.name_ja()))
+                        .unwrap_or_default(),
                     e.reason_ja()
                 )
             } else {

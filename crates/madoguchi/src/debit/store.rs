@@ -160,8 +160,12 @@ pub async fn all_branches_tx(tx: &mut Tx) -> Result<Vec<BranchRow>, sqlx::Error>
 pub async fn upsert_banks(tx: &mut Tx, rows: &[BankRow], now: i64) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(BATCH) {
         let mut q = Query::insert();
-        q.into_table(Banks::Table)
-            .columns([Banks::Code, Banks::Name, Banks::Kana, Banks::UpdatedAt]);
+        q.into_table(Banks::Table).columns([
+            Banks::Code,
+            Banks::Name,
+            Banks::Kana,
+            Banks::UpdatedAt,
+        ]);
         for b in chunk {
             q.values_panic([
                 b.code.clone().into(),
@@ -183,8 +187,13 @@ pub async fn upsert_banks(tx: &mut Tx, rows: &[BankRow], now: i64) -> Result<(),
 pub async fn upsert_branches(tx: &mut Tx, rows: &[BranchRow], now: i64) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(BATCH) {
         let mut q = Query::insert();
-        q.into_table(Br::Table)
-            .columns([Br::BankCode, Br::Code, Br::Name, Br::Kana, Br::UpdatedAt]);
+        q.into_table(Br::Table).columns([
+            Br::BankCode,
+            Br::Code,
+            Br::Name,
+            Br::Kana,
+            Br::UpdatedAt,
+        ]);
         for b in chunk {
             q.values_panic([
                 b.bank_code.clone().into(),
@@ -294,7 +303,8 @@ pub async fn accepted_banks(db: &Db, municipality: &str) -> Result<Vec<BankRow>,
             .from(DebitBanks::Table)
             .inner_join(
                 Banks::Table,
-                Expr::col((Banks::Table, Banks::Code)).equals((DebitBanks::Table, DebitBanks::BankCode)),
+                Expr::col((Banks::Table, Banks::Code))
+                    .equals((DebitBanks::Table, DebitBanks::BankCode)),
             )
             .and_where(Expr::col((DebitBanks::Table, DebitBanks::MunicipalityId)).eq(municipality))
             .order_by((DebitBanks::Table, DebitBanks::Position), Order::Asc),
@@ -521,14 +531,19 @@ pub async fn insert_mandate(tx: &mut Tx, m: &NewMandate<'_>) -> Result<MandateRo
     .await?;
     if !m.items.is_empty() {
         let mut q = Query::insert();
-        q.into_table(Mi::Table).columns([Mi::MandateId, Mi::ItemCode]);
+        q.into_table(Mi::Table)
+            .columns([Mi::MandateId, Mi::ItemCode]);
         for it in m.items {
             q.values_panic([id.id.into(), it.clone().into()]);
         }
         tx.execute(&q).await?;
     }
-    tx.fetch_one(&mandate_select().and_where(Expr::col(Ma::Id).eq(id.id)).to_owned())
-        .await
+    tx.fetch_one(
+        &mandate_select()
+            .and_where(Expr::col(Ma::Id).eq(id.id))
+            .to_owned(),
+    )
+    .await
 }
 
 pub async fn mandate_by_public(
@@ -754,11 +769,13 @@ pub async fn live_items_of_resident(
                 )
                 .and_where(Expr::col((Ma::Table, Ma::MunicipalityId)).eq(municipality))
                 .and_where(Expr::col((Ma::Table, Ma::ResidentId)).eq(resident))
-                .and_where(Expr::col((Ma::Table, Ma::Status)).is_in(["active", "suspended"]).or(
+                .and_where(
                     Expr::col((Ma::Table, Ma::Status))
-                        .eq("pending")
-                        .and(Expr::col((Ma::Table, Ma::BankNonce)).is_not_null()),
-                )),
+                        .is_in(["active", "suspended"])
+                        .or(Expr::col((Ma::Table, Ma::Status))
+                            .eq("pending")
+                            .and(Expr::col((Ma::Table, Ma::BankNonce)).is_not_null())),
+                ),
         )
         .await?;
     Ok(rows.into_iter().map(|r| r.item_code).collect())
@@ -794,7 +811,10 @@ pub struct MandateKey {
     pub item_code: Option<String>,
 }
 
-pub async fn mandate_keys_tx(tx: &mut Tx, municipality: &str) -> Result<Vec<MandateKey>, sqlx::Error> {
+pub async fn mandate_keys_tx(
+    tx: &mut Tx,
+    municipality: &str,
+) -> Result<Vec<MandateKey>, sqlx::Error> {
     tx.fetch_all(
         Query::select()
             .columns([
@@ -885,7 +905,12 @@ pub async fn insert_bills(
     Ok(())
 }
 
-pub async fn set_bill_amount(tx: &mut Tx, id: i64, amount: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn set_bill_amount(
+    tx: &mut Tx,
+    id: i64,
+    amount: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     tx.execute(
         Query::update()
             .table(Bi::Table)
@@ -930,9 +955,7 @@ fn due_filter(
         .and_where(Expr::col((Bi::Table, Bi::MunicipalityId)).eq(municipality))
         .and_where(Expr::col((Bi::Table, Bi::Status)).eq("open"))
         .and_where(Expr::col((Ma::Table, Ma::Status)).eq("active"))
-        .and_where(
-            Expr::col((Ma::Table, Ma::StartsOn)).lte(Expr::col((Bi::Table, Bi::DueDate))),
-        );
+        .and_where(Expr::col((Ma::Table, Ma::StartsOn)).lte(Expr::col((Bi::Table, Bi::DueDate))));
     if let Some(d) = date {
         q.and_where(Expr::col((Bi::Table, Bi::DueDate)).eq(d));
     }
@@ -1043,6 +1066,7 @@ pub async fn set_request_bills_result(
 
 /// Records a request file and marks its bills requested (only bills still open; returns how
 /// many changed so the caller can refuse a race).
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_request(
     tx: &mut Tx,
     municipality: &str,
@@ -1134,7 +1158,11 @@ fn request_select() -> sea_query::SelectStatement {
         .to_owned()
 }
 
-pub async fn requests(db: &Db, municipality: &str, limit: u64) -> Result<Vec<RequestRow>, sqlx::Error> {
+pub async fn requests(
+    db: &Db,
+    municipality: &str,
+    limit: u64,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
     db.fetch_all(
         &request_select()
             .and_where(Expr::col(Rq::MunicipalityId).eq(municipality))
@@ -1170,7 +1198,10 @@ pub struct RequestedBill {
     pub amount_yen: i64,
 }
 
-pub async fn bills_of_request_tx(tx: &mut Tx, request_id: i64) -> Result<Vec<RequestedBill>, sqlx::Error> {
+pub async fn bills_of_request_tx(
+    tx: &mut Tx,
+    request_id: i64,
+) -> Result<Vec<RequestedBill>, sqlx::Error> {
     tx.fetch_all(
         Query::select()
             .columns([Bi::Id, Bi::CustomerNumber, Bi::AmountYen])
@@ -1232,7 +1263,10 @@ pub async fn set_request_result(
 }
 
 /// Bill counts per status (the staff overview).
-pub async fn bill_counts(db: &Db, municipality: &str) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+pub async fn bill_counts(
+    db: &Db,
+    municipality: &str,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct OneRow {
         status: String,
