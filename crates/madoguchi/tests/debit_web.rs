@@ -382,6 +382,13 @@ db_test!(cancel_at_the_bank_then_retry, |db: Db| async move {
     let r = c.get(&back).await;
     let r = c.get(r.location()).await;
     assert!(r.body.contains("手続きができませんでした"));
+    // Meanwhile a second registration for the same items is allowed (the first is not live)…
+    let second = to_bank(&mut c).await;
+    // …and while it is open at the bank, the first cannot be retried: one account per item.
+    let r = c.post_form(&format!("/debit/{id}/retry"), &[]).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let back2 = through_sandbox(&mut c, &second, "cancel").await;
+    assert_eq!(c.get(&back2).await.status, 303);
     // Retry once more and confirm.
     let r = c.post_form(&format!("/debit/{id}/retry"), &[]).await;
     let back = through_sandbox(&mut c, &path_of(r.location()), "confirm").await;

@@ -166,6 +166,15 @@ pub async fn retry(
     if !bank_available(db, cfg, municipality, &m.bank_code).await? {
         return Err(DebitError::BankNotAvailable);
     }
+    // Meanwhile another mandate may have taken one of its items: one account per item.
+    let live = store::live_items_of_resident(db, municipality, user.id).await?;
+    let mine = store::items_of(db, &[m.id])
+        .await?
+        .remove(&m.id)
+        .unwrap_or_default();
+    if mine.iter().any(|i| live.contains(i)) {
+        return Err(DebitError::BadItems);
+    }
     let now = now_ms();
     let nonce = crate::auth::token::random_secret();
     let expires = now + cfg.debit.redirect_minutes.max(1) * 60_000;
