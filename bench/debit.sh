@@ -64,6 +64,6 @@ if ((DO_PG)); then
     -o "-k $WORK/pg -c listen_addresses='' -c fsync=on -c synchronous_commit=on" start >/dev/null
   as_pg "$PG_BIN/createdb" -h "$WORK/pg" -U postgres madoguchi
   echo "## PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') (fsync=on, unix socket)"
-  MADOGUCHI_LOG=warn "$BIN" debit bench --records "$RECORDS" \
+  MADOGUCHI_LOG=${MADOGUCHI_LOG:-warn} "$BIN" debit bench --records "$RECORDS" \
     --database-url "postgres://postgres@localhost/madoguchi?host=$WORK/pg"
 fi

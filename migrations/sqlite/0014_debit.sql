@@ -17,7 +17,8 @@
 -- debit_bills: an amount owed (from the tax system's CSV) for a customer number and item, due on
 --   a date: 'open' (not yet requested), 'requested' (in the 種別91 request file request_id; the
 --   file's data records are the request's bills in id order), 'paid' or 'unpaid' (from the
---   bank's result file; result_code is the 振替結果コード).
+--   bank's result file; result_code is the 振替結果コード). The open-bills index is partial, so
+--   marking bills requested does not have to update it.
 -- debit_requests: one 種別91 request file per bank and debit date; the result file imported for
 --   it (its SHA-256, so importing the same file twice changes nothing) and the totals.
 CREATE TABLE banks (
@@ -117,5 +118,5 @@ CREATE TABLE debit_bills (
     updated_at BIGINT NOT NULL,
     UNIQUE (municipality_id, customer_number, item_code, due_date)
 );
-CREATE INDEX debit_bills_open ON debit_bills (municipality_id, status, due_date);
+CREATE INDEX debit_bills_open ON debit_bills (municipality_id, due_date) WHERE status = 'open';
 CREATE INDEX debit_bills_request ON debit_bills (request_id);
