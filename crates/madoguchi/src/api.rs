@@ -74,6 +74,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(crate::navi::ApiDoc::openapi());
     doc.merge(crate::documents::routes::ApiDoc::openapi());
     doc.merge(crate::payments::ApiDoc::openapi());
+    doc.merge(crate::debit::ApiDoc::openapi());
     doc
 }
 

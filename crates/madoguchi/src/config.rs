@@ -55,6 +55,8 @@ pub struct Config {
     pub identity: crate::identity::config::IdentityConfig,
     /// PDF receipts and notices (docs/documents.md).
     pub documents: crate::documents::DocumentsConfig,
+    /// Web口座振替 and the 全銀 bank files (docs/debit.md).
+    pub debit: crate::debit::config::DebitConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -171,6 +173,7 @@ impl Default for Config {
             payments: PaymentsConfig::default(),
             identity: Default::default(),
             documents: Default::default(),
+            debit: Default::default(),
         }
     }
 }

@@ -132,6 +132,7 @@ pub fn demo_config(mut cfg: Config) -> Config {
     if cfg.payments.webhook_secret.is_empty() {
         cfg.payments.webhook_secret = "whsec_sandbox_demo".into();
     }
+    crate::debit::demo::config(&mut cfg);
     cfg.documents
         .municipalities
         .entry(ICHIKAWA.into())
@@ -186,5 +187,6 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
     for m in [ICHIKAWA, SHISUI] {
         crate::navi::versions::load_shipped(db, m).await?;
     }
+    crate::debit::demo::load(db).await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod calendar;
 pub mod config;
 pub mod db;
+pub mod debit;
 pub mod demo;
 pub mod documents;
 pub mod identity;

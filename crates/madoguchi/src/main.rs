@@ -105,6 +105,20 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// The bank and branch master (zengin-code data), see docs/debit.md.
+    Banks {
+        #[command(subcommand)]
+        what: madoguchi::debit::cli::BanksCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Web口座振替: billing data, 全銀 request files and result files (docs/debit.md).
+    Debit {
+        #[command(subcommand)]
+        what: madoguchi::debit::cli::DebitCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// A constant-response server: the machine's ceiling for benchmarks.
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:8081")]
@@ -656,6 +670,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             });
+        }
+        Command::Banks { what, db: a } => {
+            let db = open(&load_config(&a)?).await?;
+            return madoguchi::debit::cli::banks(&db, what).await;
+        }
+        Command::Debit { what, db: a } => {
+            let cfg = load_config(&a)?;
+            let db = open(&cfg).await?;
+            return madoguchi::debit::cli::debit(&db, &cfg, what).await;
         }
         Command::Ceiling { addr } => server::ceiling(addr).await?,
     }

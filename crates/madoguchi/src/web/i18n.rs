@@ -82,6 +82,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::payments::messages::MESSAGES,
     crate::identity::messages::MESSAGES,
     crate::documents::messages::MESSAGES,
+    crate::debit::messages::MESSAGES,
 ];
 
 /// Every message of every table.

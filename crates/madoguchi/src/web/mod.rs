@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::postal::routes())
         .merge(crate::navi::routes())
         .merge(crate::payments::routes())
+        .merge(crate::debit::routes())
         .merge(crate::identity::routes::routes())
         .merge(crate::identity::relink::routes())
         .merge(crate::documents::routes())
@@ -164,6 +165,7 @@ pub fn router(state: AppState) -> Router {
         app = app.merge(pages::sandbox_routes());
         app = app.merge(crate::payments::sandbox::routes(&cfg));
         app = app.merge(crate::identity::sandbox::routes());
+        app = app.merge(crate::debit::sandbox::routes());
     }
     let x_request_id = HeaderName::from_static("x-request-id");
     let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";

@@ -1,0 +1,1291 @@
+//! SQL of the debit module (migration 0014), sea-query, one code path for SQLite and PostgreSQL.
+//! Reads take the municipality; writes take a `Tx` so the caller audits in the same transaction.
+
+use sea_query::{Alias, Expr, ExprTrait, Iden, OnConflict, Order, Query};
+
+use crate::db::{Db, Tx};
+
+#[derive(Iden, Clone, Copy)]
+pub enum Banks {
+    Table,
+    Code,
+    Name,
+    Kana,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum BankBranches {
+    Table,
+    BankCode,
+    Code,
+    Name,
+    Kana,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DebitBanks {
+    Table,
+    MunicipalityId,
+    BankCode,
+    Position,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DebitItems {
+    Table,
+    MunicipalityId,
+    Code,
+    NameJa,
+    NameEn,
+    Position,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DebitMandates {
+    Table,
+    Id,
+    MunicipalityId,
+    PublicId,
+    ResidentId,
+    Channel,
+    CustomerNumber,
+    BankCode,
+    BranchCode,
+    AccountType,
+    AccountNumber,
+    HolderKana,
+    Status,
+    StartsOn,
+    BankNonce,
+    BankExpiresAt,
+    BankRef,
+    FirstDebit,
+    CreatedAt,
+    ActivatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DebitMandateItems {
+    Table,
+    MandateId,
+    ItemCode,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DebitRequests {
+    Table,
+    Id,
+    MunicipalityId,
+    BankCode,
+    DebitDate,
+    FileName,
+    Records,
+    TotalYen,
+    CreatedAt,
+    ResultSha256,
+    ResultImportedAt,
+    PaidCount,
+    PaidYen,
+    UnpaidCount,
+    UnpaidYen,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DebitBills {
+    Table,
+    Id,
+    MunicipalityId,
+    CustomerNumber,
+    ItemCode,
+    AmountYen,
+    DueDate,
+    MandateId,
+    Status,
+    RequestId,
+    ResultCode,
+    ImportedAt,
+    UpdatedAt,
+}
+
+use BankBranches as Br;
+use DebitBills as Bi;
+use DebitMandateItems as Mi;
+use DebitMandates as Ma;
+use DebitRequests as Rq;
+
+/// Rows per multi-row INSERT / id list (well under both databases' parameter limits).
+pub const BATCH: usize = 2000;
+
+// ---- bank master ----------------------------------------------------------------------------
+
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
+pub struct BankRow {
+    pub code: String,
+    pub name: String,
+    pub kana: String,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
+pub struct BranchRow {
+    pub bank_code: String,
+    pub code: String,
+    pub name: String,
+    pub kana: String,
+}
+
+pub async fn all_banks_tx(tx: &mut Tx) -> Result<Vec<BankRow>, sqlx::Error> {
+    tx.fetch_all(
+        Query::select()
+            .columns([Banks::Code, Banks::Name, Banks::Kana])
+            .from(Banks::Table)
+            .order_by(Banks::Code, Order::Asc),
+    )
+    .await
+}
+
+pub async fn all_branches_tx(tx: &mut Tx) -> Result<Vec<BranchRow>, sqlx::Error> {
+    tx.fetch_all(
+        Query::select()
+            .columns([Br::BankCode, Br::Code, Br::Name, Br::Kana])
+            .from(Br::Table)
+            .order_by(Br::BankCode, Order::Asc)
+            .order_by(Br::Code, Order::Asc),
+    )
+    .await
+}
+
+pub async fn upsert_banks(tx: &mut Tx, rows: &[BankRow], now: i64) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(BATCH) {
+        let mut q = Query::insert();
+        q.into_table(Banks::Table).columns([
+            Banks::Code,
+            Banks::Name,
+            Banks::Kana,
+            Banks::UpdatedAt,
+        ]);
+        for b in chunk {
+            q.values_panic([
+                b.code.clone().into(),
+                b.name.clone().into(),
+                b.kana.clone().into(),
+                now.into(),
+            ]);
+        }
+        q.on_conflict(
+            OnConflict::column(Banks::Code)
+                .update_columns([Banks::Name, Banks::Kana, Banks::UpdatedAt])
+                .to_owned(),
+        );
+        tx.execute(&q).await?;
+    }
+    Ok(())
+}
+
+pub async fn upsert_branches(tx: &mut Tx, rows: &[BranchRow], now: i64) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(BATCH) {
+        let mut q = Query::insert();
+        q.into_table(Br::Table).columns([
+            Br::BankCode,
+            Br::Code,
+            Br::Name,
+            Br::Kana,
+            Br::UpdatedAt,
+        ]);
+        for b in chunk {
+            q.values_panic([
+                b.bank_code.clone().into(),
+                b.code.clone().into(),
+                b.name.clone().into(),
+                b.kana.clone().into(),
+                now.into(),
+            ]);
+        }
+        q.on_conflict(
+            OnConflict::columns([Br::BankCode, Br::Code])
+                .update_columns([Br::Name, Br::Kana, Br::UpdatedAt])
+                .to_owned(),
+        );
+        tx.execute(&q).await?;
+    }
+    Ok(())
+}
+
+pub async fn delete_branch(tx: &mut Tx, bank: &str, code: &str) -> Result<(), sqlx::Error> {
+    tx.execute(
+        Query::delete()
+            .from_table(Br::Table)
+            .and_where(Expr::col(Br::BankCode).eq(bank))
+            .and_where(Expr::col(Br::Code).eq(code)),
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn delete_bank(tx: &mut Tx, code: &str) -> Result<(), sqlx::Error> {
+    tx.execute(
+        Query::delete()
+            .from_table(Br::Table)
+            .and_where(Expr::col(Br::BankCode).eq(code)),
+    )
+    .await?;
+    tx.execute(
+        Query::delete()
+            .from_table(Banks::Table)
+            .and_where(Expr::col(Banks::Code).eq(code)),
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn bank(db: &Db, code: &str) -> Result<Option<BankRow>, sqlx::Error> {
+    db.fetch_optional(
+        Query::select()
+            .columns([Banks::Code, Banks::Name, Banks::Kana])
+            .from(Banks::Table)
+            .and_where(Expr::col(Banks::Code).eq(code)),
+    )
+    .await
+}
+
+pub async fn branch(db: &Db, bank: &str, code: &str) -> Result<Option<BranchRow>, sqlx::Error> {
+    db.fetch_optional(
+        Query::select()
+            .columns([Br::BankCode, Br::Code, Br::Name, Br::Kana])
+            .from(Br::Table)
+            .and_where(Expr::col(Br::BankCode).eq(bank))
+            .and_where(Expr::col(Br::Code).eq(code)),
+    )
+    .await
+}
+
+pub async fn branches_of(db: &Db, bank: &str) -> Result<Vec<BranchRow>, sqlx::Error> {
+    db.fetch_all(
+        Query::select()
+            .columns([Br::BankCode, Br::Code, Br::Name, Br::Kana])
+            .from(Br::Table)
+            .and_where(Expr::col(Br::BankCode).eq(bank))
+            .order_by(Br::Code, Order::Asc),
+    )
+    .await
+}
+
+pub async fn municipality_ids(tx: &mut Tx) -> Result<Vec<String>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct OneRow {
+        id: String,
+    }
+    let rows: Vec<OneRow> = tx
+        .fetch_all(
+            Query::select()
+                .column(crate::db::schema::Municipalities::Id)
+                .from(crate::db::schema::Municipalities::Table)
+                .order_by(crate::db::schema::Municipalities::Id, Order::Asc),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+// ---- the municipality's banks and items -----------------------------------------------------
+
+/// The banks a municipality accepts, in order, with their names (banks missing from the master
+/// are left out).
+pub async fn accepted_banks(db: &Db, municipality: &str) -> Result<Vec<BankRow>, sqlx::Error> {
+    db.fetch_all(
+        Query::select()
+            .columns([
+                (Banks::Table, Banks::Code),
+                (Banks::Table, Banks::Name),
+                (Banks::Table, Banks::Kana),
+            ])
+            .from(DebitBanks::Table)
+            .inner_join(
+                Banks::Table,
+                Expr::col((Banks::Table, Banks::Code))
+                    .equals((DebitBanks::Table, DebitBanks::BankCode)),
+            )
+            .and_where(Expr::col((DebitBanks::Table, DebitBanks::MunicipalityId)).eq(municipality))
+            .order_by((DebitBanks::Table, DebitBanks::Position), Order::Asc),
+    )
+    .await
+}
+
+pub async fn set_accepted_banks(
+    tx: &mut Tx,
+    municipality: &str,
+    codes: &[&str],
+) -> Result<(), sqlx::Error> {
+    tx.execute(
+        Query::delete()
+            .from_table(DebitBanks::Table)
+            .and_where(Expr::col(DebitBanks::MunicipalityId).eq(municipality)),
+    )
+    .await?;
+    if codes.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table(DebitBanks::Table).columns([
+        DebitBanks::MunicipalityId,
+        DebitBanks::BankCode,
+        DebitBanks::Position,
+    ]);
+    for (i, c) in codes.iter().enumerate() {
+        q.values_panic([municipality.into(), (*c).into(), (i as i64).into()]);
+    }
+    tx.execute(&q).await.map(|_| ())
+}
+
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
+pub struct ItemRow {
+    pub code: String,
+    pub name_ja: String,
+    pub name_en: String,
+}
+
+pub async fn items(db: &Db, municipality: &str) -> Result<Vec<ItemRow>, sqlx::Error> {
+    db.fetch_all(
+        Query::select()
+            .columns([DebitItems::Code, DebitItems::NameJa, DebitItems::NameEn])
+            .from(DebitItems::Table)
+            .and_where(Expr::col(DebitItems::MunicipalityId).eq(municipality))
+            .order_by(DebitItems::Position, Order::Asc),
+    )
+    .await
+}
+
+pub async fn put_item(
+    tx: &mut Tx,
+    municipality: &str,
+    position: i64,
+    code: &str,
+    ja: &str,
+    en: &str,
+) -> Result<(), sqlx::Error> {
+    tx.execute(
+        Query::insert()
+            .into_table(DebitItems::Table)
+            .columns([
+                DebitItems::MunicipalityId,
+                DebitItems::Code,
+                DebitItems::NameJa,
+                DebitItems::NameEn,
+                DebitItems::Position,
+            ])
+            .values_panic([
+                municipality.into(),
+                code.into(),
+                ja.into(),
+                en.into(),
+                position.into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([DebitItems::MunicipalityId, DebitItems::Code])
+                    .update_columns([DebitItems::NameJa, DebitItems::NameEn, DebitItems::Position])
+                    .to_owned(),
+            ),
+    )
+    .await
+    .map(|_| ())
+}
+
+// ---- mandates -------------------------------------------------------------------------------
+
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
+pub struct MandateRow {
+    pub id: i64,
+    pub municipality_id: String,
+    pub public_id: String,
+    pub resident_id: Option<i64>,
+    pub channel: String,
+    pub customer_number: String,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: i64,
+    pub account_number: String,
+    pub holder_kana: String,
+    pub status: String,
+    pub starts_on: Option<String>,
+    pub bank_nonce: Option<String>,
+    pub bank_expires_at: Option<i64>,
+    pub bank_ref: Option<String>,
+    pub first_debit: bool,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+fn mandate_select() -> sea_query::SelectStatement {
+    Query::select()
+        .columns([
+            Ma::Id,
+            Ma::MunicipalityId,
+            Ma::PublicId,
+            Ma::ResidentId,
+            Ma::Channel,
+            Ma::CustomerNumber,
+            Ma::BankCode,
+            Ma::BranchCode,
+            Ma::AccountType,
+            Ma::AccountNumber,
+            Ma::HolderKana,
+            Ma::Status,
+            Ma::StartsOn,
+            Ma::BankNonce,
+            Ma::BankExpiresAt,
+            Ma::BankRef,
+            Ma::FirstDebit,
+            Ma::CreatedAt,
+            Ma::ActivatedAt,
+            Ma::UpdatedAt,
+        ])
+        .from(Ma::Table)
+        .to_owned()
+}
+
+pub struct NewMandate<'a> {
+    pub municipality: &'a str,
+    /// The 顧客番号 of a mandate taken on paper (the tax system's number); `None`: the id.
+    pub customer_number: Option<&'a str>,
+    pub public_id: &'a str,
+    pub resident_id: Option<i64>,
+    pub channel: &'a str,
+    pub bank_code: &'a str,
+    pub branch_code: &'a str,
+    pub account_type: i64,
+    pub account_number: &'a str,
+    pub holder_kana: &'a str,
+    pub status: &'a str,
+    pub starts_on: Option<&'a str>,
+    pub bank_nonce: Option<&'a str>,
+    pub bank_expires_at: Option<i64>,
+    pub activated_at: Option<i64>,
+    pub items: &'a [String],
+    pub now: i64,
+}
+
+/// Inserts a mandate and its items; its 顧客番号 is its id, zero-filled to 10 digits.
+pub async fn insert_mandate(tx: &mut Tx, m: &NewMandate<'_>) -> Result<MandateRow, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let id: Id = tx
+        .fetch_one(
+            Query::insert()
+                .into_table(Ma::Table)
+                .columns([
+                    Ma::MunicipalityId,
+                    Ma::PublicId,
+                    Ma::ResidentId,
+                    Ma::Channel,
+                    Ma::CustomerNumber,
+                    Ma::BankCode,
+                    Ma::BranchCode,
+                    Ma::AccountType,
+                    Ma::AccountNumber,
+                    Ma::HolderKana,
+                    Ma::Status,
+                    Ma::StartsOn,
+                    Ma::BankNonce,
+                    Ma::BankExpiresAt,
+                    Ma::FirstDebit,
+                    Ma::CreatedAt,
+                    Ma::ActivatedAt,
+                    Ma::UpdatedAt,
+                ])
+                .values_panic([
+                    m.municipality.into(),
+                    m.public_id.into(),
+                    m.resident_id.into(),
+                    m.channel.into(),
+                    format!("p{}", m.public_id).into(),
+                    m.bank_code.into(),
+                    m.branch_code.into(),
+                    m.account_type.into(),
+                    m.account_number.into(),
+                    m.holder_kana.into(),
+                    m.status.into(),
+                    m.starts_on.map(str::to_owned).into(),
+                    m.bank_nonce.map(str::to_owned).into(),
+                    m.bank_expires_at.into(),
+                    true.into(),
+                    m.now.into(),
+                    m.activated_at.into(),
+                    m.now.into(),
+                ])
+                .returning(Query::returning().column(Ma::Id)),
+        )
+        .await?;
+    let customer = m
+        .customer_number
+        .map_or_else(|| format!("{:010}", id.id), str::to_owned);
+    tx.execute(
+        Query::update()
+            .table(Ma::Table)
+            .value(Ma::CustomerNumber, customer)
+            .and_where(Expr::col(Ma::Id).eq(id.id)),
+    )
+    .await?;
+    if !m.items.is_empty() {
+        let mut q = Query::insert();
+        q.into_table(Mi::Table)
+            .columns([Mi::MandateId, Mi::ItemCode]);
+        for it in m.items {
+            q.values_panic([id.id.into(), it.clone().into()]);
+        }
+        tx.execute(&q).await?;
+    }
+    tx.fetch_one(
+        &mandate_select()
+            .and_where(Expr::col(Ma::Id).eq(id.id))
+            .to_owned(),
+    )
+    .await
+}
+
+pub async fn mandate_by_public(
+    db: &Db,
+    municipality: &str,
+    public_id: &str,
+) -> Result<Option<MandateRow>, sqlx::Error> {
+    db.fetch_optional(
+        &mandate_select()
+            .and_where(Expr::col(Ma::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(Ma::PublicId).eq(public_id))
+            .to_owned(),
+    )
+    .await
+}
+
+pub async fn mandate_by_public_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    public_id: &str,
+) -> Result<Option<MandateRow>, sqlx::Error> {
+    tx.fetch_optional(
+        &mandate_select()
+            .and_where(Expr::col(Ma::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(Ma::PublicId).eq(public_id))
+            .to_owned(),
+    )
+    .await
+}
+
+pub async fn mandates_of_resident(
+    db: &Db,
+    municipality: &str,
+    resident: i64,
+) -> Result<Vec<MandateRow>, sqlx::Error> {
+    db.fetch_all(
+        &mandate_select()
+            .and_where(Expr::col(Ma::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(Ma::ResidentId).eq(resident))
+            .order_by(Ma::Id, Order::Desc)
+            .to_owned(),
+    )
+    .await
+}
+
+/// Staff search: by 顧客番号 (exact), holder kana or account number (contains), and status.
+pub async fn search_mandates(
+    db: &Db,
+    municipality: &str,
+    text: &str,
+    status: Option<&str>,
+    limit: u64,
+) -> Result<Vec<MandateRow>, sqlx::Error> {
+    let mut q = mandate_select()
+        .and_where(Expr::col(Ma::MunicipalityId).eq(municipality))
+        .order_by(Ma::Id, Order::Desc)
+        .limit(limit)
+        .to_owned();
+    if let Some(s) = status {
+        q.and_where(Expr::col(Ma::Status).eq(s));
+    }
+    let t = text.trim();
+    if !t.is_empty() {
+        let like = format!("%{}%", t.replace(['%', '_'], ""));
+        q.cond_where(
+            sea_query::Cond::any()
+                .add(Expr::col(Ma::CustomerNumber).eq(t))
+                .add(Expr::col(Ma::PublicId).eq(t))
+                .add(Expr::col(Ma::HolderKana).like(like.clone()))
+                .add(Expr::col(Ma::AccountNumber).like(like)),
+        );
+    }
+    db.fetch_all(&q).await
+}
+
+pub async fn all_mandates(db: &Db, municipality: &str) -> Result<Vec<MandateRow>, sqlx::Error> {
+    db.fetch_all(
+        &mandate_select()
+            .and_where(Expr::col(Ma::MunicipalityId).eq(municipality))
+            .order_by(Ma::Id, Order::Asc)
+            .to_owned(),
+    )
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct ItemCodeRow {
+    mandate_id: i64,
+    item_code: String,
+}
+
+/// Item codes per mandate id.
+pub async fn items_of(
+    db: &Db,
+    mandate_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>, sqlx::Error> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for chunk in mandate_ids.chunks(BATCH) {
+        let rows: Vec<ItemCodeRow> = db
+            .fetch_all(
+                Query::select()
+                    .columns([Mi::MandateId, Mi::ItemCode])
+                    .from(Mi::Table)
+                    .and_where(Expr::col(Mi::MandateId).is_in(chunk.iter().copied()))
+                    .order_by(Mi::ItemCode, Order::Asc),
+            )
+            .await?;
+        for r in rows {
+            out.entry(r.mandate_id).or_default().push(r.item_code);
+        }
+    }
+    Ok(out)
+}
+
+/// Activates a pending mandate whose outstanding nonce is `nonce` (one winner if two returns
+/// race). Returns whether it changed.
+pub async fn activate(
+    tx: &mut Tx,
+    id: i64,
+    nonce: &str,
+    starts_on: &str,
+    bank_ref: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table(Ma::Table)
+                .value(Ma::Status, "active")
+                .value(Ma::StartsOn, starts_on)
+                .value(Ma::BankRef, bank_ref)
+                .value(Ma::BankNonce, Option::<String>::None)
+                .value(Ma::BankExpiresAt, Option::<i64>::None)
+                .value(Ma::ActivatedAt, now)
+                .value(Ma::UpdatedAt, now)
+                .and_where(Expr::col(Ma::Id).eq(id))
+                .and_where(Expr::col(Ma::Status).eq("pending"))
+                .and_where(Expr::col(Ma::BankNonce).eq(nonce)),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Uses up the outstanding nonce of a pending mandate (the bank said cancel or error).
+pub async fn clear_nonce(tx: &mut Tx, id: i64, nonce: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table(Ma::Table)
+                .value(Ma::BankNonce, Option::<String>::None)
+                .value(Ma::BankExpiresAt, Option::<i64>::None)
+                .value(Ma::UpdatedAt, now)
+                .and_where(Expr::col(Ma::Id).eq(id))
+                .and_where(Expr::col(Ma::Status).eq("pending"))
+                .and_where(Expr::col(Ma::BankNonce).eq(nonce)),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// A new outstanding nonce for a pending mandate (the resident tries the bank again).
+pub async fn set_nonce(
+    tx: &mut Tx,
+    id: i64,
+    nonce: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table(Ma::Table)
+                .value(Ma::BankNonce, nonce)
+                .value(Ma::BankExpiresAt, expires_at)
+                .value(Ma::UpdatedAt, now)
+                .and_where(Expr::col(Ma::Id).eq(id))
+                .and_where(Expr::col(Ma::Status).eq("pending")),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Staff moves: `from` → `to`, only if the mandate is still in `from`.
+pub async fn set_status(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table(Ma::Table)
+                .value(Ma::Status, to)
+                .value(Ma::BankNonce, Option::<String>::None)
+                .value(Ma::UpdatedAt, now)
+                .and_where(Expr::col(Ma::Id).eq(id))
+                .and_where(Expr::col(Ma::Status).eq(from)),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Item codes already in a live (pending, active, suspended) mandate of the resident.
+pub async fn live_items_of_resident(
+    db: &Db,
+    municipality: &str,
+    resident: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct OneRow {
+        item_code: String,
+    }
+    let rows: Vec<OneRow> = db
+        .fetch_all(
+            Query::select()
+                .column((Mi::Table, Mi::ItemCode))
+                .from(Mi::Table)
+                .inner_join(
+                    Ma::Table,
+                    Expr::col((Ma::Table, Ma::Id)).equals((Mi::Table, Mi::MandateId)),
+                )
+                .and_where(Expr::col((Ma::Table, Ma::MunicipalityId)).eq(municipality))
+                .and_where(Expr::col((Ma::Table, Ma::ResidentId)).eq(resident))
+                .and_where(
+                    Expr::col((Ma::Table, Ma::Status))
+                        .is_in(["active", "suspended"])
+                        .or(Expr::col((Ma::Table, Ma::Status))
+                            .eq("pending")
+                            .and(Expr::col((Ma::Table, Ma::BankNonce)).is_not_null())),
+                ),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.item_code).collect())
+}
+
+/// `activated_at` of every mandate registered on the web and confirmed by the bank.
+pub async fn web_activations(db: &Db, municipality: &str) -> Result<Vec<i64>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct OneRow {
+        activated_at: i64,
+    }
+    let rows: Vec<OneRow> = db
+        .fetch_all(
+            Query::select()
+                .column(Ma::ActivatedAt)
+                .from(Ma::Table)
+                .and_where(Expr::col(Ma::MunicipalityId).eq(municipality))
+                .and_where(Expr::col(Ma::Channel).eq("web"))
+                .and_where(Expr::col(Ma::ActivatedAt).is_not_null()),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.activated_at).collect())
+}
+
+// ---- bills ----------------------------------------------------------------------------------
+
+/// What the bill import needs of a mandate: id, status and items, by 顧客番号.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct MandateKey {
+    pub id: i64,
+    pub customer_number: String,
+    pub status: String,
+    pub item_code: Option<String>,
+}
+
+pub async fn mandate_keys_tx(
+    tx: &mut Tx,
+    municipality: &str,
+) -> Result<Vec<MandateKey>, sqlx::Error> {
+    tx.fetch_all(
+        Query::select()
+            .columns([
+                (Ma::Table, Ma::Id),
+                (Ma::Table, Ma::CustomerNumber),
+                (Ma::Table, Ma::Status),
+            ])
+            .column((Mi::Table, Mi::ItemCode))
+            .from(Ma::Table)
+            .left_join(
+                Mi::Table,
+                Expr::col((Mi::Table, Mi::MandateId)).equals((Ma::Table, Ma::Id)),
+            )
+            .and_where(Expr::col((Ma::Table, Ma::MunicipalityId)).eq(municipality)),
+    )
+    .await
+}
+
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
+pub struct BillKey {
+    pub id: i64,
+    pub customer_number: String,
+    pub item_code: String,
+    pub due_date: String,
+    pub amount_yen: i64,
+    pub status: String,
+}
+
+pub async fn bill_keys_tx(tx: &mut Tx, municipality: &str) -> Result<Vec<BillKey>, sqlx::Error> {
+    tx.fetch_all(
+        Query::select()
+            .columns([
+                Bi::Id,
+                Bi::CustomerNumber,
+                Bi::ItemCode,
+                Bi::DueDate,
+                Bi::AmountYen,
+                Bi::Status,
+            ])
+            .from(Bi::Table)
+            .and_where(Expr::col(Bi::MunicipalityId).eq(municipality)),
+    )
+    .await
+}
+
+pub struct NewBill {
+    pub customer_number: String,
+    pub item_code: String,
+    pub amount_yen: i64,
+    pub due_date: String,
+    pub mandate_id: i64,
+}
+
+pub async fn insert_bills(
+    tx: &mut Tx,
+    municipality: &str,
+    bills: &[NewBill],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for chunk in bills.chunks(BATCH) {
+        let mut q = Query::insert();
+        q.into_table(Bi::Table).columns([
+            Bi::MunicipalityId,
+            Bi::CustomerNumber,
+            Bi::ItemCode,
+            Bi::AmountYen,
+            Bi::DueDate,
+            Bi::MandateId,
+            Bi::Status,
+            Bi::ImportedAt,
+            Bi::UpdatedAt,
+        ]);
+        for b in chunk {
+            q.values_panic([
+                municipality.into(),
+                b.customer_number.clone().into(),
+                b.item_code.clone().into(),
+                b.amount_yen.into(),
+                b.due_date.clone().into(),
+                b.mandate_id.into(),
+                "open".into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        tx.execute(&q).await?;
+    }
+    Ok(())
+}
+
+pub async fn set_bill_amount(
+    tx: &mut Tx,
+    id: i64,
+    amount: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    tx.execute(
+        Query::update()
+            .table(Bi::Table)
+            .value(Bi::AmountYen, amount)
+            .value(Bi::UpdatedAt, now)
+            .and_where(Expr::col(Bi::Id).eq(id))
+            .and_where(Expr::col(Bi::Status).eq("open")),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// A bill to request, with what its data record needs.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct DueBill {
+    pub id: i64,
+    pub mandate_id: i64,
+    pub customer_number: String,
+    pub item_code: String,
+    pub amount_yen: i64,
+    pub due_date: String,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: i64,
+    pub account_number: String,
+    pub holder_kana: String,
+    pub first_debit: bool,
+}
+
+fn due_filter(
+    q: &mut sea_query::SelectStatement,
+    municipality: &str,
+    date: Option<&str>,
+    bank: Option<&str>,
+    item: Option<&str>,
+) {
+    q.from(Bi::Table)
+        .inner_join(
+            Ma::Table,
+            Expr::col((Ma::Table, Ma::Id)).equals((Bi::Table, Bi::MandateId)),
+        )
+        .and_where(Expr::col((Bi::Table, Bi::MunicipalityId)).eq(municipality))
+        .and_where(Expr::col((Bi::Table, Bi::Status)).eq("open"))
+        .and_where(Expr::col((Ma::Table, Ma::Status)).eq("active"))
+        .and_where(Expr::col((Ma::Table, Ma::StartsOn)).lte(Expr::col((Bi::Table, Bi::DueDate))));
+    if let Some(d) = date {
+        q.and_where(Expr::col((Bi::Table, Bi::DueDate)).eq(d));
+    }
+    if let Some(b) = bank {
+        q.and_where(Expr::col((Ma::Table, Ma::BankCode)).eq(b));
+    }
+    if let Some(i) = item {
+        q.and_where(Expr::col((Bi::Table, Bi::ItemCode)).eq(i));
+    }
+}
+
+/// Open bills of active mandates whose first debit date has come, narrowed by the options, in
+/// bank, date, id order.
+pub async fn due_bills(
+    db: &Db,
+    municipality: &str,
+    date: Option<&str>,
+    bank: Option<&str>,
+    item: Option<&str>,
+) -> Result<Vec<DueBill>, sqlx::Error> {
+    let mut q = Query::select()
+        .columns([
+            (Bi::Table, Bi::Id),
+            (Bi::Table, Bi::MandateId),
+            (Bi::Table, Bi::CustomerNumber),
+            (Bi::Table, Bi::ItemCode),
+            (Bi::Table, Bi::AmountYen),
+            (Bi::Table, Bi::DueDate),
+        ])
+        .columns([
+            (Ma::Table, Ma::BankCode),
+            (Ma::Table, Ma::BranchCode),
+            (Ma::Table, Ma::AccountType),
+            (Ma::Table, Ma::AccountNumber),
+            (Ma::Table, Ma::HolderKana),
+            (Ma::Table, Ma::FirstDebit),
+        ])
+        .to_owned();
+    due_filter(&mut q, municipality, date, bank, item);
+    q.order_by((Ma::Table, Ma::BankCode), Order::Asc)
+        .order_by((Bi::Table, Bi::DueDate), Order::Asc)
+        .order_by((Bi::Table, Bi::Id), Order::Asc);
+    db.fetch_all(&q).await
+}
+
+/// Marks requested, in one statement, the bills `due_bills` selects for this bank, date and
+/// item; returns how many (the caller compares with the file it wrote).
+pub async fn mark_due_requested(
+    tx: &mut Tx,
+    request_id: i64,
+    municipality: &str,
+    date: &str,
+    bank: &str,
+    item: Option<&str>,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let mut ids = Query::select().column((Bi::Table, Bi::Id)).to_owned();
+    due_filter(&mut ids, municipality, Some(date), Some(bank), item);
+    tx.execute(
+        Query::update()
+            .table(Bi::Table)
+            .value(Bi::Status, "requested")
+            .value(Bi::RequestId, request_id)
+            .value(Bi::UpdatedAt, now)
+            .and_where(Expr::col(Bi::Id).in_subquery(ids)),
+    )
+    .await
+}
+
+/// The first debit of the mandates in this request has been requested: later records carry
+/// 新規コード 0.
+pub async fn clear_first_debit_of_request(tx: &mut Tx, request_id: i64) -> Result<(), sqlx::Error> {
+    let ids = Query::select()
+        .column(Bi::MandateId)
+        .from(Bi::Table)
+        .and_where(Expr::col(Bi::RequestId).eq(request_id))
+        .to_owned();
+    tx.execute(
+        Query::update()
+            .table(Ma::Table)
+            .value(Ma::FirstDebit, false)
+            .and_where(Expr::col(Ma::Id).in_subquery(ids))
+            .and_where(Expr::col(Ma::FirstDebit).eq(true)),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Every requested bill of a request gets this result (the import then sets the others).
+pub async fn set_request_bills_result(
+    tx: &mut Tx,
+    request_id: i64,
+    code: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let status = if code == "0" { "paid" } else { "unpaid" };
+    tx.execute(
+        Query::update()
+            .table(Bi::Table)
+            .value(Bi::Status, status)
+            .value(Bi::ResultCode, code)
+            .value(Bi::UpdatedAt, now)
+            .and_where(Expr::col(Bi::RequestId).eq(request_id))
+            .and_where(Expr::col(Bi::Status).eq("requested")),
+    )
+    .await
+}
+
+/// Records a request file and marks its bills requested (only bills still open; returns how
+/// many changed so the caller can refuse a race).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_request(
+    tx: &mut Tx,
+    municipality: &str,
+    bank: &str,
+    debit_date: &str,
+    file_name: &str,
+    records: i64,
+    total: i64,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let r: Id = tx
+        .fetch_one(
+            Query::insert()
+                .into_table(Rq::Table)
+                .columns([
+                    Rq::MunicipalityId,
+                    Rq::BankCode,
+                    Rq::DebitDate,
+                    Rq::FileName,
+                    Rq::Records,
+                    Rq::TotalYen,
+                    Rq::CreatedAt,
+                ])
+                .values_panic([
+                    municipality.into(),
+                    bank.into(),
+                    debit_date.into(),
+                    file_name.into(),
+                    records.into(),
+                    total.into(),
+                    now.into(),
+                ])
+                .returning(Query::returning().column(Rq::Id)),
+        )
+        .await?;
+    Ok(r.id)
+}
+
+pub async fn set_file_name(tx: &mut Tx, id: i64, name: &str) -> Result<(), sqlx::Error> {
+    tx.execute(
+        Query::update()
+            .table(Rq::Table)
+            .value(Rq::FileName, name)
+            .and_where(Expr::col(Rq::Id).eq(id)),
+    )
+    .await
+    .map(|_| ())
+}
+
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
+pub struct RequestRow {
+    pub id: i64,
+    pub bank_code: String,
+    pub debit_date: String,
+    pub file_name: String,
+    pub records: i64,
+    pub total_yen: i64,
+    pub created_at: i64,
+    pub result_sha256: Option<String>,
+    pub result_imported_at: Option<i64>,
+    pub paid_count: Option<i64>,
+    pub paid_yen: Option<i64>,
+    pub unpaid_count: Option<i64>,
+    pub unpaid_yen: Option<i64>,
+}
+
+fn request_select() -> sea_query::SelectStatement {
+    Query::select()
+        .columns([
+            Rq::Id,
+            Rq::BankCode,
+            Rq::DebitDate,
+            Rq::FileName,
+            Rq::Records,
+            Rq::TotalYen,
+            Rq::CreatedAt,
+            Rq::ResultSha256,
+            Rq::ResultImportedAt,
+            Rq::PaidCount,
+            Rq::PaidYen,
+            Rq::UnpaidCount,
+            Rq::UnpaidYen,
+        ])
+        .from(Rq::Table)
+        .to_owned()
+}
+
+pub async fn requests(
+    db: &Db,
+    municipality: &str,
+    limit: u64,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
+    db.fetch_all(
+        &request_select()
+            .and_where(Expr::col(Rq::MunicipalityId).eq(municipality))
+            .order_by(Rq::Id, Order::Desc)
+            .limit(limit)
+            .to_owned(),
+    )
+    .await
+}
+
+/// Requests to this bank whose debit date ends in `-MM-DD` (the header carries MMDD only).
+pub async fn requests_matching_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    bank: &str,
+    mmdd: &str,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
+    tx.fetch_all(
+        &request_select()
+            .and_where(Expr::col(Rq::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(Rq::BankCode).eq(bank))
+            .and_where(Expr::col(Rq::DebitDate).like(format!("%-{}-{}", &mmdd[..2], &mmdd[2..])))
+            .order_by(Rq::Id, Order::Desc)
+            .to_owned(),
+    )
+    .await
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct RequestedBill {
+    pub id: i64,
+    pub customer_number: String,
+    pub amount_yen: i64,
+}
+
+pub async fn bills_of_request_tx(
+    tx: &mut Tx,
+    request_id: i64,
+) -> Result<Vec<RequestedBill>, sqlx::Error> {
+    tx.fetch_all(
+        Query::select()
+            .columns([Bi::Id, Bi::CustomerNumber, Bi::AmountYen])
+            .from(Bi::Table)
+            .and_where(Expr::col(Bi::RequestId).eq(request_id))
+            .order_by(Bi::Id, Order::Asc),
+    )
+    .await
+}
+
+/// Sets the result of these bills (paid when `code` is `0`).
+pub async fn set_results(
+    tx: &mut Tx,
+    bill_ids: &[i64],
+    code: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let status = if code == "0" { "paid" } else { "unpaid" };
+    for chunk in bill_ids.chunks(BATCH) {
+        tx.execute(
+            Query::update()
+                .table(Bi::Table)
+                .value(Bi::Status, status)
+                .value(Bi::ResultCode, code)
+                .value(Bi::UpdatedAt, now)
+                .and_where(Expr::col(Bi::Id).is_in(chunk.iter().copied())),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn set_request_result(
+    tx: &mut Tx,
+    id: i64,
+    sha: &str,
+    paid_count: i64,
+    paid_yen: i64,
+    unpaid_count: i64,
+    unpaid_yen: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table(Rq::Table)
+                .value(Rq::ResultSha256, sha)
+                .value(Rq::ResultImportedAt, now)
+                .value(Rq::PaidCount, paid_count)
+                .value(Rq::PaidYen, paid_yen)
+                .value(Rq::UnpaidCount, unpaid_count)
+                .value(Rq::UnpaidYen, unpaid_yen)
+                .and_where(Expr::col(Rq::Id).eq(id))
+                .and_where(Expr::col(Rq::ResultSha256).is_null()),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Bill counts per status (the staff overview).
+pub async fn bill_counts(
+    db: &Db,
+    municipality: &str,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct OneRow {
+        status: String,
+        n: i64,
+        yen: i64,
+    }
+    let rows: Vec<OneRow> = db
+        .fetch_all(
+            Query::select()
+                .column(Bi::Status)
+                .expr_as(Expr::col(Bi::Id).count(), Alias::new("n"))
+                .expr_as(
+                    Expr::cust("CAST(COALESCE(SUM(amount_yen), 0) AS BIGINT)"),
+                    Alias::new("yen"),
+                )
+                .from(Bi::Table)
+                .and_where(Expr::col(Bi::MunicipalityId).eq(municipality))
+                .group_by_col(Bi::Status),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.status, r.n, r.yen)).collect())
+}
