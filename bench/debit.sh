@@ -36,6 +36,8 @@ if [[ -z $BIN ]]; then
   fi
 fi
 [[ -x $BIN ]] || { echo "no binary at $BIN (cargo build --bin madoguchi)" >&2; exit 1; }
+# madoguchi reads every MADOGUCHI_* variable as configuration (`bin` is not a key): keep it out.
+unset MADOGUCHI_BIN
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 WORK=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/madoguchi-debit-bench.XXXXXX")
 chmod 755 "$WORK" # the postgres user must reach its cluster inside
