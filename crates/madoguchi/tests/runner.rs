@@ -309,6 +309,14 @@ db_test!(
         let page = c.get(&url(SLUG, "children")).await;
         assert!(page.body.contains("1人目の子ども"));
         assert!(page.body.contains("子どもを追加"));
+        // Enter in a text box presses the form's first submit button: 「次へ」, not 「追加」.
+        let first_submit = page.body.find("type=\"submit\"").expect("a submit button");
+        let first_add = page
+            .body
+            .find("value=\"add:children\"")
+            .expect("the add button");
+        assert!(first_submit < first_add);
+        assert!(page.body[first_submit..first_add].contains("value=\"next\""));
         assert!(
             !page.body.contains("この子どもを削除"),
             "the only item of a min-1 group stays"

@@ -589,6 +589,12 @@ fn draw(c: Ctx, slug: &str, pc: &PageCtx, page: &Page, d: Draw<'_>) -> Result<Fo
 }
 
 impl FormPage {
+    /// A repeating group's add/remove buttons are submit buttons before 「次へ」: a hidden
+    /// 「次へ」 comes first, so Enter in a text box goes on instead of adding an item.
+    pub fn has_group(&self) -> bool {
+        self.fields.iter().any(|f| f.kind == "group")
+    }
+
     /// The fields, drawn by the shared page renderer.
     pub fn fields_html(&self) -> String {
         match (view::FieldsFragment {
