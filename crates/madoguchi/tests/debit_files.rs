@@ -345,7 +345,7 @@ db_test!(
         assert_eq!(
             fetch_raw::<(i64,)>(
                 &db,
-                "SELECT COUNT(*) FROM debit_bills WHERE status = 'open'"
+                "SELECT COUNT(*) FROM debit_bill_states WHERE status = 'open'"
             )
             .await[0]
                 .0,
@@ -380,7 +380,7 @@ db_test!(
         assert_eq!(
             fetch_raw::<(i64,)>(
                 &db,
-                "SELECT COUNT(*) FROM debit_bills WHERE status = 'requested'"
+                "SELECT COUNT(*) FROM debit_bill_states WHERE status = 'requested'"
             )
             .await[0]
                 .0,
@@ -498,7 +498,7 @@ async fn requested_and_result(
 }
 
 async fn bill_states(db: &Db) -> Vec<(String, String, Option<String>)> {
-    fetch_raw::<(String, String, Option<String>)>(db, "SELECT item_code, status, result_code FROM debit_bills WHERE customer_number = '9000000001' AND due_date = '2027-01-31' ORDER BY id").await
+    fetch_raw::<(String, String, Option<String>)>(db, "SELECT b.item_code, s.status, s.result_code FROM debit_bills b JOIN debit_bill_states s ON s.bill_id = b.id WHERE b.customer_number = '9000000001' AND b.due_date = '2027-01-31' ORDER BY b.id").await
 }
 
 db_test!(results_mark_paid_and_unpaid_once, |db: Db| async move {

@@ -15,7 +15,7 @@ use sea_query::Query;
 use super::config::{Consignor, DebitBankConfig, DebitConfig};
 use super::files::{self, ExportOptions};
 use super::store::{
-    self, BankRow, BranchRow, DebitBills as Bi, DebitMandateItems as Mi, DebitMandates as Ma,
+    self, BankRow, BranchRow, DebitFirstDebits as Fd, DebitMandateItems as Mi, DebitMandates as Ma,
 };
 use crate::audit::Actor;
 use crate::db::{Db, now_ms};
@@ -177,7 +177,6 @@ async fn setup(db: &Db, n: usize) -> anyhow::Result<()> {
             Ma::HolderKana,
             Ma::Status,
             Ma::StartsOn,
-            Ma::FirstDebit,
             Ma::CreatedAt,
             Ma::ActivatedAt,
             Ma::UpdatedAt,
@@ -186,18 +185,9 @@ async fn setup(db: &Db, n: usize) -> anyhow::Result<()> {
         items
             .into_table(Mi::Table)
             .columns([Mi::MandateId, Mi::ItemCode]);
-        let mut bills = Query::insert();
-        bills.into_table(Bi::Table).columns([
-            Bi::MunicipalityId,
-            Bi::CustomerNumber,
-            Bi::ItemCode,
-            Bi::AmountYen,
-            Bi::DueDate,
-            Bi::MandateId,
-            Bi::Status,
-            Bi::ImportedAt,
-            Bi::UpdatedAt,
-        ]);
+        let mut firsts = Query::insert();
+        firsts.into_table(Fd::Table).columns([Fd::MandateId]);
+        let mut bills = Vec::with_capacity(end - start);
         for i in start..end {
             let id = base + 1 + i as i64;
             let cn = format!("{:010}", 5_000_000_000i64 + i as i64);
@@ -214,27 +204,26 @@ async fn setup(db: &Db, n: usize) -> anyhow::Result<()> {
                 "ﾍﾞﾝﾁ ﾀﾛｳ".into(),
                 "active".into(),
                 "2026-04-01".into(),
-                true.into(),
                 now.into(),
                 now.into(),
                 now.into(),
             ]);
             items.values_panic([id.into(), "kokuho".into()]);
-            bills.values_panic([
-                MUNICIPALITY.into(),
-                cn.into(),
-                "kokuho".into(),
-                (1000 + (i % 9000) as i64).into(),
-                DATE.into(),
-                id.into(),
-                "open".into(),
-                now.into(),
-                now.into(),
-            ]);
+            // Every mandate is new (the worst case: each record carries 新規コード 1 and the
+            // export clears it for all of them).
+            firsts.values_panic([id.into()]);
+            bills.push(store::NewBill {
+                customer_number: cn,
+                item_code: "kokuho".into(),
+                amount_yen: 1000 + (i % 9000) as i64,
+                due_date: DATE.into(),
+                mandate_id: id,
+            });
         }
         tx.execute(&q).await?;
         tx.execute(&items).await?;
-        tx.execute(&bills).await?;
+        tx.execute(&firsts).await?;
+        store::insert_bills(&mut tx, MUNICIPALITY, &bills, now).await?;
     }
     tx.commit().await?;
     if db.backend() == crate::db::Backend::Postgres {

@@ -287,7 +287,6 @@ pub async fn commit(
             &p.debit_date,
             &p.bank_code,
             p.item.as_deref(),
-            now,
         )
         .await?;
         if n as usize != p.bill_ids.len() {
@@ -542,7 +541,7 @@ pub async fn import_results(
         return Err(refused(why));
     };
     let now = now_ms();
-    // Every debit paid, then the others by their code (few, usually).
+    // The debits not paid, by their code (few, usually); the others are paid.
     let mut by_code: BTreeMap<u8, Vec<i64>> = BTreeMap::new();
     for (b, d) in bills.iter().zip(&group.data) {
         let code = d.result.map_or(b'9', ResultCode::byte);
@@ -550,9 +549,8 @@ pub async fn import_results(
             by_code.entry(code).or_default().push(b.id);
         }
     }
-    store::set_request_bills_result(&mut tx, req.id, "0", now).await?;
     for (code, ids) in &by_code {
-        store::set_results(&mut tx, ids, &char::from(*code).to_string(), now).await?;
+        store::set_unpaid(&mut tx, req.id, ids, &char::from(*code).to_string()).await?;
     }
     if !store::set_request_result(
         &mut tx,

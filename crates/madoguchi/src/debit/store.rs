@@ -61,7 +61,6 @@ pub enum DebitMandates {
     BankNonce,
     BankExpiresAt,
     BankRef,
-    FirstDebit,
     CreatedAt,
     ActivatedAt,
     UpdatedAt,
@@ -103,18 +102,60 @@ pub enum DebitBills {
     AmountYen,
     DueDate,
     MandateId,
-    Status,
-    RequestId,
-    ResultCode,
     ImportedAt,
     UpdatedAt,
 }
 
+/// Bills not yet requested (migration 0017: a bill's state lives in these narrow tables).
+#[derive(Iden, Clone, Copy)]
+pub enum DebitOpenBills {
+    Table,
+    BillId,
+    MunicipalityId,
+}
+
+/// Which request file each requested bill went out in.
+#[derive(Iden, Clone, Copy)]
+pub enum DebitRequestBills {
+    Table,
+    BillId,
+    RequestId,
+}
+
+/// Bills the bank's result file reports as not paid.
+#[derive(Iden, Clone, Copy)]
+pub enum DebitUnpaid {
+    Table,
+    BillId,
+    RequestId,
+    ResultCode,
+}
+
+/// Mandates whose next request carries 新規コード 1.
+#[derive(Iden, Clone, Copy)]
+pub enum DebitFirstDebits {
+    Table,
+    MandateId,
+}
+
+/// The view of each bill's status, request and result code.
+#[derive(Iden, Clone, Copy)]
+pub enum DebitBillStates {
+    Table,
+    BillId,
+    Status,
+}
+
 use BankBranches as Br;
+use DebitBillStates as St;
 use DebitBills as Bi;
+use DebitFirstDebits as Fd;
 use DebitMandateItems as Mi;
 use DebitMandates as Ma;
+use DebitOpenBills as Ob;
+use DebitRequestBills as Rb;
 use DebitRequests as Rq;
+use DebitUnpaid as Up;
 
 /// Rows per multi-row INSERT / id list (well under both databases' parameter limits).
 pub const BATCH: usize = 2000;
@@ -411,7 +452,6 @@ pub struct MandateRow {
     pub bank_nonce: Option<String>,
     pub bank_expires_at: Option<i64>,
     pub bank_ref: Option<String>,
-    pub first_debit: bool,
     pub created_at: i64,
     pub activated_at: Option<i64>,
     pub updated_at: i64,
@@ -436,7 +476,6 @@ fn mandate_select() -> sea_query::SelectStatement {
             Ma::BankNonce,
             Ma::BankExpiresAt,
             Ma::BankRef,
-            Ma::FirstDebit,
             Ma::CreatedAt,
             Ma::ActivatedAt,
             Ma::UpdatedAt,
@@ -491,7 +530,6 @@ pub async fn insert_mandate(tx: &mut Tx, m: &NewMandate<'_>) -> Result<MandateRo
                     Ma::StartsOn,
                     Ma::BankNonce,
                     Ma::BankExpiresAt,
-                    Ma::FirstDebit,
                     Ma::CreatedAt,
                     Ma::ActivatedAt,
                     Ma::UpdatedAt,
@@ -511,7 +549,6 @@ pub async fn insert_mandate(tx: &mut Tx, m: &NewMandate<'_>) -> Result<MandateRo
                     m.starts_on.map(str::to_owned).into(),
                     m.bank_nonce.map(str::to_owned).into(),
                     m.bank_expires_at.into(),
-                    true.into(),
                     m.now.into(),
                     m.activated_at.into(),
                     m.now.into(),
@@ -538,6 +575,13 @@ pub async fn insert_mandate(tx: &mut Tx, m: &NewMandate<'_>) -> Result<MandateRo
         }
         tx.execute(&q).await?;
     }
+    tx.execute(
+        Query::insert()
+            .into_table(Fd::Table)
+            .columns([Fd::MandateId])
+            .values_panic([id.id.into()]),
+    )
+    .await?;
     tx.fetch_one(
         &mandate_select()
             .and_where(Expr::col(Ma::Id).eq(id.id))
@@ -847,15 +891,19 @@ pub async fn bill_keys_tx(tx: &mut Tx, municipality: &str) -> Result<Vec<BillKey
     tx.fetch_all(
         Query::select()
             .columns([
-                Bi::Id,
-                Bi::CustomerNumber,
-                Bi::ItemCode,
-                Bi::DueDate,
-                Bi::AmountYen,
-                Bi::Status,
+                (Bi::Table, Bi::Id),
+                (Bi::Table, Bi::CustomerNumber),
+                (Bi::Table, Bi::ItemCode),
+                (Bi::Table, Bi::DueDate),
+                (Bi::Table, Bi::AmountYen),
             ])
+            .column((St::Table, St::Status))
             .from(Bi::Table)
-            .and_where(Expr::col(Bi::MunicipalityId).eq(municipality)),
+            .inner_join(
+                St::Table,
+                Expr::col((St::Table, St::BillId)).equals((Bi::Table, Bi::Id)),
+            )
+            .and_where(Expr::col((Bi::Table, Bi::MunicipalityId)).eq(municipality)),
     )
     .await
 }
@@ -883,7 +931,6 @@ pub async fn insert_bills(
             Bi::AmountYen,
             Bi::DueDate,
             Bi::MandateId,
-            Bi::Status,
             Bi::ImportedAt,
             Bi::UpdatedAt,
         ]);
@@ -895,11 +942,37 @@ pub async fn insert_bills(
                 b.amount_yen.into(),
                 b.due_date.clone().into(),
                 b.mandate_id.into(),
-                "open".into(),
                 now.into(),
                 now.into(),
             ]);
         }
+        q.returning(Query::returning().column(Bi::Id));
+        let ids: Vec<BillId> = tx.fetch_all(&q).await?;
+        open_bills(tx, municipality, ids.iter().map(|b| b.id)).await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct BillId {
+    id: i64,
+}
+
+/// Puts bills in the export's queue (`debit_open_bills`).
+pub async fn open_bills(
+    tx: &mut Tx,
+    municipality: &str,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<(), sqlx::Error> {
+    let mut q = Query::insert();
+    q.into_table(Ob::Table)
+        .columns([Ob::BillId, Ob::MunicipalityId]);
+    let mut any = false;
+    for id in ids {
+        q.values_panic([id.into(), municipality.into()]);
+        any = true;
+    }
+    if any {
         tx.execute(&q).await?;
     }
     Ok(())
@@ -917,7 +990,15 @@ pub async fn set_bill_amount(
             .value(Bi::AmountYen, amount)
             .value(Bi::UpdatedAt, now)
             .and_where(Expr::col(Bi::Id).eq(id))
-            .and_where(Expr::col(Bi::Status).eq("open")),
+            .and_where(
+                Expr::col(Bi::Id).in_subquery(
+                    Query::select()
+                        .column(Ob::BillId)
+                        .from(Ob::Table)
+                        .and_where(Expr::col(Ob::BillId).eq(id))
+                        .to_owned(),
+                ),
+            ),
     )
     .await
     .map(|_| ())
@@ -947,13 +1028,16 @@ fn due_filter(
     bank: Option<&str>,
     item: Option<&str>,
 ) {
-    q.from(Bi::Table)
+    q.from(Ob::Table)
+        .inner_join(
+            Bi::Table,
+            Expr::col((Bi::Table, Bi::Id)).equals((Ob::Table, Ob::BillId)),
+        )
         .inner_join(
             Ma::Table,
             Expr::col((Ma::Table, Ma::Id)).equals((Bi::Table, Bi::MandateId)),
         )
-        .and_where(Expr::col((Bi::Table, Bi::MunicipalityId)).eq(municipality))
-        .and_where(Expr::col((Bi::Table, Bi::Status)).eq("open"))
+        .and_where(Expr::col((Ob::Table, Ob::MunicipalityId)).eq(municipality))
         .and_where(Expr::col((Ma::Table, Ma::Status)).eq("active"))
         .and_where(Expr::col((Ma::Table, Ma::StartsOn)).lte(Expr::col((Bi::Table, Bi::DueDate))));
     if let Some(d) = date {
@@ -991,18 +1075,26 @@ pub async fn due_bills(
             (Ma::Table, Ma::AccountType),
             (Ma::Table, Ma::AccountNumber),
             (Ma::Table, Ma::HolderKana),
-            (Ma::Table, Ma::FirstDebit),
         ])
+        .expr_as(
+            Expr::col((Fd::Table, Fd::MandateId)).is_not_null(),
+            Alias::new("first_debit"),
+        )
         .to_owned();
     due_filter(&mut q, municipality, date, bank, item);
+    q.left_join(
+        Fd::Table,
+        Expr::col((Fd::Table, Fd::MandateId)).equals((Ma::Table, Ma::Id)),
+    );
     q.order_by((Ma::Table, Ma::BankCode), Order::Asc)
         .order_by((Bi::Table, Bi::DueDate), Order::Asc)
         .order_by((Bi::Table, Bi::Id), Order::Asc);
     db.fetch_all(&q).await
 }
 
-/// Marks requested, in one statement, the bills `due_bills` selects for this bank, date and
-/// item; returns how many (the caller compares with the file it wrote).
+/// Puts in this request, in one INSERT … SELECT, the bills `due_bills` selects for this bank,
+/// date and item, and takes them out of the open queue; returns how many (the caller compares
+/// with the file it wrote).
 pub async fn mark_due_requested(
     tx: &mut Tx,
     request_id: i64,
@@ -1010,58 +1102,58 @@ pub async fn mark_due_requested(
     date: &str,
     bank: &str,
     item: Option<&str>,
-    now: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut ids = Query::select().column((Bi::Table, Bi::Id)).to_owned();
-    due_filter(&mut ids, municipality, Some(date), Some(bank), item);
+    let mut due = Query::select()
+        .column((Bi::Table, Bi::Id))
+        .expr(Expr::val(request_id))
+        .to_owned();
+    due_filter(&mut due, municipality, Some(date), Some(bank), item);
+    let n = tx
+        .execute(
+            Query::insert()
+                .into_table(Rb::Table)
+                .columns([Rb::BillId, Rb::RequestId])
+                .select_from(due)
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?,
+        )
+        .await?;
     tx.execute(
-        Query::update()
-            .table(Bi::Table)
-            .value(Bi::Status, "requested")
-            .value(Bi::RequestId, request_id)
-            .value(Bi::UpdatedAt, now)
-            .and_where(Expr::col(Bi::Id).in_subquery(ids)),
+        Query::delete()
+            .from_table(Ob::Table)
+            .and_where(Expr::col(Ob::BillId).in_subquery(of_request(request_id))),
     )
-    .await
+    .await?;
+    Ok(n)
+}
+
+/// The bill ids of a request.
+fn of_request(request_id: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .column(Rb::BillId)
+        .from(Rb::Table)
+        .and_where(Expr::col(Rb::RequestId).eq(request_id))
+        .to_owned()
 }
 
 /// The first debit of the mandates in this request has been requested: later records carry
 /// 新規コード 0.
 pub async fn clear_first_debit_of_request(tx: &mut Tx, request_id: i64) -> Result<(), sqlx::Error> {
-    let ids = Query::select()
-        .column(Bi::MandateId)
-        .from(Bi::Table)
-        .and_where(Expr::col(Bi::RequestId).eq(request_id))
+    let mandates = Query::select()
+        .column((Bi::Table, Bi::MandateId))
+        .from(Rb::Table)
+        .inner_join(
+            Bi::Table,
+            Expr::col((Bi::Table, Bi::Id)).equals((Rb::Table, Rb::BillId)),
+        )
+        .and_where(Expr::col((Rb::Table, Rb::RequestId)).eq(request_id))
         .to_owned();
     tx.execute(
-        Query::update()
-            .table(Ma::Table)
-            .value(Ma::FirstDebit, false)
-            .and_where(Expr::col(Ma::Id).in_subquery(ids))
-            .and_where(Expr::col(Ma::FirstDebit).eq(true)),
+        Query::delete()
+            .from_table(Fd::Table)
+            .and_where(Expr::col(Fd::MandateId).in_subquery(mandates)),
     )
     .await
     .map(|_| ())
-}
-
-/// Every requested bill of a request gets this result (the import then sets the others).
-pub async fn set_request_bills_result(
-    tx: &mut Tx,
-    request_id: i64,
-    code: &str,
-    now: i64,
-) -> Result<u64, sqlx::Error> {
-    let status = if code == "0" { "paid" } else { "unpaid" };
-    tx.execute(
-        Query::update()
-            .table(Bi::Table)
-            .value(Bi::Status, status)
-            .value(Bi::ResultCode, code)
-            .value(Bi::UpdatedAt, now)
-            .and_where(Expr::col(Bi::RequestId).eq(request_id))
-            .and_where(Expr::col(Bi::Status).eq("requested")),
-    )
-    .await
 }
 
 /// Records a request file and marks its bills requested (only bills still open; returns how
@@ -1204,32 +1296,38 @@ pub async fn bills_of_request_tx(
 ) -> Result<Vec<RequestedBill>, sqlx::Error> {
     tx.fetch_all(
         Query::select()
-            .columns([Bi::Id, Bi::CustomerNumber, Bi::AmountYen])
-            .from(Bi::Table)
-            .and_where(Expr::col(Bi::RequestId).eq(request_id))
-            .order_by(Bi::Id, Order::Asc),
+            .columns([
+                (Bi::Table, Bi::Id),
+                (Bi::Table, Bi::CustomerNumber),
+                (Bi::Table, Bi::AmountYen),
+            ])
+            .from(Rb::Table)
+            .inner_join(
+                Bi::Table,
+                Expr::col((Bi::Table, Bi::Id)).equals((Rb::Table, Rb::BillId)),
+            )
+            .and_where(Expr::col((Rb::Table, Rb::RequestId)).eq(request_id))
+            .order_by((Rb::Table, Rb::BillId), Order::Asc),
     )
     .await
 }
 
-/// Sets the result of these bills (paid when `code` is `0`).
-pub async fn set_results(
+/// Records these bills of a request as not paid, with their 振替結果コード (not `0`). Every
+/// other bill of the request counts as paid once `set_request_result` has run.
+pub async fn set_unpaid(
     tx: &mut Tx,
+    request_id: i64,
     bill_ids: &[i64],
     code: &str,
-    now: i64,
 ) -> Result<(), sqlx::Error> {
-    let status = if code == "0" { "paid" } else { "unpaid" };
     for chunk in bill_ids.chunks(BATCH) {
-        tx.execute(
-            Query::update()
-                .table(Bi::Table)
-                .value(Bi::Status, status)
-                .value(Bi::ResultCode, code)
-                .value(Bi::UpdatedAt, now)
-                .and_where(Expr::col(Bi::Id).is_in(chunk.iter().copied())),
-        )
-        .await?;
+        let mut q = Query::insert();
+        q.into_table(Up::Table)
+            .columns([Up::BillId, Up::RequestId, Up::ResultCode]);
+        for id in chunk {
+            q.values_panic([(*id).into(), request_id.into(), code.into()]);
+        }
+        tx.execute(&q).await?;
     }
     Ok(())
 }
@@ -1276,15 +1374,19 @@ pub async fn bill_counts(
     let rows: Vec<OneRow> = db
         .fetch_all(
             Query::select()
-                .column(Bi::Status)
-                .expr_as(Expr::col(Bi::Id).count(), Alias::new("n"))
+                .column((St::Table, St::Status))
+                .expr_as(Expr::col((Bi::Table, Bi::Id)).count(), Alias::new("n"))
                 .expr_as(
-                    Expr::cust("CAST(COALESCE(SUM(amount_yen), 0) AS BIGINT)"),
+                    Expr::cust("CAST(COALESCE(SUM(debit_bills.amount_yen), 0) AS BIGINT)"),
                     Alias::new("yen"),
                 )
                 .from(Bi::Table)
-                .and_where(Expr::col(Bi::MunicipalityId).eq(municipality))
-                .group_by_col(Bi::Status),
+                .inner_join(
+                    St::Table,
+                    Expr::col((St::Table, St::BillId)).equals((Bi::Table, Bi::Id)),
+                )
+                .and_where(Expr::col((Bi::Table, Bi::MunicipalityId)).eq(municipality))
+                .group_by_col((St::Table, St::Status)),
         )
         .await?;
     Ok(rows.into_iter().map(|r| (r.status, r.n, r.yen)).collect())
