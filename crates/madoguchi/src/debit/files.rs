@@ -36,8 +36,6 @@ pub struct Prepared {
     /// The item the export was narrowed to, if any.
     pub item: Option<String>,
     pub debit_date: String,
-    pub bill_ids: Vec<i64>,
-    pub mandate_ids: Vec<i64>,
     pub records: usize,
     pub total_yen: i64,
     pub bytes: Vec<u8>,
@@ -138,16 +136,18 @@ pub async fn prepare(
         opts.item.as_deref(),
     )
     .await?;
-    let mut groups: BTreeMap<(String, String), Vec<DueBill>> = BTreeMap::new();
+    // In bank, date order already: split into runs.
+    let mut groups: Vec<((String, String), Vec<DueBill>)> = Vec::new();
     for b in bills {
-        groups
-            .entry((b.bank_code.clone(), b.due_date.clone()))
-            .or_default()
-            .push(b);
+        match groups.last_mut() {
+            Some(((bank, date), v)) if *bank == b.bank_code && *date == b.due_date => v.push(b),
+            _ => groups.push(((b.bank_code.clone(), b.due_date.clone()), vec![b])),
+        }
     }
-    let mut branch_names: HashMap<(String, String), String> = HashMap::new();
     let mut out = Vec::new();
     for ((bank, date), bills) in groups {
+        // Branch names in half-width kana, converted once per branch of this bank.
+        let mut branch_names: HashMap<String, String> = HashMap::new();
         let bank_cfg = cfg.banks.get(&bank);
         let consignor = bank_cfg.and_then(|b| b.consignors.get(municipality));
         let (Some(bank_cfg), Some(cons)) = (bank_cfg, consignor) else {
@@ -158,15 +158,14 @@ pub async fn prepare(
             .map(|b| bank_name_kana(&b.kana, 15))
             .unwrap_or_default();
         let mut branch_name = async |code: &str| -> Result<String, sqlx::Error> {
-            let key = (bank.clone(), code.to_owned());
-            if let Some(n) = branch_names.get(&key) {
+            if let Some(n) = branch_names.get(code) {
                 return Ok(n.clone());
             }
             let n = store::branch(db, &bank, code)
                 .await?
                 .map(|b| bank_name_kana(&b.kana, 15))
                 .unwrap_or_default();
-            branch_names.insert(key, n.clone());
+            branch_names.insert(code.to_owned(), n.clone());
             Ok(n)
         };
         let d = super::model::parse_iso(&date).ok_or_else(|| {
@@ -188,25 +187,26 @@ pub async fn prepare(
             account_type: account_type(i64::from(cons.account_type)),
             account_number: cons.account_number.clone(),
         };
-        let mut data = Vec::with_capacity(bills.len());
+        let records = bills.len();
+        let mut data = Vec::with_capacity(records);
         let mut total: i64 = 0;
-        for b in &bills {
+        for b in bills {
             total += b.amount_yen;
             data.push(Data {
                 bank_code: bank.clone(),
                 bank_name: bank_kana.clone(),
-                branch_code: b.branch_code.clone(),
                 branch_name: branch_name(&b.branch_code).await?,
+                branch_code: b.branch_code,
                 account_type: account_type(b.account_type),
-                account_number: b.account_number.clone(),
-                holder_name: b.holder_kana.clone(),
+                account_number: b.account_number,
+                holder_name: b.holder_kana,
                 amount: u64::try_from(b.amount_yen).unwrap_or(0),
                 new_code: if b.first_debit {
                     NewCode::First
                 } else {
                     NewCode::Other
                 },
-                customer_number: b.customer_number.clone(),
+                customer_number: b.customer_number,
                 result: None,
             });
         }
@@ -239,15 +239,10 @@ pub async fn prepare(
                 reason: other.to_string(),
             },
         })?;
-        let mut mandate_ids: Vec<i64> = bills.iter().map(|b| b.mandate_id).collect();
-        mandate_ids.sort_unstable();
-        mandate_ids.dedup();
         out.push(Prepared {
             item: opts.item.clone(),
-            records: bills.len(),
+            records,
             total_yen: total,
-            bill_ids: bills.iter().map(|b| b.id).collect(),
-            mandate_ids,
             bank_code: bank,
             debit_date: date,
             bytes,
@@ -289,7 +284,7 @@ pub async fn commit(
             p.item.as_deref(),
         )
         .await?;
-        if n as usize != p.bill_ids.len() {
+        if n as usize != p.records {
             return Err(ExportError::Changed);
         }
         store::clear_first_debit_of_request(&mut tx, id).await?;

@@ -1007,10 +1007,7 @@ pub async fn set_bill_amount(
 /// A bill to request, with what its data record needs.
 #[derive(sqlx::FromRow, Debug, Clone)]
 pub struct DueBill {
-    pub id: i64,
-    pub mandate_id: i64,
     pub customer_number: String,
-    pub item_code: String,
     pub amount_yen: i64,
     pub due_date: String,
     pub bank_code: String,
@@ -1062,10 +1059,7 @@ pub async fn due_bills(
 ) -> Result<Vec<DueBill>, sqlx::Error> {
     let mut q = Query::select()
         .columns([
-            (Bi::Table, Bi::Id),
-            (Bi::Table, Bi::MandateId),
             (Bi::Table, Bi::CustomerNumber),
-            (Bi::Table, Bi::ItemCode),
             (Bi::Table, Bi::AmountYen),
             (Bi::Table, Bi::DueDate),
         ])
