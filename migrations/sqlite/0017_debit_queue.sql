@@ -9,8 +9,8 @@
 --
 -- debit_open_bills: the bills not yet requested (the export's work queue). A bill import adds
 --   rows, an export deletes them.
--- debit_request_bills: which request file each requested bill went out in (the file's data
---   records are the request's bills in id order). No foreign keys: its rows are written only by
+-- debit_request_bills: which request file each requested bill (of which mandate) went out in
+--   (the file's data records are the request's bills in id order). No foreign keys: its rows are written only by
 --   the export's one INSERT … SELECT from debit_bills and debit_requests rows of the same
 --   transaction, and a per-row foreign-key check was the largest part of that statement's time.
 -- debit_unpaid: the bills the bank's result file reports as not paid, with the 振替結果コード.
@@ -53,11 +53,13 @@ INSERT INTO debit_open_bills (bill_id, municipality_id)
 
 CREATE TABLE debit_request_bills (
     bill_id BIGINT NOT NULL PRIMARY KEY,
-    request_id BIGINT NOT NULL
+    request_id BIGINT NOT NULL,
+    mandate_id BIGINT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX debit_request_bills_request ON debit_request_bills (request_id);
-INSERT INTO debit_request_bills (bill_id, request_id)
-    SELECT id, request_id FROM old_bill_states WHERE request_id IS NOT NULL;
+INSERT INTO debit_request_bills (bill_id, request_id, mandate_id)
+    SELECT o.id, o.request_id, b.mandate_id FROM old_bill_states o
+    JOIN debit_bills b ON b.id = o.id WHERE o.request_id IS NOT NULL;
 
 CREATE TABLE debit_unpaid (
     bill_id BIGINT NOT NULL PRIMARY KEY REFERENCES debit_bills (id),

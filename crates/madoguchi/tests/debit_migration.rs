@@ -69,6 +69,17 @@ async fn check(t: common::TestDb) {
         "{}: every bill keeps its state",
         t.label()
     );
+    let links = fetch_raw::<(i64, i64, i64)>(
+        db,
+        "SELECT bill_id, request_id, mandate_id FROM debit_request_bills ORDER BY bill_id",
+    )
+    .await;
+    assert_eq!(
+        links,
+        vec![(1, 1, 1), (2, 1, 1), (3, 2, 1)],
+        "{}",
+        t.label()
+    );
     let firsts = fetch_raw::<(i64,)>(db, "SELECT mandate_id FROM debit_first_debits").await;
     assert_eq!(firsts, vec![(2,)], "{}: only the new mandate", t.label());
     let bills = fetch_raw::<(i64, String, i64)>(

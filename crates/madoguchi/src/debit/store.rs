@@ -120,6 +120,7 @@ pub enum DebitRequestBills {
     Table,
     BillId,
     RequestId,
+    MandateId,
 }
 
 /// Bills the bank's result file reports as not paid.
@@ -1100,13 +1101,14 @@ pub async fn mark_due_requested(
     let mut due = Query::select()
         .column((Bi::Table, Bi::Id))
         .expr(Expr::val(request_id))
+        .column((Bi::Table, Bi::MandateId))
         .to_owned();
     due_filter(&mut due, municipality, Some(date), Some(bank), item);
     let n = tx
         .execute(
             Query::insert()
                 .into_table(Rb::Table)
-                .columns([Rb::BillId, Rb::RequestId])
+                .columns([Rb::BillId, Rb::RequestId, Rb::MandateId])
                 .select_from(due)
                 .map_err(|e| sqlx::Error::Protocol(e.to_string()))?,
         )
@@ -1133,13 +1135,9 @@ fn of_request(request_id: i64) -> sea_query::SelectStatement {
 /// 新規コード 0.
 pub async fn clear_first_debit_of_request(tx: &mut Tx, request_id: i64) -> Result<(), sqlx::Error> {
     let mandates = Query::select()
-        .column((Bi::Table, Bi::MandateId))
+        .column(Rb::MandateId)
         .from(Rb::Table)
-        .inner_join(
-            Bi::Table,
-            Expr::col((Bi::Table, Bi::Id)).equals((Rb::Table, Rb::BillId)),
-        )
-        .and_where(Expr::col((Rb::Table, Rb::RequestId)).eq(request_id))
+        .and_where(Expr::col(Rb::RequestId).eq(request_id))
         .to_owned();
     tx.execute(
         Query::delete()
