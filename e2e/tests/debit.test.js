@@ -6,9 +6,13 @@
 //            (shown in 全銀 half-width kana) → bank sandbox: login, consent → completion page →
 //            マイページ shows 口座振替中
 //   staff (koufuri@…, 納税・債権管理課): /staff/debit lists the mandate; its page shows it active.
+//   the same clerk downloads a 種別91 request file, imports the bank's result file made from it
+//   (one 資金不足), sees the summary, imports it again (nothing changes), and a broken one is
+//   refused naming the record.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const { startStack } = require('../lib/server');
 const { withBrowser } = require('../lib/browser');
 const { makeChecker, pathname, clickAndWait, expectText, loginResident, DEMO_PASSWORD } = require('../lib/flows');
@@ -18,6 +22,15 @@ const VIEWPORT = { width: 360, height: 740 };
 const STAFF = 'koufuri@city.ichikawa.example.jp';
 
 const button = (scope, name) => scope.getByRole('button', { name, exact: true }).first();
+
+async function staffLogin(page) {
+  await page.goto('/staff/login');
+  const form = page.locator('form:has([name="password"])');
+  await form.locator('[name="email"]').fill(STAFF);
+  await form.locator('[name="password"]').fill(DEMO_PASSWORD);
+  await clickAndWait(page, button(form, 'ログイン'));
+  assert.equal(pathname(page), '/staff', `staff login should land on /staff, got ${page.url()}`);
+}
 
 describe('Web口座振替: registration through the bank sandbox', () => {
   let stack;
@@ -97,18 +110,87 @@ describe('Web口座振替: registration through the bank sandbox', () => {
 
     await withBrowser('debit-staff', { baseURL: stack.baseURL }, async ({ page, soft, shot }) => {
       const check = makeChecker({ page, soft, shot, expectLang: 'ja' });
-      await page.goto('/staff/login');
-      const form = page.locator('form:has([name="password"])');
-      await form.locator('[name="email"]').fill(STAFF);
-      await form.locator('[name="password"]').fill(DEMO_PASSWORD);
-      await clickAndWait(page, button(form, 'ログイン'));
-      assert.equal(pathname(page), '/staff', `staff login should land on /staff, got ${page.url()}`);
+      await staffLogin(page);
       await page.goto('/staff/debit');
       await expectText(page.locator('main'), 'ｲﾁｶﾜ ﾊﾅｺ', 'the new mandate is listed');
       await check('staff debit overview');
       await clickAndWait(page, page.locator('main a[href^="/staff/debit/mandates/"]').first());
       assert.match(pathname(page), /^\/staff\/debit\/mandates\/[0-9a-z]+$/);
       await check('staff mandate page');
+      soft.assertNone();
+    });
+  });
+
+  test('the 納税 clerk downloads a 全銀 request file and imports the bank\'s result file', TIMEOUT, async () => {
+    await withBrowser('debit-files', { baseURL: stack.baseURL }, async ({ page, soft, shot }) => {
+      const check = makeChecker({ page, soft, shot, expectLang: 'ja' });
+      await staffLogin(page);
+      await page.goto('/staff/debit');
+      await check('staff debit overview with request files');
+      const exportTable = page.locator('section[aria-labelledby="h-export"] table');
+      const firstRow = exportTable.locator('tbody tr').first();
+      const records = Number((await firstRow.locator('td').nth(2).innerText()).trim());
+      assert.ok(records > 0, 'the demo has debits to request');
+
+      // The real download marks the debits requested; the file is a 種別91 request.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        firstRow.getByRole('button', { name: /^ダウンロード（依頼済みにする）/ }).click(),
+      ]);
+      assert.match(download.suggestedFilename(), /^zengin91_122033_\d{4}_\d{8}_r\d+\.txt$/);
+      const request = fs.readFileSync(await download.path());
+      const recLen = request[120] === 0x0d ? 122 : 120; // CR LF per bank setting
+      const recs = [];
+      for (let at = 0; at + 120 <= request.length; at += recLen) {
+        if (request[at] === 0x1a) break; // EOF marker
+        recs.push(Buffer.from(request.subarray(at, at + 120)));
+      }
+      // Reference: ../shared/reference/zengin-account-transfer.md §2 (header 種別コード 91,
+      // data record 振替結果コード at byte 112, trailer counts at bytes 2–55).
+      assert.equal(recs[0].toString('latin1', 0, 3), '191', 'header: データ区分 1, 種別コード 91');
+      const data = recs.filter((r) => r[0] === 0x32);
+      assert.equal(data.length, records, 'one data record per debit');
+      assert.ok(data.every((r) => r[111] === 0x30), '振替結果コード 0 in a request');
+      const trailer = recs.find((r) => r[0] === 0x38);
+      assert.equal(Number(trailer.toString('latin1', 1, 7)), records);
+
+      // The bank's answer: the last debit 資金不足 (code 1), the others paid.
+      let paid = 0, paidYen = 0, unpaid = 0, unpaidYen = 0;
+      data.forEach((r, i) => {
+        const yen = Number(r.toString('latin1', 80, 90));
+        if (i === data.length - 1) { r[111] = 0x31; unpaid++; unpaidYen += yen; } else { paid++; paidYen += yen; }
+      });
+      const num = (n, w) => String(n).padStart(w, '0');
+      trailer.write(num(paid, 6) + num(paidYen, 12) + num(unpaid, 6) + num(unpaidYen, 12), 19, 'latin1');
+      const eol = recLen === 122 ? Buffer.from('\r\n') : Buffer.alloc(0);
+      const result = Buffer.concat(recs.flatMap((r) => [r, eol]));
+
+      // The same page now has nothing left for that bank and date.
+      await page.goto('/staff/debit');
+      await page.locator('#f-file').setInputFiles({ name: 'kekka.txt', mimeType: 'text/plain', buffer: result });
+      await clickAndWait(page, button(page, '取り込む'));
+      assert.equal(pathname(page), '/staff/debit/results');
+      await check('result import summary');
+      const summary = page.locator('main dl');
+      await expectText(summary, `${paid} / ${paidYen}`, 'paid count and yen');
+      await expectText(summary, `${unpaid} / ${unpaidYen}`, 'not-paid count and yen');
+      await expectText(page.locator('main table'), '資金不足', 'the reason is named');
+
+      // Importing the same file again changes nothing and says so.
+      await page.goto('/staff/debit');
+      await page.locator('#f-file').setInputFiles({ name: 'kekka.txt', mimeType: 'text/plain', buffer: result });
+      await clickAndWait(page, button(page, '取り込む'));
+      await expectText(page.locator('main [role="status"]'), '取り込み済み', 'already imported notice');
+      // A broken file is refused with the record number and nothing changes.
+      const broken = Buffer.from(result);
+      broken[recLen + 1] = 0x41; // a letter in the data record's bank code
+      await page.goto('/staff/debit');
+      await page.locator('#f-file').setInputFiles({ name: 'broken.txt', mimeType: 'text/plain', buffer: broken });
+      await clickAndWait(page, button(page, '取り込む'));
+      await expectText(page.locator('main [role="alert"]'), '2件目のレコード', 'the refusal names the record');
+      await check('refused result file');
+      await page.goto('/staff/debit');
+      await expectText(page.locator('section[aria-labelledby="h-bills"]'), '振替不能', 'bills overview in Japanese');
       soft.assertNone();
     });
   });

@@ -357,6 +357,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("debit.paid", "振替済", "Paid"),
     ("debit.unpaid", "振替不能", "Not paid"),
     ("debit.waiting", "結果待ち", "Waiting for the result"),
+    ("debit.bill_open", "未依頼", "Not yet requested"),
     (
         "debit.staff_bills",
         "請求（税務システムから）",

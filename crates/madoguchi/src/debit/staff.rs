@@ -126,7 +126,19 @@ async fn overview(
         Err(e) => (Vec::new(), e.to_string()),
     };
     let requests = store::requests(&st.db, &c.tenant.id, 50).await?;
-    let bills = store::bill_counts(&st.db, &c.tenant.id).await?;
+    let bills = store::bill_counts(&st.db, &c.tenant.id)
+        .await?
+        .into_iter()
+        .map(|(status, n, yen)| {
+            let key = match status.as_str() {
+                "open" => "debit.bill_open",
+                "requested" => "debit.waiting",
+                "paid" => "debit.paid",
+                _ => "debit.unpaid",
+            };
+            (c.l.t(key).to_owned(), n, yen)
+        })
+        .collect();
     Ok(render(&OverviewPage {
         c,
         q,
