@@ -934,26 +934,32 @@ db_test!(
         )
         .await
         .expect("booked");
-        // Writing around the service (as a sync job might): the database refuses.
+        let study2 = room(&db, &f, "study2").await;
+        let (s2, e2) = slot(&study2, 9, 2);
+        let req2 = BookRequest {
+            room: study2.id,
+            start: s2,
+            end: e2,
+            purpose: "meeting".into(),
+            genmen: None,
+        };
+        let b2 = service::book(&db, ICHIKAWA, &Actor::Cli, me, &req2)
+            .await
+            .expect("booked");
+        // Writing around the service (as a sync job might): the database refuses an overlap.
         let mut tx = db.begin().await.expect("begin");
-        let err = store::insert_units(&mut tx, b.id, &[r1.id], s + 60_000, e + 60_000)
+        let err = store::insert_units(&mut tx, b2.id, &[r1.id], s + 60_000, e + 60_000)
             .await
             .expect_err("refused by the database");
         assert!(service::is_overlap_violation(&err), "{err}");
         drop(tx);
         let mut tx = db.begin().await.expect("begin");
-        let other = fetch_raw::<(i64,)>(
-            &db,
-            &format!(
-                "SELECT id FROM fac_rooms WHERE facility_id = {} AND code = 'study2'",
-                f.id
-            ),
-        )
-        .await[0]
-            .0;
-        store::insert_units(&mut tx, b.id, &[other], s, e)
+        store::insert_units(&mut tx, b.id, &[study2.id], s, e)
             .await
-            .expect("another atom is fine");
+            .expect("another atom at that time is fine");
+        store::insert_units(&mut tx, b2.id, &[r1.id], e, e + 60_000)
+            .await
+            .expect("the same atom right after is fine (half-open ranges)");
     }
 );
 
