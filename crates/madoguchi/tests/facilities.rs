@@ -1080,7 +1080,7 @@ db_test!(
             "the seed is revealed after the draw"
         );
         // Winners hold their slot as 'won'; one confirms, the others lapse at the deadline.
-        let won: Vec<(String, i64)> = fetch_raw(&db, &format!("SELECT r.public_id, u.resident_id FROM fac_reservations r JOIN fac_users u ON u.id = r.fac_user_id WHERE r.status = 'won' ORDER BY r.id")).await;
+        let won: Vec<(String, i64)> = fetch_raw(&db, "SELECT r.public_id, u.resident_id FROM fac_reservations r JOIN fac_users u ON u.id = r.fac_user_id WHERE r.status = 'won' ORDER BY r.id").await;
         assert_eq!(won.len(), 3);
         lottery::confirm(&db, ICHIKAWA, &Actor::Cli, won[0].1, &won[0].0)
             .await

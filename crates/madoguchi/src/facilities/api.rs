@@ -327,12 +327,14 @@ impl From<ReservationRow> for Reservation {
     }
 }
 
-fn resident_of(caller: &ApiCaller) -> Result<i64, Response> {
+fn resident_of(caller: &ApiCaller) -> Result<i64, Box<Response>> {
     caller
         .require_scope(SCOPE)
-        .map_err(IntoResponse::into_response)?;
+        .map_err(|r| Box::new(r.into_response()))?;
     if caller.user.kind != "resident" {
-        return Err(error_response(FacError::Refused(Refusal::NotRegistered)));
+        return Err(Box::new(error_response(FacError::Refused(
+            Refusal::NotRegistered,
+        ))));
     }
     Ok(caller.user.id)
 }
@@ -351,7 +353,7 @@ pub async fn reserve(
 ) -> Response {
     let resident = match resident_of(&caller) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let req = BookRequest {
         room: b.room,
@@ -385,7 +387,7 @@ pub async fn cancel(
 ) -> Response {
     let resident = match resident_of(&caller) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match service::cancel(
         &st.db,
@@ -419,7 +421,7 @@ pub async fn change(
 ) -> Response {
     let resident = match resident_of(&caller) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match service::change(
         &st.db,

@@ -16,6 +16,7 @@ use crate::db::{Db, now_ms};
 /// A new lottery for a facility: its slots (room, start, end) in `target_month`, with the
 /// entry window of `model::lottery_window` (or `window` when given: opens, closes, draw,
 /// confirm until). Slots of one lottery may not share a room at the same time.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     db: &Db,
     municipality: &str,

@@ -275,16 +275,15 @@ pub const GENMEN: &[(&str, u32)] = &[
 ];
 
 /// The fee of a booking: the room's fee per slot (市民等 or others) × slots × the 減免 rate
-/// (percent still to pay), rounded down to the yen. `Err` for an unknown category.
-pub fn fee(per_slot: i64, slots: i64, genmen: Option<&str>) -> Result<i64, ()> {
+/// (percent still to pay), rounded down to the yen. `None` for an unknown category.
+pub fn fee(per_slot: i64, slots: i64, genmen: Option<&str>) -> Option<i64> {
     let base = per_slot * slots;
     match genmen {
-        None => Ok(base),
+        None => Some(base),
         Some(g) => GENMEN
             .iter()
             .find(|(c, _)| *c == g)
-            .map(|(_, pct)| base * i64::from(*pct) / 100)
-            .ok_or(()),
+            .map(|(_, pct)| base * i64::from(*pct) / 100),
     }
 }
 
@@ -463,10 +462,10 @@ mod tests {
 
     #[test]
     fn fees_and_genmen() {
-        assert_eq!(fee(960, 2, None), Ok(1920));
-        assert_eq!(fee(961, 1, Some("senior")), Ok(480));
-        assert_eq!(fee(960, 1, Some("city")), Ok(0));
-        assert_eq!(fee(960, 1, Some("nope")), Err(()));
+        assert_eq!(fee(960, 2, None), Some(1920));
+        assert_eq!(fee(961, 1, Some("senior")), Some(480));
+        assert_eq!(fee(960, 1, Some("city")), Some(0));
+        assert_eq!(fee(960, 1, Some("nope")), None);
     }
 
     #[test]

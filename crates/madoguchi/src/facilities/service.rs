@@ -132,7 +132,7 @@ pub async fn book(
         room.fee_other_yen
     };
     let fee = model::fee(per_slot, slots, req.genmen.as_deref())
-        .map_err(|_| FacError::Invalid("fac.bad_genmen"))?;
+        .ok_or(FacError::Invalid("fac.bad_genmen"))?;
     // The user ID's row lock: this user's bookings are counted one after the other.
     store::lock_user(&mut tx, user.id, now).await?;
     let (from, to) = month_bounds(req.start);
