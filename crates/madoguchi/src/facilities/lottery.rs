@@ -106,8 +106,8 @@ pub async fn create(
         actor,
         "facility.lottery_created",
         &format!("lottery:{id}"),
-        json!({ "facility": f.code, "month": target_month, "seed_sha256": seed_hash,
-                "slots": slots.len(), "opens": opens, "closes": closes, "draw_at": draw_at }),
+        json!({ "facility": f.code, "month": target_month, "seed_sha256": model::blocks(&seed_hash),
+                "slots": slots.len(), "opens": model::jst_text(opens), "closes": model::jst_text(closes), "draw_at": model::jst_text(draw_at) }),
     )
     .await?;
     tx.commit().await?;
@@ -227,7 +227,7 @@ pub async fn draw(db: &Db, lottery: i64, actor: &Actor) -> Result<Option<Drawn>,
             tracing::error!(lottery = l.id, slot = s.id, "lottery slot already booked");
             continue;
         }
-        let pid = format!("R{}", hex::encode(rand::random::<[u8; 6]>()).to_uppercase());
+        let pid = super::service::public_id();
         let rid = store::insert_reservation(
             &mut tx,
             &NewReservation {
@@ -256,7 +256,7 @@ pub async fn draw(db: &Db, lottery: i64, actor: &Actor) -> Result<Option<Drawn>,
         actor,
         "facility.lottery_drawn",
         &format!("lottery:{}", l.id),
-        json!({ "seed": l.seed, "seed_sha256": l.seed_hash, "entries": entries.len(),
+        json!({ "seed": model::blocks(&l.seed), "seed_sha256": model::blocks(&l.seed_hash), "entries": entries.len(),
                 "winners": winners }),
     )
     .await?;
@@ -319,7 +319,7 @@ pub async fn forfeit_overdue(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
             &Actor::System,
             "facility.win_forfeited",
             &format!("reservation:{}", r.public_id),
-            json!({ "confirm_by": r.confirm_by }),
+            json!({ "confirm_by": r.confirm_by.map(model::jst_text) }),
         )
         .await?;
         tx.commit().await?;

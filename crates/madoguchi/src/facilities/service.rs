@@ -45,10 +45,12 @@ pub fn is_overlap_violation(e: &sqlx::Error) -> bool {
     }
 }
 
-fn public_id() -> String {
+/// A reservation's public id, `R3F2A91-BC0D4E` (two blocks of six: never 12 digits in a row).
+pub fn public_id() -> String {
     format!(
-        "R{}",
-        &hex::encode(rand::random::<[u8; 6]>()).to_uppercase()
+        "R{}-{}",
+        hex::encode(rand::random::<[u8; 3]>()).to_uppercase(),
+        hex::encode(rand::random::<[u8; 3]>()).to_uppercase()
     )
 }
 
@@ -184,7 +186,7 @@ pub async fn book(
         actor,
         "facility.reserved",
         &format!("reservation:{pid}"),
-        json!({ "user": user.user_number, "room": room.id, "start": req.start, "end": req.end,
+        json!({ "user": user.user_number, "room": room.id, "start": model::jst_text(req.start), "end": model::jst_text(req.end),
                 "status": status, "fee": fee, "genmen": req.genmen }),
     )
     .await?;
@@ -316,7 +318,8 @@ pub async fn change(
         actor,
         "facility.changed",
         &format!("reservation:{public_id}"),
-        json!({ "from": [r.starts_at, r.ends_at], "to": [start, end], "fee": fee }),
+        json!({ "from": [model::jst_text(r.starts_at), model::jst_text(r.ends_at)],
+                "to": [model::jst_text(start), model::jst_text(end)], "fee": fee }),
     )
     .await?;
     let row = store::reservation_by_id_tx(&mut tx, r.id)
