@@ -65,7 +65,13 @@ pub async fn install(db: &Db, municipality: &str, department: Option<&str>) -> a
         life_events: Vec::new(),
         online: true,
     };
-    crate::procedures::save(db, &Actor::Cli, municipality, &d).await?;
+    // 市川市's demo catalogue (procedures::demo) already has it; elsewhere it is saved here.
+    if crate::procedures::store::find_by_slug(db, municipality, SLUG)
+        .await?
+        .is_none()
+    {
+        crate::procedures::save(db, &Actor::Cli, municipality, &d).await?;
+    }
     let Some(p) = crate::procedures::store::find_by_slug(db, municipality, SLUG).await? else {
         anyhow::bail!("procedure {SLUG} was not saved");
     };
