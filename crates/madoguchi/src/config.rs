@@ -57,6 +57,8 @@ pub struct Config {
     pub documents: crate::documents::DocumentsConfig,
     /// Web口座振替 and the 全銀 bank files (docs/debit.md).
     pub debit: crate::debit::config::DebitConfig,
+    /// Public facilities: registration expiry, lotteries (docs/facilities.md).
+    pub facilities: crate::facilities::config::FacilitiesConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -174,6 +176,7 @@ impl Default for Config {
             identity: Default::default(),
             documents: Default::default(),
             debit: Default::default(),
+            facilities: Default::default(),
         }
     }
 }
@@ -270,6 +273,7 @@ impl Config {
             "payments.session_minutes and payments.webhook_tolerance_secs must be positive"
         );
         self.identity.validate()?;
+        self.facilities.check().map_err(anyhow::Error::msg)?;
         Ok(())
     }
 

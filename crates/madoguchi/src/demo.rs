@@ -188,5 +188,6 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
         crate::navi::versions::load_shipped(db, m).await?;
     }
     crate::debit::demo::load(db).await?;
+    crate::facilities::demo::load(db).await?;
     Ok(())
 }

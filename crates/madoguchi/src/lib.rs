@@ -11,6 +11,7 @@ pub mod db;
 pub mod debit;
 pub mod demo;
 pub mod documents;
+pub mod facilities;
 pub mod identity;
 pub mod mail;
 pub mod metrics;

@@ -119,6 +119,13 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Public facilities: lotteries (draw, verify), see docs/facilities.md.
+    Facilities {
+        #[command(subcommand)]
+        what: madoguchi::facilities::cli::FacilitiesCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// A constant-response server: the machine's ceiling for benchmarks.
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:8081")]
@@ -679,6 +686,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = load_config(&a)?;
             let db = open(&cfg).await?;
             return madoguchi::debit::cli::debit(&db, &cfg, what).await;
+        }
+        Command::Facilities { what, db: a } => {
+            let db = open(&load_config(&a)?).await?;
+            return madoguchi::facilities::cli::run(&db, what).await;
         }
         Command::Ceiling { addr } => server::ceiling(addr).await?,
     }

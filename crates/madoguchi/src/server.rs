@@ -30,6 +30,12 @@ pub async fn run(db: Db, cfg: Config, sandbox: bool, banner: Option<String>) -> 
         db.clone(),
         signal.clone(),
     ));
+    // Lottery draws at their time and forfeits of unconfirmed wins (docs/facilities.md).
+    let facilities_task = tokio::spawn(crate::facilities::run_job(
+        db.clone(),
+        cfg.facilities.clone(),
+        signal.clone(),
+    ));
     let metrics_task = match cfg.metrics_addr {
         Some(addr) => {
             let metrics = state.metrics.clone();
@@ -66,6 +72,7 @@ pub async fn run(db: Db, cfg: Config, sandbox: bool, banner: Option<String>) -> 
     trigger.fire();
     let _ = mail_task.await;
     let _ = cleanup_task.await;
+    let _ = facilities_task.await;
     if let Some(t) = metrics_task {
         let _ = t.await;
     }

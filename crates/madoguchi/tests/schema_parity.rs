@@ -18,6 +18,9 @@
 //!   PostgreSQL's `= ANY (ARRAY[…])` read back as `in …`), see [`normalize`]
 //! * `T: index name (…) [unique] [partial]` for indexes that back no constraint,
 //!   `view V`, `trigger X on T`
+//! * `T: exclusion` for a PostgreSQL exclusion constraint and for its SQLite counterpart, a
+//!   trigger named `T_exclusion` (SQLite has no exclusion constraints; what both refuse is
+//!   tested on both databases by the module that owns the table)
 //!
 //! and the two sets must be equal. On a mismatch the test prints each fact found on one side
 //! only, sorted so that the two versions of a drifted column sit next to each other.
@@ -578,6 +581,8 @@ async fn sqlite_facts(pool: &sqlx::SqlitePool) -> Facts {
             &mut facts,
             if kind == "view" {
                 format!("view {name}")
+            } else if name == format!("{table}_exclusion") {
+                format!("{table}: exclusion")
             } else {
                 format!("trigger {name} on {table}")
             },
@@ -689,6 +694,7 @@ async fn postgres_facts(pool: &sqlx::PgPool) -> Facts {
                 ),
                 // NOT NULL constraints (PostgreSQL 18+) are covered by the column facts.
                 "n" => {}
+                "x" => add(&mut facts, format!("{table}: exclusion")),
                 _ => add(&mut facts, format!("{table}: constraint {def}")),
             }
         }

@@ -338,6 +338,14 @@ pub async fn act_documented(
         }),
     )
     .await?;
+    crate::facilities::registration::on_decision(
+        &mut tx,
+        municipality,
+        &app,
+        t.to,
+        &AuditActor::User(user.id),
+    )
+    .await?;
     if let Some(p) = &notice {
         crate::documents::notice::store_in(
             &mut tx,

@@ -1,0 +1,230 @@
+//! The `madoguchi facilities …` commands (docs/facilities.md): lotteries (list, draw, verify).
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::{lottery, model, store};
+use crate::audit::Actor;
+use crate::db::Db;
+
+#[derive(Subcommand)]
+pub enum FacilitiesCommand {
+    /// 抽選 (lotteries).
+    Lottery {
+        #[command(subcommand)]
+        what: LotteryCommand,
+    },
+    /// For bench/facilities.sh ONLY, on a throwaway demo database: creates N residents with
+    /// approved user IDs and API tokens (scope facilities:book), lifts every facility's monthly
+    /// limit and days-ahead rule, and writes `tokens.txt` (one token a line) and `rooms.txt`
+    /// (`room_id opens_min slot_min slots_a_day` of the atomic rooms outside lotteries, and
+    /// `day0 MS`: JST midnight of tomorrow) into OUT.
+    BenchSetup {
+        #[arg(long, default_value_t = 32)]
+        users: usize,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Required: this changes the rules of every facility.
+        #[arg(long)]
+        yes_throwaway: bool,
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LotteryCommand {
+    /// List the lotteries of a municipality with their seed hashes.
+    List {
+        /// Municipality code (default: default_municipality).
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+    /// Draw a lottery now (ID), or every open lottery whose draw time has come (no ID), as the
+    /// scheduled job does. Also forfeits won bookings not confirmed in time.
+    Draw { id: Option<i64> },
+    /// Re-run a drawn lottery from its revealed seed and its entries and compare the winners
+    /// with the stored result. Exit status 1 when they differ or the seed does not match the
+    /// published hash.
+    Verify { id: i64 },
+}
+
+pub async fn run(db: &Db, what: FacilitiesCommand) -> anyhow::Result<ExitCode> {
+    let what = match what {
+        FacilitiesCommand::Lottery { what } => what,
+        FacilitiesCommand::BenchSetup {
+            users,
+            out,
+            yes_throwaway,
+            municipality,
+        } => {
+            anyhow::ensure!(
+                yes_throwaway,
+                "bench-setup changes every facility's rules: pass --yes-throwaway (throwaway databases only)"
+            );
+            let m = crate::admin::resolve_municipality(db, municipality.as_deref()).await?;
+            bench_setup(db, &m, users, &out).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    match what {
+        LotteryCommand::List { municipality } => {
+            let m = crate::admin::resolve_municipality(db, municipality.as_deref()).await?;
+            for l in store::lotteries(db, &m).await? {
+                println!(
+                    "{}\tfacility {}\t{}\t{}\tentries until {}\tseed sha256 {}{}",
+                    l.id,
+                    l.facility_id,
+                    l.target_month,
+                    l.status,
+                    model::date_string(model::jst_date(l.closes_at - 1)),
+                    l.seed_hash,
+                    if l.status == "drawn" {
+                        format!("\tseed {}", l.seed)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        }
+        LotteryCommand::Draw { id: Some(id) } => {
+            match lottery::draw(db, id, &Actor::Cli)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                Some(d) => println!(
+                    "lottery {}: {} entries, {} winners",
+                    d.lottery,
+                    d.entries,
+                    d.winners.len()
+                ),
+                None => println!("lottery {id} was already drawn"),
+            }
+        }
+        LotteryCommand::Draw { id: None } => {
+            let (draws, forfeits) = lottery::tick(db, crate::db::now_ms())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{draws} lotteries drawn, {forfeits} unconfirmed wins forfeited");
+        }
+        LotteryCommand::Verify { id } => {
+            let Some(v) = lottery::verify(db, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            else {
+                println!("lottery {id} is not drawn yet: its seed is still secret");
+                return Ok(ExitCode::FAILURE);
+            };
+            println!(
+                "seed matches the published SHA-256: {}",
+                if v.seed_matches_hash { "yes" } else { "NO" }
+            );
+            for (slot, entry) in &v.recomputed {
+                println!("slot {slot}: entry {entry} wins");
+            }
+            if v.ok() {
+                println!("verified: the stored winners are what the seed gives");
+            } else {
+                println!("MISMATCH: stored winners {:?}", v.stored);
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bench_setup(
+    db: &Db,
+    municipality: &str,
+    users: usize,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    std::fs::create_dir_all(out)?;
+    let mut tokens = String::new();
+    for i in 0..users {
+        let email = format!("bench-facilities-{i}@example.jp");
+        let id = match crate::auth::store::find_user_by_email(
+            db,
+            municipality,
+            crate::auth::Kind::Resident,
+            &email,
+        )
+        .await?
+        {
+            Some(u) => u.id,
+            None => {
+                crate::admin::create_account(
+                    db,
+                    crate::admin::NewAccount {
+                        municipality,
+                        email: &email,
+                        name: "ベンチ 利用者",
+                        password: "bench-password-2026",
+                        staff: None,
+                    },
+                )
+                .await?
+            }
+        };
+        let mut tx = db.begin().await?;
+        super::service::register_tx(
+            &mut tx,
+            municipality,
+            &Actor::Cli,
+            id,
+            None,
+            &super::service::Registration {
+                group: true,
+                name: email.clone(),
+                citizen: true,
+                members: 1,
+                purposes: vec!["meeting".into()],
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let (_, token) =
+            crate::admin::create_token(db, municipality, &email, super::api::SCOPE).await?;
+        writeln!(tokens, "{token}")?;
+    }
+    db.execute_raw(&format!(
+        "UPDATE fac_facilities SET max_per_month = 1000000000, book_ahead_days = 100000 WHERE municipality_id = '{}'",
+        municipality.replace('\'', "")
+    ))
+    .await?;
+    let mut rooms = String::new();
+    let day0 = model::jst_ms(
+        model::jst_date(crate::db::now_ms()) + time::Duration::days(1),
+        0,
+    );
+    writeln!(rooms, "day0 {day0}")?;
+    let lotteries = store::lotteries(db, municipality).await?;
+    let mut held = Vec::new();
+    for l in &lotteries {
+        for s in store::slots(db, l.id).await? {
+            held.extend(store::atoms(db, s.room_id).await?);
+        }
+    }
+    for f in store::facilities(db, municipality).await? {
+        if !f.online_registration {
+            continue; // the bench users are approved only where registration is online
+        }
+        for r in store::rooms(db, f.id).await? {
+            let atoms = store::atoms(db, r.id).await?;
+            if atoms != [r.id] || held.contains(&r.id) {
+                continue;
+            }
+            let per_day = (r.closes_min - r.opens_min) / r.slot_min;
+            writeln!(rooms, "{} {} {} {per_day}", r.id, r.opens_min, r.slot_min)?;
+        }
+    }
+    std::fs::write(out.join("tokens.txt"), tokens)?;
+    std::fs::write(out.join("rooms.txt"), rooms)?;
+    println!(
+        "{users} bench users, rooms in {}",
+        out.join("rooms.txt").display()
+    );
+    Ok(())
+}

@@ -1,0 +1,527 @@
+//! The rules of public facilities, as plain functions over plain types (no database, clock or
+//! randomness inside): terms screening, booking rules, fees and 減免, registration expiry, the
+//! lottery draw. Times are UTC Unix milliseconds; the city's clock is JST (UTC+9).
+
+use sha2::{Digest, Sha256};
+use time::{Date, Duration, Month, OffsetDateTime, UtcOffset};
+
+pub const MINUTE_MS: i64 = 60_000;
+pub const DAY_MS: i64 = 86_400_000;
+const JST_OFFSET_MS: i64 = 9 * 3_600_000;
+
+/// The calendar date in JST of an instant.
+pub fn jst_date(ms: i64) -> Date {
+    let utc = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    utc.to_offset(UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC))
+        .date()
+}
+
+/// Minutes after JST midnight of an instant.
+pub fn jst_minute_of_day(ms: i64) -> i64 {
+    (ms + JST_OFFSET_MS).rem_euclid(DAY_MS) / MINUTE_MS
+}
+
+/// The instant of `minute` minutes after JST midnight of `date`.
+pub fn jst_ms(date: Date, minute: i64) -> i64 {
+    // 2,440,588 is the Julian day number of 1970-01-01.
+    let days = i64::from(date.to_julian_day()) - 2_440_588;
+    days * DAY_MS - JST_OFFSET_MS + minute * MINUTE_MS
+}
+
+/// An instant as JST text, `2027-03-06T09:00+09:00`. Audit details carry times in this form,
+/// never as Unix milliseconds (long digit runs look like a 個人番号 to the privacy checks).
+pub fn jst_text(ms: i64) -> String {
+    format!(
+        "{}T{}+09:00",
+        date_string(jst_date(ms)),
+        hhmm(jst_minute_of_day(ms))
+    )
+}
+
+/// A hex digest in blocks of eight (`4b19cb15 7b9a358f …`), as audit details carry the seed
+/// and its hash: no run of 12 digits, so no detail can look like a 個人番号.
+pub fn blocks(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(8)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s.trim(), f).ok()
+}
+
+pub fn date_string(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// `HH:MM` of minutes after midnight.
+pub fn hhmm(minute: i64) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// `YYYY-MM` of a date.
+pub fn month_string(d: Date) -> String {
+    format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+}
+
+/// First day of `YYYY-MM`.
+pub fn parse_month(s: &str) -> Option<Date> {
+    let (y, m) = s.trim().split_once('-')?;
+    let y: i32 = y.parse().ok()?;
+    let m: u8 = m.parse().ok()?;
+    Date::from_calendar_date(y, Month::try_from(m).ok()?, 1).ok()
+}
+
+/// The first day of the month `n` months after `d`'s month.
+pub fn add_months(d: Date, n: i32) -> Date {
+    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + n;
+    let (y, m) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+    Date::from_calendar_date(y, Month::try_from(m as u8).unwrap_or(Month::January), 1).unwrap_or(d)
+}
+
+// ---- terms -----------------------------------------------------------------------------------
+
+/// What a facility allows (its 利用規約 / 条例, 社会教育法第23条 for 公民館).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Terms {
+    pub commercial: bool,
+    pub political: bool,
+    pub religious: bool,
+    pub food: bool,
+    pub individual: bool,
+}
+
+/// The purposes a registration names (the form's `purposes` choice values).
+pub const PURPOSES: &[&str] = &[
+    "meeting",
+    "culture",
+    "sports",
+    "food",
+    "commercial",
+    "political",
+    "religious",
+];
+
+/// Why a registration cannot be approved for a facility: the first term it breaks, as a
+/// message key (`fac.reason_*`). `None`: it can be approved.
+pub fn screen(terms: &Terms, group: bool, purposes: &[String]) -> Option<&'static str> {
+    let has = |p: &str| purposes.iter().any(|x| x == p);
+    if !group && !terms.individual {
+        return Some("fac.reason_individual");
+    }
+    if has("commercial") && !terms.commercial {
+        return Some("fac.reason_commercial");
+    }
+    if has("political") && !terms.political {
+        return Some("fac.reason_political");
+    }
+    if has("religious") && !terms.religious {
+        return Some("fac.reason_religious");
+    }
+    if has("food") && !terms.food {
+        return Some("fac.reason_food");
+    }
+    None
+}
+
+/// 市民等: an individual living, working or studying in the city; a group at least half of
+/// whose members qualify.
+pub fn is_citizen(
+    group: bool,
+    individual_in_city: bool,
+    members: i64,
+    members_in_city: i64,
+) -> bool {
+    if group {
+        members > 0 && members_in_city * 2 >= members
+    } else {
+        individual_in_city
+    }
+}
+
+/// A registration is valid until the next `month`/`day` (e.g. 31 March) on or after `today`.
+pub fn valid_until(today: Date, month: u8, day: u8) -> Date {
+    let on = |y: i32| {
+        Date::from_calendar_date(y, Month::try_from(month).unwrap_or(Month::March), day)
+            .unwrap_or_else(|_| Date::from_calendar_date(y, Month::March, 31).unwrap_or(today))
+    };
+    let this = on(today.year());
+    if this >= today {
+        this
+    } else {
+        on(today.year() + 1)
+    }
+}
+
+/// Renewal opens this many days before a registration expires (体育館: three months).
+pub const RENEW_DAYS: i64 = 92;
+
+pub fn may_renew(today: Date, valid_until: Date) -> bool {
+    today > valid_until || (valid_until - today) <= Duration::days(RENEW_DAYS)
+}
+
+// ---- bookings ---------------------------------------------------------------------------------
+
+/// Why a booking (or a change or cancellation) is refused. Each has a stable machine code
+/// and a message key; the HTTP API answers 409 with both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Overlap,
+    OutsideHours,
+    NotOnSlot,
+    InPast,
+    TooFarAhead,
+    MonthlyLimit,
+    NotRegistered,
+    Expired,
+    Terms,
+    Lottery,
+    CancelDeadline,
+    NotChangeable,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::Overlap => "overlap",
+            Refusal::OutsideHours => "outside_hours",
+            Refusal::NotOnSlot => "not_on_slot",
+            Refusal::InPast => "in_past",
+            Refusal::TooFarAhead => "too_far_ahead",
+            Refusal::MonthlyLimit => "monthly_limit",
+            Refusal::NotRegistered => "not_registered",
+            Refusal::Expired => "registration_expired",
+            Refusal::Terms => "terms",
+            Refusal::Lottery => "lottery",
+            Refusal::CancelDeadline => "cancel_deadline",
+            Refusal::NotChangeable => "not_changeable",
+        }
+    }
+    pub fn key(self) -> &'static str {
+        match self {
+            Refusal::Overlap => "fac.err_overlap",
+            Refusal::OutsideHours => "fac.err_outside_hours",
+            Refusal::NotOnSlot => "fac.err_not_on_slot",
+            Refusal::InPast => "fac.err_in_past",
+            Refusal::TooFarAhead => "fac.err_too_far_ahead",
+            Refusal::MonthlyLimit => "fac.err_monthly_limit",
+            Refusal::NotRegistered => "fac.err_not_registered",
+            Refusal::Expired => "fac.err_expired",
+            Refusal::Terms => "fac.err_terms",
+            Refusal::Lottery => "fac.err_lottery",
+            Refusal::CancelDeadline => "fac.err_cancel_deadline",
+            Refusal::NotChangeable => "fac.err_not_changeable",
+        }
+    }
+}
+
+/// A room's hours and slot grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hours {
+    pub opens_min: i64,
+    pub closes_min: i64,
+    pub slot_min: i64,
+}
+
+/// A facility's booking rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    pub book_ahead_days: i64,
+    pub max_per_month: i64,
+    pub cancel_days: i64,
+}
+
+/// The slots of a day: (start, end) instants.
+pub fn day_slots(date: Date, h: &Hours) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let mut m = h.opens_min;
+    while m + h.slot_min <= h.closes_min && h.slot_min > 0 {
+        out.push((jst_ms(date, m), jst_ms(date, m + h.slot_min)));
+        m += h.slot_min;
+    }
+    out
+}
+
+/// Checks the time of a booking: on one day, inside the hours, on the slot grid (one or more
+/// whole consecutive slots), not in the past, not further ahead than the rules allow.
+pub fn check_time(now: i64, start: i64, end: i64, h: &Hours, r: &Rules) -> Result<(), Refusal> {
+    if start >= end || jst_date(start) != jst_date(end - 1) {
+        return Err(Refusal::OutsideHours);
+    }
+    let (a, b) = (jst_minute_of_day(start), jst_minute_of_day(end - 1) + 1);
+    if a < h.opens_min || b > h.closes_min {
+        return Err(Refusal::OutsideHours);
+    }
+    if (start - jst_ms(jst_date(start), h.opens_min)) % (h.slot_min * MINUTE_MS) != 0
+        || (end - start) % (h.slot_min * MINUTE_MS) != 0
+    {
+        return Err(Refusal::NotOnSlot);
+    }
+    if start <= now {
+        return Err(Refusal::InPast);
+    }
+    let last_day = jst_date(now) + Duration::days(r.book_ahead_days);
+    if jst_date(start) > last_day {
+        return Err(Refusal::TooFarAhead);
+    }
+    Ok(())
+}
+
+/// A booking may be cancelled or changed until `cancel_days` days before the day of use.
+pub fn check_cancel(now: i64, start: i64, r: &Rules) -> Result<(), Refusal> {
+    if jst_date(now) + Duration::days(r.cancel_days) > jst_date(start) || start <= now {
+        return Err(Refusal::CancelDeadline);
+    }
+    Ok(())
+}
+
+/// Whether two half-open ranges overlap.
+pub fn overlaps(a: (i64, i64), b: (i64, i64)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
+/// 減免 categories. Any of them sends the booking to staff review; the fee is what applies
+/// once staff accept it.
+pub const GENMEN: &[(&str, u32)] = &[
+    ("city", 0),
+    ("senior", 50),
+    ("disability", 0),
+    ("children", 50),
+];
+
+/// The fee of a booking: the room's fee per slot (市民等 or others) × slots × the 減免 rate
+/// (percent still to pay), rounded down to the yen. `None` for an unknown category.
+pub fn fee(per_slot: i64, slots: i64, genmen: Option<&str>) -> Option<i64> {
+    let base = per_slot * slots;
+    match genmen {
+        None => Some(base),
+        Some(g) => GENMEN
+            .iter()
+            .find(|(c, _)| *c == g)
+            .map(|(_, pct)| base * i64::from(*pct) / 100),
+    }
+}
+
+// ---- lottery ----------------------------------------------------------------------------------
+
+/// The window of a lottery for `target_month`: entries from the 1st to the 7th (inclusive) of
+/// the month `months_before` months earlier, JST; the draw at 04:00 on the 8th; winners confirm
+/// until the end of the 14th.
+pub fn lottery_window(target_month: Date, months_before: i32) -> (i64, i64, i64, i64) {
+    let m = add_months(target_month, -months_before);
+    let d = |day: u8| Date::from_calendar_date(m.year(), m.month(), day).unwrap_or(m);
+    (
+        jst_ms(d(1), 0),
+        jst_ms(d(8), 0),
+        jst_ms(d(8), 4 * 60),
+        jst_ms(d(15), 0),
+    )
+}
+
+/// SHA-256 of a seed, lower-case hex: the commitment published before the window closes.
+pub fn seed_hash(seed: &str) -> String {
+    hex::encode(Sha256::digest(seed.as_bytes()))
+}
+
+/// The draw key of an entry: SHA-256 of `seed:slot_id:entry_id` (decimal ids), hex.
+pub fn draw_key(seed: &str, slot_id: i64, entry_id: i64) -> String {
+    hex::encode(Sha256::digest(
+        format!("{seed}:{slot_id}:{entry_id}").as_bytes(),
+    ))
+}
+
+/// The draw: for every slot, the entry with the smallest draw key wins (ties cannot happen:
+/// keys differ by entry id). Entries: (entry id, slot id). Returns (slot id, winning entry id)
+/// in slot-id order; a slot nobody entered has no winner. Anyone holding the revealed seed
+/// and the published entry list can re-run it (`madoguchi facilities lottery verify`).
+pub fn draw(seed: &str, entries: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut best: std::collections::BTreeMap<i64, (String, i64)> = Default::default();
+    for &(entry, slot) in entries {
+        let k = draw_key(seed, slot, entry);
+        match best.get(&slot) {
+            Some((bk, _)) if *bk <= k => {}
+            _ => {
+                best.insert(slot, (k, entry));
+            }
+        }
+    }
+    best.into_iter().map(|(s, (_, e))| (s, e)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const H: Hours = Hours {
+        opens_min: 540,
+        closes_min: 1260,
+        slot_min: 180,
+    };
+    const R: Rules = Rules {
+        book_ahead_days: 60,
+        max_per_month: 4,
+        cancel_days: 3,
+    };
+
+    #[test]
+    fn jst_round_trip() {
+        let d = date!(2026 - 04 - 01);
+        let ms = jst_ms(d, 9 * 60);
+        assert_eq!(jst_date(ms), d);
+        assert_eq!(jst_minute_of_day(ms), 540);
+        assert_eq!(jst_date(jst_ms(d, 0) - 1), date!(2026 - 03 - 31));
+        assert_eq!(ms, 1_775_001_600_000, "2026-04-01 09:00 JST = 00:00 UTC");
+    }
+
+    #[test]
+    fn slots_and_time_checks() {
+        let d = date!(2026 - 05 - 10);
+        let s = day_slots(d, &H);
+        assert_eq!(s.len(), 4);
+        let now = jst_ms(date!(2026 - 05 - 01), 600);
+        assert_eq!(check_time(now, s[0].0, s[0].1, &H, &R), Ok(()));
+        assert_eq!(check_time(now, s[0].0, s[1].1, &H, &R), Ok(()), "two slots");
+        assert_eq!(
+            check_time(now, s[0].0 + MINUTE_MS * 30, s[0].1, &H, &R),
+            Err(Refusal::NotOnSlot)
+        );
+        assert_eq!(
+            check_time(now, jst_ms(d, 480), jst_ms(d, 540), &H, &R),
+            Err(Refusal::OutsideHours)
+        );
+        assert_eq!(
+            check_time(now, s[3].0, s[3].1 + 180 * MINUTE_MS, &H, &R),
+            Err(Refusal::OutsideHours)
+        );
+        assert_eq!(
+            check_time(s[1].0, s[0].0, s[0].1, &H, &R),
+            Err(Refusal::InPast)
+        );
+        let far = date!(2026 - 07 - 01);
+        let fs = day_slots(far, &H);
+        assert_eq!(
+            check_time(now, fs[0].0, fs[0].1, &H, &R),
+            Err(Refusal::TooFarAhead)
+        );
+    }
+
+    #[test]
+    fn cancel_deadline() {
+        let d = date!(2026 - 05 - 10);
+        let start = jst_ms(d, 540);
+        assert!(check_cancel(jst_ms(date!(2026 - 05 - 07), 1000), start, &R).is_ok());
+        assert_eq!(
+            check_cancel(jst_ms(date!(2026 - 05 - 08), 0), start, &R),
+            Err(Refusal::CancelDeadline)
+        );
+    }
+
+    #[test]
+    fn screening_names_the_first_broken_term() {
+        let kominkan = Terms {
+            commercial: false,
+            political: false,
+            religious: false,
+            food: false,
+            individual: true,
+        };
+        let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(screen(&kominkan, true, &p(&["meeting", "culture"])), None);
+        assert_eq!(
+            screen(&kominkan, true, &p(&["meeting", "commercial"])),
+            Some("fac.reason_commercial")
+        );
+        assert_eq!(
+            screen(&kominkan, true, &p(&["political"])),
+            Some("fac.reason_political")
+        );
+        assert_eq!(
+            screen(&kominkan, true, &p(&["religious"])),
+            Some("fac.reason_religious")
+        );
+        assert_eq!(
+            screen(&kominkan, true, &p(&["food"])),
+            Some("fac.reason_food")
+        );
+        let hall = Terms {
+            individual: false,
+            ..kominkan
+        };
+        assert_eq!(
+            screen(&hall, false, &p(&["meeting"])),
+            Some("fac.reason_individual")
+        );
+    }
+
+    #[test]
+    fn citizens_and_expiry() {
+        assert!(is_citizen(true, false, 10, 5));
+        assert!(!is_citizen(true, true, 10, 4));
+        assert!(is_citizen(false, true, 0, 0));
+        assert_eq!(
+            valid_until(date!(2026 - 04 - 01), 3, 31),
+            date!(2027 - 03 - 31)
+        );
+        assert_eq!(
+            valid_until(date!(2026 - 03 - 31), 3, 31),
+            date!(2026 - 03 - 31)
+        );
+        assert_eq!(
+            valid_until(date!(2026 - 01 - 10), 3, 31),
+            date!(2026 - 03 - 31)
+        );
+        assert!(may_renew(date!(2027 - 01 - 01), date!(2027 - 03 - 31)));
+        assert!(!may_renew(date!(2026 - 06 - 01), date!(2027 - 03 - 31)));
+    }
+
+    #[test]
+    fn fees_and_genmen() {
+        assert_eq!(fee(960, 2, None), Some(1920));
+        assert_eq!(fee(961, 1, Some("senior")), Some(480));
+        assert_eq!(fee(960, 1, Some("city")), Some(0));
+        assert_eq!(fee(960, 1, Some("nope")), None);
+    }
+
+    #[test]
+    fn lottery_window_is_three_months_before() {
+        let (o, c, d, k) = lottery_window(date!(2026 - 08 - 01), 3);
+        assert_eq!(jst_date(o), date!(2026 - 05 - 01));
+        assert_eq!(jst_date(c), date!(2026 - 05 - 08));
+        assert_eq!(jst_minute_of_day(d), 240);
+        assert_eq!(jst_date(k), date!(2026 - 05 - 15));
+        assert_eq!(add_months(date!(2026 - 02 - 01), -3), date!(2025 - 11 - 01));
+    }
+
+    #[test]
+    fn the_draw_is_reproducible_and_fair_shaped() {
+        let seed = "00ff";
+        let entries = vec![(1, 10), (2, 10), (3, 10), (4, 11)];
+        let a = draw(seed, &entries);
+        let mut rev = entries.clone();
+        rev.reverse();
+        assert_eq!(a, draw(seed, &rev), "input order does not matter");
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[1], (11, 4), "a single entry wins");
+        let k: Vec<String> = (1..=3).map(|e| draw_key(seed, 10, e)).collect();
+        let min = (1..=3)
+            .min_by_key(|e| k[(*e - 1) as usize].clone())
+            .unwrap_or(0);
+        assert_eq!(a[0], (10, min));
+        // Different seeds give different winners for some slot.
+        let many: Vec<(i64, i64)> = (1..=50).map(|e| (e, 1)).collect();
+        let w: std::collections::BTreeSet<i64> = (0..20)
+            .map(|s| draw(&format!("s{s}"), &many)[0].1)
+            .collect();
+        assert!(w.len() > 5, "{w:?}");
+        assert_eq!(
+            seed_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,638 @@
+//! Bookings, user IDs and lotteries: each function is one transaction holding the change and
+//! its audit event. The rules come from `model`; this module stores what they decide.
+//!
+//! No double booking: the overlap check and the unit rows are written in one transaction.
+//! On SQLite `Db::begin` is `BEGIN IMMEDIATE` on the single writer, so bookings run one after
+//! another (and the trigger `fac_reservation_units_exclusion` refuses an overlap anyway); on
+//! PostgreSQL two bookings may pass the check at once, and the exclusion constraint
+//! `fac_units_no_overlap` refuses the second insert (SQLSTATE 23P01), which is answered as an
+//! overlap like the check's own refusal.
+
+use sea_query::ExprTrait;
+use serde_json::json;
+
+use super::model::{self, Refusal};
+use super::store::{self, FacUserRow, NewReservation, ReservationRow};
+use crate::audit::{self, Actor};
+use crate::db::{Db, Tx, now_ms};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FacError {
+    #[error("refused: {}", .0.code())]
+    Refused(Refusal),
+    /// Bad input: the message key naming the field and the fix.
+    #[error("invalid: {0}")]
+    Invalid(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<Refusal> for FacError {
+    fn from(r: Refusal) -> Self {
+        FacError::Refused(r)
+    }
+}
+
+/// Whether a database error is the database's own no-double-booking guard.
+pub fn is_overlap_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.code().as_deref() == Some("23P01") || d.message().contains("fac_units_no_overlap")
+        }
+        _ => false,
+    }
+}
+
+/// A reservation's public id, `R3F2A91-BC0D4E` (two blocks of six: never 12 digits in a row).
+pub fn public_id() -> String {
+    format!(
+        "R{}-{}",
+        hex::encode(rand::random::<[u8; 3]>()).to_uppercase(),
+        hex::encode(rand::random::<[u8; 3]>()).to_uppercase()
+    )
+}
+
+/// A booking request.
+#[derive(Debug, Clone)]
+pub struct BookRequest {
+    pub room: i64,
+    pub start: i64,
+    pub end: i64,
+    pub purpose: String,
+    /// A 減免 category (`model::GENMEN`): the booking goes to staff review.
+    pub genmen: Option<String>,
+}
+
+/// The user ID of a resident, checked for use at a facility: registered, approved for it and
+/// not expired.
+async fn usable_user(
+    tx: &mut Tx,
+    municipality: &str,
+    resident: i64,
+    facility: i64,
+    now: i64,
+) -> Result<FacUserRow, FacError> {
+    let u = store::user_of_resident_tx(tx, municipality, resident)
+        .await?
+        .ok_or(Refusal::NotRegistered)?;
+    if !store::approved_tx(tx, u.id, facility).await? {
+        return Err(Refusal::NotRegistered.into());
+    }
+    let until = model::parse_date(&u.valid_until).ok_or(Refusal::Expired)?;
+    if model::jst_date(now) > until {
+        return Err(Refusal::Expired.into());
+    }
+    Ok(u)
+}
+
+fn month_bounds(start: i64) -> (i64, i64) {
+    let d = model::jst_date(start);
+    let first = model::add_months(d, 0);
+    (
+        model::jst_ms(first, 0),
+        model::jst_ms(model::add_months(d, 1), 0),
+    )
+}
+
+/// Books a room for the resident's user ID. `Ok` holds the new reservation.
+pub async fn book(
+    db: &Db,
+    municipality: &str,
+    actor: &Actor,
+    resident: i64,
+    req: &BookRequest,
+) -> Result<ReservationRow, FacError> {
+    let now = now_ms();
+    if !model::PURPOSES.contains(&req.purpose.as_str()) {
+        return Err(FacError::Invalid("fac.bad_purpose"));
+    }
+    let mut tx = db.begin().await?;
+    let room = store::room_tx(&mut tx, req.room)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    let facility = store::facility_tx(&mut tx, room.facility_id)
+        .await?
+        .filter(|f| f.municipality_id == municipality)
+        .ok_or(FacError::NotFound)?;
+    let user = usable_user(&mut tx, municipality, resident, facility.id, now).await?;
+    if model::screen(
+        &facility.terms(),
+        user.kind == "group",
+        std::slice::from_ref(&req.purpose),
+    )
+    .is_some()
+    {
+        return Err(Refusal::Terms.into());
+    }
+    model::check_time(now, req.start, req.end, &room.hours(), &facility.rules())?;
+    let slots = (req.end - req.start) / (room.slot_min * model::MINUTE_MS);
+    let per_slot = if user.citizen {
+        room.fee_citizen_yen
+    } else {
+        room.fee_other_yen
+    };
+    let fee = model::fee(per_slot, slots, req.genmen.as_deref())
+        .ok_or(FacError::Invalid("fac.bad_genmen"))?;
+    // The user ID's row lock: this user's bookings are counted one after the other.
+    store::lock_user(&mut tx, user.id, now).await?;
+    let (from, to) = month_bounds(req.start);
+    if store::count_live(&mut tx, user.id, from, to, None).await? >= facility.max_per_month {
+        return Err(Refusal::MonthlyLimit.into());
+    }
+    let atoms = store::atoms_tx(&mut tx, room.id).await?;
+    if store::open_lottery_slots(&mut tx, &atoms, req.start, req.end).await? > 0 {
+        return Err(Refusal::Lottery.into());
+    }
+    if store::overlapping(&mut tx, &atoms, req.start, req.end, None).await? > 0 {
+        return Err(Refusal::Overlap.into());
+    }
+    let pid = public_id();
+    let status = if req.genmen.is_some() {
+        "review"
+    } else {
+        "confirmed"
+    };
+    let id = store::insert_reservation(
+        &mut tx,
+        &NewReservation {
+            municipality,
+            public_id: &pid,
+            room: room.id,
+            user: user.id,
+            start: req.start,
+            end: req.end,
+            status,
+            purpose: &req.purpose,
+            fee,
+            genmen: req.genmen.as_deref(),
+            lottery_entry: None,
+            confirm_by: None,
+            now,
+        },
+    )
+    .await?;
+    if let Err(e) = store::insert_units(&mut tx, id, &atoms, req.start, req.end).await {
+        return Err(if is_overlap_violation(&e) {
+            Refusal::Overlap.into()
+        } else {
+            e.into()
+        });
+    }
+    audit::record(
+        &mut tx,
+        municipality,
+        actor,
+        "facility.reserved",
+        &format!("reservation:{pid}"),
+        json!({ "user": user.user_number, "room": room.id, "start": model::jst_text(req.start), "end": model::jst_text(req.end),
+                "status": status, "fee": fee, "genmen": req.genmen }),
+    )
+    .await?;
+    let row = store::reservation_by_id_tx(&mut tx, id)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    match tx.commit().await {
+        Ok(()) => Ok(row),
+        Err(e) if is_overlap_violation(&e) => Err(Refusal::Overlap.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The resident's own live reservation (others are "not found").
+async fn own_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    resident: i64,
+    public_id: &str,
+) -> Result<(ReservationRow, FacUserRow), FacError> {
+    let r = store::reservation_tx(tx, municipality, public_id)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    let u = store::user_of_resident_tx(tx, municipality, resident)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    if r.fac_user_id != u.id {
+        return Err(FacError::NotFound);
+    }
+    Ok((r, u))
+}
+
+/// Cancels a booking before the facility's deadline.
+pub async fn cancel(
+    db: &Db,
+    municipality: &str,
+    actor: &Actor,
+    resident: i64,
+    public_id: &str,
+) -> Result<(), FacError> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let (r, _) = own_tx(&mut tx, municipality, resident, public_id).await?;
+    if !store::LIVE.contains(&r.status.as_str()) {
+        return Err(Refusal::NotChangeable.into());
+    }
+    let room = store::room_tx(&mut tx, r.room_id)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    let facility = store::facility_tx(&mut tx, room.facility_id)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    if r.status != "won" {
+        model::check_cancel(now, r.starts_at, &facility.rules())?;
+    }
+    store::delete_units(&mut tx, r.id).await?;
+    if store::set_status(&mut tx, r.id, &r.status, "cancelled", now).await? != 1 {
+        return Err(Refusal::NotChangeable.into());
+    }
+    audit::record(
+        &mut tx,
+        municipality,
+        actor,
+        "facility.cancelled",
+        &format!("reservation:{public_id}"),
+        json!({ "from": r.status }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a booking to another time in the same room, within the rules (deadline for the old
+/// time, hours, days ahead, monthly limit and no overlap for the new one).
+pub async fn change(
+    db: &Db,
+    municipality: &str,
+    actor: &Actor,
+    resident: i64,
+    public_id: &str,
+    start: i64,
+    end: i64,
+) -> Result<ReservationRow, FacError> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let (r, user) = own_tx(&mut tx, municipality, resident, public_id).await?;
+    if !["confirmed", "review"].contains(&r.status.as_str()) {
+        return Err(Refusal::NotChangeable.into());
+    }
+    let room = store::room_tx(&mut tx, r.room_id)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    let facility = store::facility_tx(&mut tx, room.facility_id)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    model::check_cancel(now, r.starts_at, &facility.rules())?;
+    model::check_time(now, start, end, &room.hours(), &facility.rules())?;
+    store::lock_user(&mut tx, user.id, now).await?;
+    let (from, to) = month_bounds(start);
+    if store::count_live(&mut tx, user.id, from, to, Some(r.id)).await? >= facility.max_per_month {
+        return Err(Refusal::MonthlyLimit.into());
+    }
+    let atoms = store::atoms_tx(&mut tx, room.id).await?;
+    if store::open_lottery_slots(&mut tx, &atoms, start, end).await? > 0 {
+        return Err(Refusal::Lottery.into());
+    }
+    if store::overlapping(&mut tx, &atoms, start, end, Some(r.id)).await? > 0 {
+        return Err(Refusal::Overlap.into());
+    }
+    store::delete_units(&mut tx, r.id).await?;
+    if let Err(e) = store::insert_units(&mut tx, r.id, &atoms, start, end).await {
+        return Err(if is_overlap_violation(&e) {
+            Refusal::Overlap.into()
+        } else {
+            e.into()
+        });
+    }
+    let slots = (end - start) / (room.slot_min * model::MINUTE_MS);
+    let per_slot = if user.citizen {
+        room.fee_citizen_yen
+    } else {
+        room.fee_other_yen
+    };
+    let fee = model::fee(per_slot, slots, r.genmen.as_deref()).unwrap_or(per_slot * slots);
+    store::set_time(&mut tx, r.id, start, end, fee, now).await?;
+    audit::record(
+        &mut tx,
+        municipality,
+        actor,
+        "facility.changed",
+        &format!("reservation:{public_id}"),
+        json!({ "from": [model::jst_text(r.starts_at), model::jst_text(r.ends_at)],
+                "to": [model::jst_text(start), model::jst_text(end)], "fee": fee }),
+    )
+    .await?;
+    let row = store::reservation_by_id_tx(&mut tx, r.id)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    match tx.commit().await {
+        Ok(()) => Ok(row),
+        Err(e) if is_overlap_violation(&e) => Err(Refusal::Overlap.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Staff decide a booking in review (減免): accept (confirmed) or refuse (the rooms are freed).
+pub async fn decide_review(
+    db: &Db,
+    municipality: &str,
+    actor: &Actor,
+    public_id: &str,
+    accept: bool,
+) -> Result<(), FacError> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let r = store::reservation_tx(&mut tx, municipality, public_id)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    let to = if accept { "confirmed" } else { "refused" };
+    if store::set_status(&mut tx, r.id, "review", to, now).await? != 1 {
+        return Err(Refusal::NotChangeable.into());
+    }
+    if !accept {
+        store::delete_units(&mut tx, r.id).await?;
+    }
+    audit::record(
+        &mut tx,
+        municipality,
+        actor,
+        if accept {
+            "facility.genmen_accepted"
+        } else {
+            "facility.genmen_refused"
+        },
+        &format!("reservation:{public_id}"),
+        json!({ "genmen": r.genmen, "fee": r.fee_yen }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---- user IDs ---------------------------------------------------------------------------------
+
+/// What a registration says (from the application's answers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub group: bool,
+    pub name: String,
+    pub citizen: bool,
+    pub members: i64,
+    pub purposes: Vec<String>,
+}
+
+/// Reads a registration from the answers of the 施設利用者登録 form.
+pub fn registration_of(
+    answers: &serde_json::Map<String, serde_json::Value>,
+    applicant: &str,
+) -> Registration {
+    let s = |k: &str| {
+        answers
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let group = s("applicant_kind") == "group";
+    let purposes: Vec<String> = answers
+        .get("purposes")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let members: Vec<&serde_json::Value> = answers
+        .get("members")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let in_city = members
+        .iter()
+        .filter(|m| m.get("member_in_city").and_then(|v| v.as_bool()) == Some(true))
+        .count() as i64;
+    let individual_in_city = answers.get("in_city").and_then(|v| v.as_bool()) == Some(true);
+    let n = if group { members.len() as i64 } else { 1 };
+    Registration {
+        group,
+        name: if group && !s("group_name").is_empty() {
+            s("group_name")
+        } else {
+            applicant.to_owned()
+        },
+        citizen: model::is_citizen(group, individual_in_city, n, in_city),
+        members: n,
+        purposes,
+    }
+}
+
+/// Per facility: (facility, None = can be approved | Some(reason key)).
+pub fn screening(
+    facilities: &[store::FacilityRow],
+    reg: &Registration,
+) -> Vec<(store::FacilityRow, Option<&'static str>)> {
+    facilities
+        .iter()
+        .map(|f| {
+            let reason = if !f.online_registration {
+                Some("fac.reason_not_online")
+            } else {
+                model::screen(&f.terms(), reg.group, &reg.purposes)
+            };
+            (f.clone(), reason)
+        })
+        .collect()
+}
+
+fn expiry(today: time::Date, mmdd: &str) -> time::Date {
+    let (m, d) = mmdd.split_once('-').unwrap_or(("03", "31"));
+    model::valid_until(today, m.parse().unwrap_or(3), d.parse().unwrap_or(31))
+}
+
+/// Creates or updates the resident's user ID from an approved registration, with the
+/// screening result for every facility of the municipality. Inside the caller's transaction.
+pub async fn register_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    actor: &Actor,
+    resident: i64,
+    application: Option<i64>,
+    reg: &Registration,
+) -> Result<FacUserRow, sqlx::Error> {
+    let now = now_ms();
+    let (mmdd, _) = store::settings_tx(tx, municipality).await?;
+    let until = model::date_string(expiry(model::jst_date(now), &mmdd));
+    let purposes = json!(reg.purposes).to_string();
+    let existing = store::user_of_resident_tx(tx, municipality, resident).await?;
+    let mut row = FacUserRow {
+        id: 0,
+        municipality_id: municipality.to_owned(),
+        user_number: format!("tmp-{}", hex::encode(rand::random::<[u8; 8]>())),
+        resident_id: resident,
+        kind: if reg.group { "group" } else { "individual" }.into(),
+        name: reg.name.clone(),
+        citizen: reg.citizen,
+        purposes,
+        members: reg.members,
+        application_id: application,
+        valid_until: until,
+        created_at: now,
+        updated_at: now,
+    };
+    match existing {
+        Some(e) => {
+            row.id = e.id;
+            row.user_number = e.user_number;
+            store::update_user(tx, &row).await?;
+        }
+        None => {
+            row.id = store::insert_user(tx, &row).await?;
+            row.user_number = format!("{municipality}-{:06}", row.id);
+            tx.execute(
+                &sea_query::Query::update()
+                    .table(store::FacUsers::Table)
+                    .value(store::FacUsers::UserNumber, row.user_number.clone())
+                    .and_where(sea_query::Expr::col(store::FacUsers::Id).eq(row.id))
+                    .to_owned(),
+            )
+            .await?;
+        }
+    }
+    let facilities = {
+        let q = sea_query::Query::select()
+            .column(store::FacFacilities::Id)
+            .from(store::FacFacilities::Table)
+            .and_where(sea_query::Expr::col(store::FacFacilities::MunicipalityId).eq(municipality))
+            .to_owned();
+        let ids: Vec<(i64,)> = tx.fetch_all(&q).await?;
+        let mut v = Vec::new();
+        for (id,) in ids {
+            if let Some(f) = store::facility_tx(tx, id).await? {
+                v.push(f);
+            }
+        }
+        v
+    };
+    let mut approved = Vec::new();
+    for (f, reason) in screening(&facilities, reg) {
+        store::set_user_facility(tx, row.id, f.id, reason.is_none(), reason.unwrap_or("")).await?;
+        if reason.is_none() {
+            approved.push(f.code.clone());
+        }
+    }
+    audit::record(
+        tx,
+        municipality,
+        actor,
+        "facility.user_registered",
+        &format!("facility_user:{}", row.user_number),
+        json!({ "application": application, "kind": row.kind, "citizen": row.citizen,
+                "purposes": reg.purposes, "valid_until": row.valid_until, "approved": approved }),
+    )
+    .await?;
+    Ok(row)
+}
+
+/// Renews a user ID online (from three months before it expires): valid until the next expiry.
+pub async fn renew(
+    db: &Db,
+    municipality: &str,
+    actor: &Actor,
+    resident: i64,
+) -> Result<String, FacError> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let u = store::user_of_resident_tx(&mut tx, municipality, resident)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    let today = model::jst_date(now);
+    let until = model::parse_date(&u.valid_until).unwrap_or(today);
+    if !model::may_renew(today, until) {
+        return Err(FacError::Invalid("fac.renew_not_yet"));
+    }
+    let (mmdd, _) = store::settings_tx(&mut tx, municipality).await?;
+    let base = if until >= today {
+        until + time::Duration::days(1)
+    } else {
+        today
+    };
+    let next = model::date_string(expiry(base, &mmdd));
+    store::set_valid_until(&mut tx, u.id, &next, now).await?;
+    audit::record(
+        &mut tx,
+        municipality,
+        actor,
+        "facility.user_renewed",
+        &format!("facility_user:{}", u.user_number),
+        json!({ "from": u.valid_until, "to": next }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Links a facility's old user ID to the one user ID (staff).
+pub async fn link_legacy(
+    db: &Db,
+    municipality: &str,
+    staff: i64,
+    number: &str,
+    facility: i64,
+    legacy: &str,
+) -> Result<(), FacError> {
+    let legacy = legacy.trim();
+    if legacy.is_empty() || legacy.chars().count() > 40 {
+        return Err(FacError::Invalid("fac.bad_legacy"));
+    }
+    let u = store::user_by_number(db, municipality, number)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    store::facility(db, municipality, facility)
+        .await?
+        .ok_or(FacError::NotFound)?;
+    let mut tx = db.begin().await?;
+    match store::link_legacy(&mut tx, facility, legacy, u.id, staff, now_ms()).await {
+        Ok(()) => {}
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(FacError::Invalid("fac.legacy_taken"));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit::record(
+        &mut tx,
+        municipality,
+        &Actor::User(staff),
+        "facility.legacy_linked",
+        &format!("facility_user:{number}"),
+        json!({ "facility": facility, "legacy_id": legacy }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes the configured settings of a municipality (server start, demo), audited when they change.
+pub async fn sync_settings(
+    db: &Db,
+    municipality: &str,
+    expires_on: &str,
+    months_before: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let cur = store::settings_tx(&mut tx, municipality).await?;
+    if cur == (expires_on.to_owned(), months_before) {
+        return Ok(());
+    }
+    store::put_settings(&mut tx, municipality, expires_on, months_before).await?;
+    audit::record(
+        &mut tx,
+        municipality,
+        &Actor::System,
+        "facility.settings",
+        "facility_settings",
+        json!({ "expires_on": expires_on, "lottery_months_before": months_before }),
+    )
+    .await?;
+    tx.commit().await
+}

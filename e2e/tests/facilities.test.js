@@ -1,0 +1,139 @@
+'use strict';
+// Issue 7 (public facilities): a resident registers a group online (an application in the
+// Online applications core, with the member list), staff see the automatic screening against
+// each facility's terms and approve the case, the group books a room and enters a lottery;
+// axe on every page.
+//   resident (hanako): 施設利用者登録 in the form runner (group, 2 members, purposes) → receipt
+//   staff (admin@…): /staff/facilities shows the screening → case page: 審査開始, 承認
+//   resident: マイページ shows the user number → I-link → I-linkルーム → free slot → confirm → booked
+//            → the I-link hall lottery: the seed hash is published → enter a slot → entered
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startStack } = require('../lib/server');
+const { withBrowser } = require('../lib/browser');
+const { makeChecker, pathname, clickAndWait, expectText, loginResident, DEMO_PASSWORD } = require('../lib/flows');
+
+const TIMEOUT = { timeout: 300000 };
+const STAFF = 'admin@city.ichikawa.example.jp';
+const START = '/procedures/shisetsu-riyosha-toroku/apply';
+
+const button = (scope, name) => scope.getByRole('button', { name, exact: true }).first();
+const next = (page) => clickAndWait(page, button(page, '次へ進む'));
+
+describe('public facilities: one user ID, a booking, a lottery', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack('facilities');
+  });
+  after(async () => {
+    await stack?.stop().catch(() => {});
+  });
+
+  test('a group registers, staff approve, the group books a room and enters a lottery', TIMEOUT, async () => {
+    let receipt;
+    await withBrowser('facilities-register', { baseURL: stack.baseURL }, async ({ page, soft, shot }) => {
+      const check = makeChecker({ page, soft, shot, expectLang: 'ja' });
+      await loginResident({ page, check, email: 'hanako@example.jp', password: DEMO_PASSWORD, name: '市川 花子' });
+      await page.goto('/facilities');
+      await check('facilities');
+      await clickAndWait(page, page.getByRole('link', { name: '利用者登録を申し込む' }).first());
+      assert.ok(pathname(page).startsWith(START), `the registration runs in the form runner, got ${page.url()}`);
+      const restart = page.getByRole('button', { name: '最初からやり直す' });
+      if (await restart.count()) await clickAndWait(page, restart.first());
+      else if (await page.getByRole('link', { name: 'はじめる' }).count()) await clickAndWait(page, page.getByRole('link', { name: 'はじめる' }));
+      assert.equal(pathname(page), `${START}/applicant`);
+      await check('registration: applicant');
+      await page.locator('[name="f.applicant_kind"][value="group"]').check();
+      await page.locator('[name="f.applicant_name.family"]').fill('市川');
+      await page.locator('[name="f.applicant_name.given"]').fill('花子');
+      await page.locator('[name="f.applicant_name.family_kana"]').fill('イチカワ');
+      await page.locator('[name="f.applicant_name.given_kana"]').fill('ハナコ');
+      await page.locator('[name="f.applicant_address.postal_code"]').fill('2728501');
+      await page.locator('[name="f.applicant_address.address"]').fill('千葉県市川市八幡1丁目1番1号');
+      await page.locator('[name="f.phone"]').fill('0473344111');
+      await next(page);
+      assert.equal(pathname(page), `${START}/group`, 'a group is asked for its members');
+      await page.locator('[name="f.group_name"]').fill('八幡合唱団');
+      await page.locator('[name="f.members.0.member_name"]').fill('市川 花子');
+      await page.locator('[name="f.members.0.member_in_city"][value="yes"]').check();
+      await clickAndWait(page, button(page, '構成員を追加'));
+      await page.locator('[name="f.members.1.member_name"]').fill('東京 太郎');
+      await page.locator('[name="f.members.1.member_in_city"][value="no"]').check();
+      await check('registration: group and members');
+      await next(page);
+      assert.equal(pathname(page), `${START}/use`);
+      await page.locator('[name="f.purposes"][value="meeting"]').check();
+      await page.locator('[name="f.purposes"][value="food"]').check();
+      await page.locator('[name="f.activity"]').fill('月2回、合唱の練習をします。');
+      await page.locator('[name="f.agree"]').check();
+      await check('registration: purposes');
+      await next(page);
+      assert.equal(pathname(page), `${START}/check`);
+      await check('registration: check');
+      await clickAndWait(page, button(page, '申請する'));
+      assert.match(pathname(page), new RegExp(`^${START}/done/`));
+      receipt = pathname(page).split('/').pop();
+      await check('registration: receipt');
+      soft.assertNone();
+    });
+
+    await withBrowser('facilities-staff', { baseURL: stack.baseURL }, async ({ page, soft, shot }) => {
+      const check = makeChecker({ page, soft, shot, expectLang: 'ja' });
+      await page.goto('/staff/login');
+      const form = page.locator('form:has([name="password"])');
+      await form.locator('[name="email"]').fill(STAFF);
+      await form.locator('[name="password"]').fill(DEMO_PASSWORD);
+      await clickAndWait(page, button(form, 'ログイン'));
+      await page.goto('/staff/facilities');
+      await expectText(page.locator('main'), '八幡合唱団', 'the registration is listed');
+      await expectText(page.locator('main'), '飲食を伴う利用はできません', 'the screening names the refused term');
+      await check('staff: screening');
+      await clickAndWait(page, page.locator('main a[href^="/staff/cases/"]').first());
+      for (const action of ['start_review', 'approve']) {
+        await clickAndWait(page, page.locator(`form:has(input[name="action"][value="${action}"]) button[type="submit"]`).first());
+      }
+      await expectText(page.locator('main'), '承認', 'the case is approved');
+      await check('staff: case approved');
+      soft.assertNone();
+    });
+
+    await withBrowser('facilities-book', { baseURL: stack.baseURL }, async ({ page, soft, shot }) => {
+      const check = makeChecker({ page, soft, shot, expectLang: 'ja' });
+      await loginResident({ page, check, email: 'hanako@example.jp', password: DEMO_PASSWORD, name: '市川 花子' });
+      await page.goto('/mypage/facilities');
+      const number = (await page.locator('#user-number').innerText()).trim();
+      assert.match(number, /^122033-\d{6}$/, `user number ${number}`);
+      await expectText(page.locator('main'), '八幡合唱団');
+      await check('my facilities');
+      // Book the I-link room (food allowed there) on the first free slot.
+      await page.goto('/facilities');
+      await clickAndWait(page, page.getByRole('link', { name: 'I-linkルーム・ホール', exact: true }));
+      await check('facility page');
+      await clickAndWait(page, page.getByRole('link', { name: /空き状況を見る.*I-linkルーム）/ }));
+      await check('free slots');
+      await clickAndWait(page, page.getByRole('link', { name: /この時間を予約する/ }).first());
+      await check('confirm booking');
+      await page.locator('#purpose-food').check();
+      await clickAndWait(page, button(page, '予約する'));
+      assert.equal(pathname(page), '/mypage/facilities');
+      await expectText(page.locator('main'), '予約しました', 'booked');
+      await check('booked');
+      // The lottery of the I-link hall: the hash is published, the seed is not.
+      await page.goto('/facilities');
+      await clickAndWait(page, page.locator('main a[href^="/facilities/lotteries/"]').first());
+      const hash = (await page.locator('#seed-hash').innerText()).trim();
+      assert.match(hash, /^[0-9a-f]{64}$/, 'the seed commitment is shown');
+      await check('lottery');
+      await page.locator('input[name="slot"]').first().check();
+      await clickAndWait(page, button(page, 'この時間に申し込む'));
+      await expectText(page.locator('main'), '申し込みました', 'entered');
+      await check('lottery entered');
+      soft.assertNone();
+    });
+  });
+
+  test('server shuts down gracefully (SIGTERM → exit 0 within 10 s)', TIMEOUT, async () => {
+    await stack.stop();
+  });
+});
