@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod audit;
+pub mod backup;
 pub mod auth;
 pub mod calendar;
 pub mod config;
