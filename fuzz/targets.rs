@@ -163,7 +163,10 @@ pub fn banks_import(data: &[u8]) {
         && let Some(first) = v.as_object().and_then(|o| o.keys().next())
         && !first.contains(['/', '\\', '.'])
     {
-        let _ = std::fs::write(dir.path().join("branches").join(format!("{first}.json")), branches);
+        let _ = std::fs::write(
+            dir.path().join("branches").join(format!("{first}.json")),
+            branches,
+        );
     }
     let _ = madoguchi::debit::banks::read_dir(dir.path());
 }

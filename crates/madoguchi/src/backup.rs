@@ -268,8 +268,7 @@ pub enum Kind {
 pub fn kind_of(file: &Path) -> anyhow::Result<Kind> {
     use std::io::Read;
     let mut head = [0u8; 16];
-    let mut f =
-        std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let mut f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let n = f.read(&mut head)?;
     if n >= SQLITE_MAGIC.len() && head.starts_with(SQLITE_MAGIC) {
         Ok(Kind::Sqlite)
@@ -349,7 +348,9 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> anyhow::Result<()> 
         let has_tables = !tables(&db).await?.is_empty();
         db.close().await;
         if !fresh? && !force {
-            bail!("the target database is not empty: restore into a fresh database, or give --force to replace it");
+            bail!(
+                "the target database is not empty: restore into a fresh database, or give --force to replace it"
+            );
         }
         let url = url.to_owned();
         let file = file.to_path_buf();

@@ -4,8 +4,8 @@
 pub mod admin;
 pub mod api;
 pub mod audit;
-pub mod backup;
 pub mod auth;
+pub mod backup;
 pub mod calendar;
 pub mod config;
 pub mod db;

@@ -35,7 +35,8 @@ async fn urls(db: &Db, dir: &std::path::Path) -> (String, String) {
             )
         }
         Backend::Postgres => {
-            let name: Vec<(String,)> = common::fetch_raw(db, "SELECT current_database()::text").await;
+            let name: Vec<(String,)> =
+                common::fetch_raw(db, "SELECT current_database()::text").await;
             let fresh = common::pg::create_database().await;
             let c = common::pg::cluster_async().await;
             let url = |n: &str| {
@@ -93,7 +94,9 @@ db_test!(backup_restores_identical_data, |db: Db| async move {
     // An existing file is never overwritten.
     assert!(backup::backup(&db, &url, &out).await.is_err());
 
-    backup::restore(&target, &out, false).await.expect("restore");
+    backup::restore(&target, &out, false)
+        .await
+        .expect("restore");
     let restored = Db::connect(&target).await.expect("open restored");
     let after = backup::checksum(&restored).await.expect("checksum");
     assert_eq!(before, after, "restored data differ");
@@ -103,7 +106,10 @@ db_test!(backup_restores_identical_data, |db: Db| async move {
     restored.migrate().await.expect("migrate");
     assert_eq!(submit_some(&restored, &f, 1, "r").await, 1);
     let changed = backup::checksum(&restored).await.expect("checksum");
-    assert_ne!(changed.overall, before.overall, "a new row changes the checksum");
+    assert_ne!(
+        changed.overall, before.overall,
+        "a new row changes the checksum"
+    );
     restored.close().await;
 
     // Not fresh any more: refused without --force, replaced with it.
@@ -111,7 +117,9 @@ db_test!(backup_restores_identical_data, |db: Db| async move {
         .await
         .expect_err("non-empty target");
     assert!(err.to_string().contains("not empty"), "{err}");
-    backup::restore(&target, &out, true).await.expect("forced restore");
+    backup::restore(&target, &out, true)
+        .await
+        .expect("forced restore");
     let again = Db::connect(&target).await.expect("open");
     assert_eq!(backup::checksum(&again).await.expect("sum"), before);
     again.close().await;
@@ -119,7 +127,9 @@ db_test!(backup_restores_identical_data, |db: Db| async move {
     // A file of the wrong kind is refused with a clear message.
     let junk = file_in(&dir, "junk.bin");
     std::fs::write(&junk, b"not a backup").expect("write");
-    let err = backup::restore(&target, &junk, true).await.expect_err("junk");
+    let err = backup::restore(&target, &junk, true)
+        .await
+        .expect_err("junk");
     assert!(err.to_string().contains("neither"), "{err}");
 });
 
@@ -144,7 +154,9 @@ db_test!(a_backup_taken_during_writes_restores, |db: Db| async move {
     let written: usize = written.into_iter().sum();
     assert_eq!(written, 40);
 
-    backup::restore(&target, &out, false).await.expect("restore");
+    backup::restore(&target, &out, false)
+        .await
+        .expect("restore");
     let restored = Db::connect(&target).await.expect("open restored");
     assert_audit_intact(&restored).await;
     let n = count_applications(&restored).await;
@@ -186,8 +198,17 @@ async fn cli_backup_and_restore() {
         )
     };
     let (ok, _, err) = run(&[
-        "admin", "municipality", "create", "--code", "122033", "--name-ja", "市川市", "--name-en",
-        "Ichikawa", "--database-url", &src,
+        "admin",
+        "municipality",
+        "create",
+        "--code",
+        "122033",
+        "--name-ja",
+        "市川市",
+        "--name-en",
+        "Ichikawa",
+        "--database-url",
+        &src,
     ]);
     assert!(ok, "{err}");
     let (ok, sum, err) = run(&["backup", "--checksum", "--database-url", &src]);
@@ -203,7 +224,10 @@ async fn cli_backup_and_restore() {
     assert!(ok, "{err}");
     let (ok, msg, err) = run(&["restore", &out_s, "--database-url", &dst]);
     assert!(ok, "{err}");
-    assert!(msg.contains(&overall), "restore prints the same checksum: {msg} vs {overall}");
+    assert!(
+        msg.contains(&overall),
+        "restore prints the same checksum: {msg} vs {overall}"
+    );
     let (ok, _, err) = run(&["restore", &out_s, "--database-url", &dst]);
     assert!(!ok && err.contains("not empty"), "{err}");
 }

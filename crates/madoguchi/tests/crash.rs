@@ -116,7 +116,8 @@ impl Workload for Applications {
         let pid = self.procedure_id;
         Box::pin(async move {
             let name = format!("市川 花子 {i}");
-            let body = json!({"procedure_id": pid, "answers": {"full_name": name, "copies": (i % 9) + 1}});
+            let body =
+                json!({"procedure_id": pid, "answers": {"full_name": name, "copies": (i % 9) + 1}});
             let r = http
                 .post(format!("{base}/api/v1/applications"))
                 .bearer_auth(&token)
@@ -135,7 +136,10 @@ impl Workload for Applications {
             }
             let v: Value = r.json().await.ok()?;
             let receipt = v["receipt"].as_str()?.replace('-', "");
-            Some((receipt, json!({"full_name": name, "copies": (i % 9) + 1}).to_string()))
+            Some((
+                receipt,
+                json!({"full_name": name, "copies": (i % 9) + 1}).to_string(),
+            ))
         })
     }
     fn check<'a>(
@@ -187,7 +191,8 @@ async fn crash_loop(url: String, db: Db) -> Report {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
-    let mut promised: Vec<BTreeMap<String, String>> = workloads.iter().map(|_| BTreeMap::new()).collect();
+    let mut promised: Vec<BTreeMap<String, String>> =
+        workloads.iter().map(|_| BTreeMap::new()).collect();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()
@@ -211,8 +216,13 @@ async fn crash_loop(url: String, db: Db) -> Report {
         let mut tasks = Vec::new();
         for (wi, w) in workloads.iter().enumerate() {
             for c in 0..8u64 {
-                let (w, http, base, acked, stop) =
-                    (w.clone(), http.clone(), base.clone(), acked.clone(), stop.clone());
+                let (w, http, base, acked, stop) = (
+                    w.clone(),
+                    http.clone(),
+                    base.clone(),
+                    acked.clone(),
+                    stop.clone(),
+                );
                 let start_i = next + c * 1_000_000;
                 tasks.push(tokio::spawn(async move {
                     let mut i = start_i;
@@ -245,7 +255,11 @@ async fn crash_loop(url: String, db: Db) -> Report {
     let _server = start(&url);
     for (w, p) in workloads.iter().zip(&promised) {
         let bad = w.check(&db, p).await;
-        assert!(bad.is_empty(), "after the last kill, {}: {bad:#?}", w.name());
+        assert!(
+            bad.is_empty(),
+            "after the last kill, {}: {bad:#?}",
+            w.name()
+        );
     }
     let (ok, out, err) = audit_verify(&url);
     assert!(ok, "audit verify after the last kill: {err}");

@@ -81,7 +81,9 @@ fn every_target_has_a_fuzz_binary_and_seeds() {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("fuzz/Cargo.toml");
     for (name, _) in targets::TARGETS {
         assert!(
-            root.join("fuzz_targets").join(format!("{name}.rs")).is_file(),
+            root.join("fuzz_targets")
+                .join(format!("{name}.rs"))
+                .is_file(),
             "fuzz/fuzz_targets/{name}.rs is missing"
         );
         assert!(

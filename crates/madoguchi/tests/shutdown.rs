@@ -71,7 +71,6 @@ fn start(url: &str) -> Server {
     Server { child, addr }
 }
 
-
 struct Outcome {
     started_ms: u128,
     finished_ms: u128,
@@ -196,8 +195,15 @@ async fn sigterm_during_load(url: String, db: Db) {
             }
         }
     }
-    assert!(acked.len() > 8, "the load never got going: {} acknowledged", acked.len());
-    assert!(refused >= 8, "every client ends with a refused connection ({refused})");
+    assert!(
+        acked.len() > 8,
+        "the load never got going: {} acknowledged",
+        acked.len()
+    );
+    assert!(
+        refused >= 8,
+        "every client ends with a refused connection ({refused})"
+    );
     eprintln!(
         "SIGTERM at {term_ms} ms: {} submissions acknowledged ({finished_after_term} finished after the signal), {refused} refused, 0 5xx",
         acked.len()
