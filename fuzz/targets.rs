@@ -79,11 +79,11 @@ pub fn form_answers(data: &[u8]) {
 /// A 全銀 種別91 result file from the bank.
 pub fn zengin_read(data: &[u8]) {
     for extended in [false, true] {
-        let opts = zengin::read::ReadOptions {
+        let opts = zengin::ReadOptions {
             extended_names: extended,
             ..Default::default()
         };
-        if let Ok(file) = zengin::read::from_bytes(data, &opts) {
+        if let Ok(file) = zengin::from_bytes(data, &opts) {
             let _ = file;
         }
     }
