@@ -5,7 +5,7 @@
 #
 # Usage: bench/schemathesis.sh [MAX_EXAMPLES]      (default 50 per operation)
 # Environment: MADOGUCHI_BIN (default target/debug/madoguchi), SCHEMATHESIS_TOKEN_EMAIL
-#   (default hanako@example.jp), PORT (default 18181).
+#   (default hanako@example.jp), PORT (default 18181), ST_MAX_TIME (seconds, default 600).
 # schemathesis is installed with pip into a venv under target/schemathesis-venv.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,8 +38,8 @@ set +e
     --header "Authorization: Bearer $TOKEN" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
     --max-examples "$MAX" \
-    --report junit --report-dir "$DATA/report" \
-    --no-color 2>&1 | tee "$DATA/st.log"
+    --report junit --report-dir "$DATA/report" --max-time "${ST_MAX_TIME:-600}" \
+    2>&1 | tee "$DATA/st.log"
 RC=${PIPESTATUS[0]}
 set -e
 grep -qi "error\|panicked" "$DATA/demo.log" && grep -i "panicked" "$DATA/demo.log" | head -5 >&2
