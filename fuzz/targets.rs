@@ -10,8 +10,11 @@
 
 use serde_json::Value;
 
+/// A target's body.
+pub type Body = fn(&[u8]);
+
 /// (name, body) of every target.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Body)] = &[
     ("form_definition", form_definition),
     ("form_answers", form_answers),
     ("zengin_read", zengin_read),
@@ -95,18 +98,18 @@ pub fn line_webhook(data: &[u8]) {
     use madoguchi::navi::line;
     let _ = line::verify("secret", data, "c2lnbmF0dXJl");
     let _ = line::verify("secret", b"{}", std::str::from_utf8(data).unwrap_or(""));
-    if let Ok(v) = serde_json::from_slice::<Value>(data) {
-        if let Some(events) = v.get("events").and_then(Value::as_array) {
-            for ev in events {
-                match line::incoming(ev) {
-                    line::Incoming::Text(t) => {
-                        let _ = line::event_for_text(&t);
-                    }
-                    line::Incoming::Postback { data, .. } => {
-                        let _ = line::parse_data(&data);
-                    }
-                    _ => {}
+    if let Ok(v) = serde_json::from_slice::<Value>(data)
+        && let Some(events) = v.get("events").and_then(Value::as_array)
+    {
+        for ev in events {
+            match line::incoming(ev) {
+                line::Incoming::Text(t) => {
+                    let _ = line::event_for_text(&t);
                 }
+                line::Incoming::Postback { data, .. } => {
+                    let _ = line::parse_data(&data);
+                }
+                _ => {}
             }
         }
     }

@@ -78,16 +78,14 @@ fn start(url: &str) -> Server {
     Server { child, addr }
 }
 
+/// What `fire` returns: (key, promised value) when the server answered 2xx.
+type Fired = std::pin::Pin<Box<dyn std::future::Future<Output = Option<(String, String)>> + Send>>;
+
 /// One kind of durable write under test.
 trait Workload: Send + Sync {
     fn name(&self) -> &'static str;
     /// Sends request number `i`; returns (key, promised value) when the server answered 2xx.
-    fn fire(
-        &self,
-        http: reqwest::Client,
-        base: String,
-        i: u64,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<(String, String)>> + Send>>;
+    fn fire(&self, http: reqwest::Client, base: String, i: u64) -> Fired;
     /// After a restart: every promised (key, value) must be stored as promised.
     fn check<'a>(
         &'a self,
@@ -106,12 +104,7 @@ impl Workload for Applications {
     fn name(&self) -> &'static str {
         "applications"
     }
-    fn fire(
-        &self,
-        http: reqwest::Client,
-        base: String,
-        i: u64,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<(String, String)>> + Send>> {
+    fn fire(&self, http: reqwest::Client, base: String, i: u64) -> Fired {
         let token = self.token.clone();
         let pid = self.procedure_id;
         Box::pin(async move {
