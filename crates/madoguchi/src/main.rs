@@ -126,6 +126,28 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Back up the database (SQLite: VACUUM INTO; PostgreSQL: pg_dump custom format), or
+    /// print a checksum over every table (docs/operations.md).
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long, required_unless_present = "checksum")]
+        out: Option<PathBuf>,
+        /// Print SHA-256 per table and overall (of the live database).
+        #[arg(long)]
+        checksum: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Restore a backup into a fresh database (refuses a non-empty one unless --force).
+    Restore {
+        /// A file written by `madoguchi backup --out`.
+        file: PathBuf,
+        /// Replace the data of a database that is not empty.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// A constant-response server: the machine's ceiling for benchmarks.
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:8081")]
@@ -690,6 +712,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Facilities { what, db: a } => {
             let db = open(&load_config(&a)?).await?;
             return madoguchi::facilities::cli::run(&db, what).await;
+        }
+        Command::Backup {
+            out,
+            checksum,
+            db: a,
+        } => {
+            let cfg = load_config(&a)?;
+            let db = open(&cfg).await?;
+            let r = async {
+                if let Some(out) = &out {
+                    madoguchi::backup::backup(&db, &cfg.database_url, out).await?;
+                    println!("backup written to {}", out.display());
+                }
+                if checksum {
+                    println!("{}", madoguchi::backup::checksum(&db).await?);
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            db.close().await;
+            r?;
+        }
+        Command::Restore { file, force, db: a } => {
+            let cfg = load_config(&a)?;
+            madoguchi::backup::restore(&cfg.database_url, &file, force).await?;
+            let db = open(&cfg).await?;
+            let sum = madoguchi::backup::checksum(&db).await;
+            db.close().await;
+            println!(
+                "restored {} into {}; {}",
+                file.display(),
+                redact(&cfg.database_url),
+                sum?.overall
+            );
         }
         Command::Ceiling { addr } => server::ceiling(addr).await?,
     }

@@ -116,6 +116,7 @@ fn base_url(st: &AppState, headers: &HeaderMap) -> String {
     params(("receipt" = String, Path, description = "受付番号")),
     security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf", description = "The receipt"),
+        (status = 401, description = "No or bad bearer token, or not signed in"),
         (status = 404, description = "No such application, or not yours")))]
 pub async fn receipt_pdf(
     State(st): State<AppState>,
@@ -193,6 +194,7 @@ async fn serve(
     params(("receipt" = String, Path, description = "受付番号")),
     security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf", description = "The notice"),
+        (status = 401, description = "No or bad bearer token, or not signed in"),
         (status = 404, description = "No notice yet, no such application, or not yours")))]
 pub async fn latest_pdf(
     State(st): State<AppState>,
@@ -207,6 +209,7 @@ pub async fn latest_pdf(
     params(("receipt" = String, Path, description = "受付番号")),
     security(("bearer" = [])),
     responses((status = 200, content_type = "application/pkcs7-signature", description = "The signature"),
+        (status = 401, description = "No or bad bearer token, or not signed in"),
         (status = 404, description = "Not signed, no notice, or not yours")))]
 pub async fn latest_p7s(
     State(st): State<AppState>,
@@ -222,6 +225,7 @@ pub async fn latest_p7s(
         ("decision" = String, Path, description = "approved, rejected, dismissed or completed")),
     security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf", description = "The notice"),
+        (status = 401, description = "No or bad bearer token, or not signed in"),
         (status = 404, description = "No such notice, or not yours")))]
 pub async fn decision_pdf(
     State(st): State<AppState>,
@@ -237,6 +241,7 @@ pub async fn decision_pdf(
         ("decision" = String, Path, description = "approved, rejected, dismissed or completed")),
     security(("bearer" = [])),
     responses((status = 200, content_type = "application/pkcs7-signature", description = "The signature"),
+        (status = 401, description = "No or bad bearer token, or not signed in"),
         (status = 404, description = "Not signed, no such notice, or not yours")))]
 pub async fn decision_p7s(
     State(st): State<AppState>,

@@ -187,7 +187,7 @@ async fn list(
 /// One procedure of this host's municipality; 404 for any other id.
 #[utoipa::path(get, path = "/api/v1/procedures/{id}", tag = "procedures",
     params(("id" = i64, Path, description = "Procedure id")),
-    responses((status = 200, body = Procedure), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = Procedure), (status = 400, description = "The id is not a number (64-bit)"), (status = 404, body = crate::api::ErrorBody)))]
 async fn get_one(
     State(st): State<AppState>,
     headers: HeaderMap,

@@ -235,6 +235,8 @@ pub struct InvalidDetail {
     /// `invalid_answers`.
     pub code: String,
     pub message: String,
+    /// The fields to fix; absent on a 422 that is not about answers (`applicant_not_allowed`).
+    #[serde(default)]
     pub fields: Vec<FieldProblem>,
 }
 
@@ -273,6 +275,7 @@ fn display_receipt(compact: &str) -> String {
     security(("bearer" = [])),
     responses(
         (status = 201, body = Created, description = "Stored (also for a replayed request: header Idempotent-Replayed: true)"),
+        (status = 400, body = ErrorBody, description = "The body is not JSON of this shape, or a bad Idempotency-Key"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "Unknown procedure, not online, or no published form"),
         (status = 409, body = ErrorBody, description = "Idempotency-Key reused with another body"),

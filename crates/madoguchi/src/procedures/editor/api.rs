@@ -91,6 +91,7 @@ async fn municipality(st: &AppState, headers: &HeaderMap) -> Result<String, Resp
     params(("id" = i64, Path, description = "Procedure id")),
     responses(
         (status = 200, description = "JSON Schema 2020-12", content_type = "application/schema+json", body = Object),
+        (status = 400, description = "An id or version is not a number (64-bit)"),
         (status = 404, body = crate::api::ErrorBody)))]
 async fn published_schema(
     State(st): State<AppState>,
@@ -116,6 +117,7 @@ async fn published_schema(
     params(("id" = i64, Path, description = "Procedure id"), ("version" = i64, Path, description = "Form version number")),
     responses(
         (status = 200, description = "JSON Schema 2020-12", content_type = "application/schema+json", body = Object),
+        (status = 400, description = "An id or version is not a number (64-bit)"),
         (status = 404, body = crate::api::ErrorBody)))]
 async fn version_schema(
     State(st): State<AppState>,
