@@ -75,6 +75,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(crate::documents::routes::ApiDoc::openapi());
     doc.merge(crate::payments::ApiDoc::openapi());
     doc.merge(crate::debit::ApiDoc::openapi());
+    doc.merge(crate::roads::ApiDoc::openapi());
     doc
 }
 

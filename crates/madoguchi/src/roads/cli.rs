@@ -20,9 +20,9 @@ pub enum RoadsCommand {
     /// first; on any problem nothing is imported and the problems are listed by feature number.
     Import {
         path: PathBuf,
-        /// CRS of the coordinates: EPSG:6677 (zone IX, X north / Y east in the GeoJSON order
-        /// of the file: easting, northing), EPSG:6668 or CRS84. Default: what the file declares
-        /// (.prj, GeoJSON `crs`), else CRS84 for GeoJSON.
+        /// CRS of the coordinates: EPSG:6677 (zone IX), EPSG:6668 or CRS84, written in GIS x,y
+        /// order (easting, northing / longitude, latitude) as GeoJSON and Shapefiles have them.
+        /// Default: what the file declares (.prj, GeoJSON `crs`), else CRS84 for GeoJSON.
         #[arg(long)]
         crs: Option<String>,
         /// Municipality code (default: default_municipality).

@@ -11,7 +11,8 @@
 //! 幅員最小 width_min_m / 幅員最大 width_max_m (from the sections when absent), 供用開始
 //! opened_on; per section 区間番号 section_code (default `<route>-<n>`), 車道幅員
 //! carriageway_width_m (required), 歩道幅員 sidewalk_width_m (0), 舗装 pavement (asphalt),
-//! 歩道 sidewalk (none). Shapefile field names are at most 10 bytes: the ASCII aliases
+//! 歩道 sidewalk (none). Coordinates in the file are in GIS x,y order for every CRS:
+//! [easting, northing] (Y, X) for zone IX, [longitude, latitude] for geographic CRSs. Shapefile field names are at most 10 bytes: the ASCII aliases
 //! ROSEN_NO, ROSEN_NAME, ROSEN_KBN, NINTEI_YMD, KITEN, SHUTEN, KUKAN_NO, SHADO_W work too.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -405,7 +406,7 @@ pub fn plan(
             bad("形状 (geometry): 座標が数値ではありません a position is not a number".into());
             continue;
         }
-        model::map_positions(&mut g.value, &mut |q| crs.to_storage(q));
+        model::map_positions(&mut g.value, &mut |q| file_to_storage(crs, q));
         if let Err(e) = model::validate(&g.value, &["LineString"]) {
             bad(format!("形状 (geometry): {e}"));
             continue;
@@ -573,6 +574,15 @@ pub fn plan(
     }
     p.problems.sort_by_key(|q| q.feature);
     p
+}
+
+/// Files keep the GIS x,y order whatever the CRS's axis order (GeoJSON, Shapefile, what QGIS
+/// and ogr2ogr write): zone IX as [easting, northing] (= storage), geographic as [lon, lat].
+pub fn file_to_storage(crs: Crs, p: &geojson::Position) -> geojson::Position {
+    match crs {
+        Crs::Epsg6677 => p.clone(),
+        Crs::Crs84 | Crs::Epsg6668 => Crs::Crs84.to_storage(p),
+    }
 }
 
 fn number_or(

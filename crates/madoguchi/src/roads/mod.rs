@@ -7,6 +7,7 @@
 //! zone IX, Gauss–Krüger), `store` (SQL, one generic code path per layer). The vector tiles and
 //! the public map (`tiles*`, `map*`) belong to the roadmap part of the issue.
 
+pub mod api;
 pub mod cli;
 pub mod crs;
 pub mod demo;
@@ -24,5 +25,16 @@ use crate::web::AppState;
 /// Every HTTP route of the module. The view counter (the KPI) is an `Extension` on all of them:
 /// merge further roads routes (map, tiles) in here, before the layer.
 pub fn routes() -> Router<AppState> {
-    ogc::routes().layer(Extension(views::ViewCounter::new()))
+    ogc::routes()
+        .merge(api::routes())
+        .layer(Extension(views::ViewCounter::new()))
 }
+
+/// This module's part of the OpenAPI document (the KPI), merged by `api::openapi_doc`. The
+/// OGC API has its own OpenAPI 3.0 document at `/ogc/api`.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(api::kpi),
+    components(schemas(api::LedgerViews, api::MonthViews))
+)]
+pub struct ApiDoc;

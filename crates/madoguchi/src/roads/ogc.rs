@@ -1119,10 +1119,7 @@ async fn items(
                     rows,
                 }),
                 paging,
-                json_href: format!("{here}{}", {
-                    let s = r.query_with(&[("f", Some("json".into()))]);
-                    s
-                }),
+                json_href: format!("{here}{}", r.query_with(&[("f", Some("json".into()))])),
             },
         );
     }
