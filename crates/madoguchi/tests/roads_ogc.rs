@@ -785,3 +785,23 @@ db_test!(kpi_counts_api_views_per_month, |db: Db| async move {
     assert_eq!(m["total"], 3);
     assert_eq!(v["municipality"], M);
 });
+
+db_test!(
+    route_sheet_page_is_public_and_counted_as_a_map_view,
+    |db: Db| async move {
+        // The 調書 page linked from the OGC HTML of a route (道路法 第28条: open to everyone).
+        let app = app(db).await;
+        let v = get(&app, "/ogc/collections/routes/items").await.json();
+        let id = ids(&v)[0];
+        let r = get(&app, &format!("/roads/routes/{id}")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains("八幡1号幹線") && r.body.contains("調書"),
+            "{}",
+            r.body
+        );
+        assert_eq!(get(&app, "/roads/routes/999999").await.status, 404);
+        let k = get(&app, "/api/v1/kpi/road-ledger-views").await.json();
+        assert_eq!(k["months"][0]["map"], 1, "{k}");
+    }
+);

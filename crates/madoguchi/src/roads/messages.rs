@@ -96,6 +96,39 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "この路線の調書を見る",
         "See this route's ledger sheet",
     ),
+    // The 調書 page
+    ("roads.sheet.title", "道路台帳 調書", "road ledger sheet"),
+    ("roads.sheet.sections", "区間の数", "Sections"),
+    ("roads.sheet.via", "主要な経過地", "Main places passed"),
+    (
+        "roads.sheet.width_typical",
+        "一般幅員（m）",
+        "Typical width (m)",
+    ),
+    (
+        "roads.sheet.width_narrowest",
+        "最狭幅員（m）",
+        "Narrowest width (m)",
+    ),
+    ("roads.sheet.remarks", "備考", "Remarks"),
+    (
+        "roads.sheet.versions",
+        "調書の版（台帳補正の履歴）",
+        "Versions of the sheet (corrections)",
+    ),
+    (
+        "roads.sheet.no_versions",
+        "調書はまだありません。",
+        "No sheet yet.",
+    ),
+    (
+        "roads.sheet.as_data",
+        "この路線をデータ（OGC API）で見る",
+        "See this route as data (OGC API)",
+    ),
+    ("roads.class.1", "1級", "Class 1"),
+    ("roads.class.2", "2級", "Class 2"),
+    ("roads.class.other", "その他", "Other"),
     // Collections
     ("roads.coll.routes", "路線", "Routes"),
     (

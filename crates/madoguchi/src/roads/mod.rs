@@ -15,6 +15,7 @@ pub mod import;
 pub mod messages;
 pub mod model;
 pub mod ogc;
+pub mod sheet;
 pub mod store;
 pub mod views;
 
@@ -27,6 +28,7 @@ use crate::web::AppState;
 pub fn routes() -> Router<AppState> {
     ogc::routes()
         .merge(api::routes())
+        .merge(sheet::routes())
         .layer(Extension(views::ViewCounter::new()))
 }
 
