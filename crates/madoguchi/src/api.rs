@@ -76,6 +76,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(crate::payments::ApiDoc::openapi());
     doc.merge(crate::debit::ApiDoc::openapi());
     doc.merge(crate::facilities::ApiDoc::openapi());
+    doc.merge(crate::roads::ApiDoc::openapi());
     doc
 }
 

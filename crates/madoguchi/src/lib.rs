@@ -20,5 +20,6 @@ pub mod navi;
 pub mod payments;
 pub mod postal;
 pub mod procedures;
+pub mod roads;
 pub mod server;
 pub mod web;

@@ -84,6 +84,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::documents::messages::MESSAGES,
     crate::debit::messages::MESSAGES,
     crate::facilities::messages::MESSAGES,
+    crate::roads::messages::MESSAGES,
 ];
 
 /// Every message of every table.

@@ -152,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::payments::routes())
         .merge(crate::debit::routes())
         .merge(crate::facilities::routes())
+        .merge(crate::roads::routes())
         .merge(crate::identity::routes::routes())
         .merge(crate::identity::relink::routes())
         .merge(crate::documents::routes())
