@@ -18,5 +18,6 @@ pub mod navi;
 pub mod payments;
 pub mod postal;
 pub mod procedures;
+pub mod roads;
 pub mod server;
 pub mod web;

@@ -1,0 +1,3 @@
+//! Road ledger (placeholder until the roads branch is merged).
+
+pub mod tiles;
