@@ -57,6 +57,8 @@ pub struct Config {
     pub documents: crate::documents::DocumentsConfig,
     /// Web口座振替 and the 全銀 bank files (docs/debit.md).
     pub debit: crate::debit::config::DebitConfig,
+    /// The public road map and its vector tiles (docs/roads-map.md).
+    pub roads_map: crate::roads::map_config::RoadsMapConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -174,6 +176,7 @@ impl Default for Config {
             identity: Default::default(),
             documents: Default::default(),
             debit: Default::default(),
+            roads_map: Default::default(),
         }
     }
 }
@@ -270,6 +273,7 @@ impl Config {
             "payments.session_minutes and payments.webhook_tolerance_secs must be positive"
         );
         self.identity.validate()?;
+        self.roads_map.validate()?;
         Ok(())
     }
 

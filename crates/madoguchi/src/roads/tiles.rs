@@ -11,7 +11,9 @@
 //! operations would be a large dependency for a rectangle.
 
 use geozero::GeomProcessor;
-use geozero::mvt::{Message, MvtWriter, TagsBuilder, TileValue, tile};
+use geozero::mvt::{Message, MvtWriter, TagsBuilder, tile};
+/// An attribute value of a tile feature (geozero's).
+pub use geozero::mvt::TileValue;
 
 /// Tile coordinate space of every layer.
 pub const EXTENT: u32 = 4096;

@@ -1,0 +1,203 @@
+//! The public road map, list view and ledger sheet pages (docs/roads-map.md), on SQLite and
+//! PostgreSQL: search (with full-width input), paging, bad input, 404s for non-public routes,
+//! MapLibre served by us with no other host in the page, the optional base map's CSP, and the
+//! KPI view counter.
+
+#[macro_use]
+mod common;
+mod support;
+
+use madoguchi::audit::Actor;
+use madoguchi::config::Config;
+use madoguchi::db::Db;
+use madoguchi::roads::model::{LedgerSheet, Route, Section};
+use madoguchi::roads::store::{self, Editor};
+use support::{SHISUI_HOST, TestApp};
+
+const M: &str = "123226";
+
+fn route(n: usize, public: bool) -> Route {
+    Route {
+        road_kind: "municipal".into(),
+        route_number: format!("S-{n:03}"),
+        name: format!("本佐倉{n}号線"),
+        route_class: "2".into(),
+        certified_on: "1985-04-01".into(),
+        opened_on: Some("1986-04-01".into()),
+        start_address: format!("酒々井町本佐倉{n}番地"),
+        end_address: "酒々井町上岩橋".into(),
+        length_m: 120.0 + n as f64,
+        width_min_m: 4.0,
+        width_max_m: 5.5,
+        public,
+        ..Default::default()
+    }
+}
+
+/// 60 public routes (two list pages), one with a sheet and a section, and one non-public.
+async fn seed(db: &Db) -> (Route, Route) {
+    let ed = Editor::new(Actor::Cli, "test data");
+    let mut tx = db.begin().await.expect("begin");
+    let mut first = None;
+    for n in 1..=60 {
+        let r = store::insert(&mut tx, M, &route(n, true), &ed)
+            .await
+            .expect("route");
+        first.get_or_insert(r);
+    }
+    let hidden = store::insert(&mut tx, M, &route(999, false), &ed)
+        .await
+        .expect("hidden");
+    let first = first.expect("a route");
+    let (x, y) = madoguchi::roads::crs::to_plane(&madoguchi::roads::crs::ZONE_IX, 35.72, 140.27);
+    store::insert(
+        &mut tx,
+        M,
+        &Section {
+            route_id: first.id,
+            section_code: "S-001-001".into(),
+            carriageway_width_m: 4.5,
+            sidewalk_width_m: 0.0,
+            pavement: "concrete".into(),
+            sidewalk: "none".into(),
+            geometry: serde_json::json!({"type":"LineString","coordinates":[[y, x],[y + 120.0, x]]})
+                .to_string(),
+            public: true,
+            ..Default::default()
+        },
+        &ed,
+    )
+    .await
+    .expect("section");
+    let sheet = LedgerSheet {
+        via: vec!["本佐倉".into(), "上岩橋".into()],
+        length_actual_m: 121.0,
+        width_typical_m: 5.0,
+        width_narrowest_m: 4.0,
+        bridges: 1,
+        remarks: "試験用の調書".into(),
+        ..Default::default()
+    };
+    store::save_sheet(&mut tx, M, first.id, None, &sheet, &Editor::new(Actor::Cli, "correction"))
+        .await
+        .expect("sheet");
+    tx.commit().await.expect("commit");
+    (first, hidden)
+}
+
+db_test!(list_view_search_and_pages, |db: Db| async move {
+    let app = TestApp::demo(db.clone()).await;
+    let (first, _) = seed(&db).await;
+    let mut c = app.client(SHISUI_HOST);
+    let r = c.get("/roads/list").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("道路台帳の一覧"));
+    assert!(r.body.contains("<th scope=\"row\">S-001</th>"));
+    assert!(r.body.contains("page=2"), "60 routes make two pages");
+    assert!(!r.body.contains("S-999"), "non-public route listed");
+    let p2 = c.get("/roads/list?page=2").await;
+    assert_eq!(p2.status, 200);
+    assert!(p2.body.contains("S-060") && !p2.body.contains("S-001<"));
+    assert!(p2.body.contains("rel=\"prev\""));
+    // Full-width digits find the route (NFKC).
+    let q = c.get("/roads/list?q=%EF%BC%A3-0%EF%BC%90%EF%BC%91").await; // "Ｃ-0０１" does not match
+    assert!(q.body.contains("見つかりませんでした"));
+    let q = c.get("/roads/list?q=S-0%EF%BC%90%EF%BC%97").await; // "S-0０７"
+    assert!(q.body.contains("S-007") && !q.body.contains("S-008"), "{}", q.body);
+    // by address
+    let q = c.get("/roads/list?q=%E6%9C%AC%E4%BD%90%E5%80%8942%E7%95%AA%E5%9C%B0").await; // 本佐倉42番地
+    assert!(q.body.contains("S-042"));
+    // Bad input: the message names the fix, nothing else changes.
+    let bad = c.get("/roads/list?page=0").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("ページの番号は 1 以上の数字で指定してください。"));
+    assert!(bad.body.contains("S-001"), "shows the first page");
+    let long = "%E3%81%82".repeat(101);
+    let bad = c.get(&format!("/roads/list?q={long}")).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("100 文字以内"));
+    let _ = first;
+});
+
+db_test!(ledger_sheet_page, |db: Db| async move {
+    let app = TestApp::demo(db.clone()).await;
+    let (first, hidden) = seed(&db).await;
+    let mut c = app.client(SHISUI_HOST);
+    let r = c.get(&format!("/roads/list/{}", first.id)).await;
+    assert_eq!(r.status, 200);
+    for needle in [
+        "道路台帳（調書）: S-001 本佐倉1号線",
+        "本佐倉、上岩橋",
+        "試験用の調書",
+        "S-001-001",
+        "コンクリート",
+        "市町村道・2級",
+        "1985-04-01",
+        "印刷日",
+    ] {
+        assert!(r.body.contains(needle), "{needle} missing");
+    }
+    assert_eq!(c.get(&format!("/roads/list/{}", hidden.id)).await.status, 404);
+    assert_eq!(c.get("/roads/list/999999").await.status, 404);
+    assert_eq!(c.get("/roads/list/abc").await.status, 404);
+    // English
+    let en = c.get_with(&format!("/roads/list/{}", first.id), &[("cookie", "lang=en")]).await;
+    assert!(en.body.contains("Road ledger sheet"));
+});
+
+db_test!(map_page_serves_everything_itself, |db: Db| async move {
+    let app = TestApp::demo(db.clone()).await;
+    let (first, hidden) = seed(&db).await;
+    let mut c = app.client(SHISUI_HOST);
+    let r = c.get("/roads/map").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("/static/vendor/maplibre-gl/maplibre-gl.css"));
+    assert!(r.body.contains("src=\"/static/js/roads-map.js\""));
+    assert!(r.body.contains("data-tiles=\"/roads/tiles/{z}/{x}/{y}.mvt\""));
+    assert!(!r.body.contains("data-basemap="), "no base map unless configured");
+    assert!(!r.body.contains("http://") && !r.body.contains("https://"), "no other host in the page");
+    assert!(r.body.contains("<noscript>"));
+    let csp = r.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+    // The vendored files are served by us, as JavaScript modules.
+    for f in ["maplibre-gl.mjs", "maplibre-gl-worker.mjs"] {
+        let js = c.get(&format!("/static/vendor/maplibre-gl/{f}")).await;
+        assert_eq!(js.status, 200);
+        assert!(js.headers["content-type"].to_str().unwrap().starts_with("text/javascript"));
+        assert!(js.body.contains("MapLibre"));
+    }
+    // Search beside the map; a selected route opens on its sections.
+    let s = c.get("/roads/map?q=S-05").await;
+    assert!(s.body.contains("S-050") && s.body.contains("/roads/map?route="));
+    let sel = c.get(&format!("/roads/map?route={}", first.id)).await;
+    assert!(sel.body.contains(&format!("data-selected=\"{}\"", first.id)));
+    assert!(sel.body.contains("data-bbox=\"140.27"), "opens on the route");
+    let h = c.get(&format!("/roads/map?route={}", hidden.id)).await;
+    assert!(!h.body.contains("data-selected"), "non-public route not selectable");
+    // Views are counted for the KPI (map channel).
+    let views: Vec<(i64,)> = common::fetch_raw(
+        &db,
+        "SELECT views FROM road_view_counts WHERE municipality_id = '123226' AND channel = 'map'",
+    )
+    .await;
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].0, 4);
+});
+
+db_test!(configured_base_map_gets_its_csp_and_credit, |db: Db| async move {
+    let mut cfg = Config::default();
+    cfg.roads_map.basemap_url = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png".into();
+    cfg.roads_map.basemap_attribution = "地理院タイル".into();
+    let app = TestApp::with_config(db.clone(), cfg).await;
+    let mut c = app.client(SHISUI_HOST);
+    let r = c.get("/roads/map").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("data-basemap=\"https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png\""));
+    assert!(r.body.contains("data-basemap-attribution=\"地理院タイル\""));
+    let csp = r.headers["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("img-src 'self' data: https://cyberjapandata.gsi.go.jp"), "{csp}");
+    assert!(csp.contains("connect-src 'self' https://cyberjapandata.gsi.go.jp"), "{csp}");
+    // Other pages keep the strict policy.
+    let home = c.get("/").await;
+    assert!(!home.headers["content-security-policy"].to_str().unwrap().contains("gsi"));
+});
