@@ -16,10 +16,10 @@ const { checkA11y } = require('../lib/a11y');
 const TIMEOUT = { timeout: 180000 };
 const SHOTS = path.join(__dirname, '..', 'test-results', 'screens', 'roads-map');
 
-// WebGL needs a renderer: with the GPU off, Chromium uses SwiftShader only when told to.
-const MAP_FLAGS = [...FLAGS, '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
+// WebGL: with the GPU off, Debian's Chromium renders WebGL 2 in software (SwiftShader).
+const MAP_FLAGS = FLAGS;
 
-/** A browser with WebGL (the shared helper launches without it), recording every request. */
+/** A browser that records every request of the page and its workers. */
 async function withMapBrowser(baseURL, fn) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'madoguchi-e2e-roads-'));
   fs.rmSync(SHOTS, { recursive: true, force: true });
