@@ -68,11 +68,13 @@ async fn tile(
     let t = match TileId::parse(&z, &x, &y) {
         Ok(t) => t,
         Err(TileError::Syntax) => {
-            return Ok((
-                StatusCode::BAD_REQUEST,
-                "tile address must be /roads/tiles/{z}/{x}/{y}.mvt with whole numbers",
-            )
-                .into_response());
+            return Ok(crate::web::error::mark_rendered(
+                (
+                    StatusCode::BAD_REQUEST,
+                    "tile address must be /roads/tiles/{z}/{x}/{y}.mvt with whole numbers",
+                )
+                    .into_response(),
+            ));
         }
         // A zoom we do not serve or a tile outside the world does not exist.
         Err(TileError::Zoom | TileError::Range) => return Err(AppError::NotFound),
