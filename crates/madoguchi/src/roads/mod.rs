@@ -1,5 +1,17 @@
-//! Road ledger (placeholder until the roads branch is merged).
+//! Plan 1-7 road information, issue 8: the road ledger (道路台帳) as data. Routes (路線),
+//! sections (区間), road-area lines (区域線), boundary points (境界点), control points (基準点),
+//! facilities (施設) and the versioned ledger sheet (調書) of each route, in JGD2011 plane
+//! rectangular zone IX (EPSG:6677); every edit keeps history and is audited. See docs/roads.md.
+//!
+//! Layout: `model` (the entities, the 調書, geometry checks; pure), `crs` (JGD2011 geographic ↔
+//! zone IX, Gauss–Krüger), `store` (SQL, one generic code path per layer). The vector tiles and
+//! the public map (`tiles*`, `map*`) belong to the roadmap part of the issue.
 
+pub mod crs;
+pub mod map;
 pub mod map_config;
 pub mod map_messages;
+pub mod model;
+pub mod store;
 pub mod tiles;
+pub mod tiles_store;
