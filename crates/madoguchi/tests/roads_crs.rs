@@ -18,7 +18,10 @@ fn sheet_13_gsi_example_tsukuba_forward_and_back() {
     assert!((x - 11543.6883).abs() < MM, "X {x}");
     assert!((y - 22916.2436).abs() < MM, "Y {y}");
     let (lat2, lon2) = to_geographic(&ZONE_IX, 11543.6883, 22916.2436);
-    assert!((lat2 - lat).abs() < MM_DEG && (lon2 - lon).abs() < MM_DEG, "{lat2} {lon2}");
+    assert!(
+        (lat2 - lat).abs() < MM_DEG && (lon2 - lon).abs() < MM_DEG,
+        "{lat2} {lon2}"
+    );
 }
 
 #[test]
@@ -28,7 +31,10 @@ fn sheet_13_tokyo_tower_forward_and_back() {
     assert!((x - -37873.4184).abs() < MM, "X {x}");
     assert!((y - -7961.3583).abs() < MM, "Y {y}");
     let (lat2, lon2) = to_geographic(&ZONE_IX, -37873.4184, -7961.3583);
-    assert!((lat2 - lat).abs() < MM_DEG && (lon2 - lon).abs() < MM_DEG, "{lat2} {lon2}");
+    assert!(
+        (lat2 - lat).abs() < MM_DEG && (lon2 - lon).abs() < MM_DEG,
+        "{lat2} {lon2}"
+    );
 }
 
 #[test]
@@ -39,7 +45,10 @@ fn sheet_13_julia_inverse_point() {
     assert!((lat - 36.10404755).abs() < 1e-8, "lat {lat}");
     assert!((lon - 140.08539843).abs() < 1e-8, "lon {lon}");
     let (x, y) = to_plane(&ZONE_IX, lat, lon);
-    assert!((x - 11573.375).abs() < MM && (y - 22694.980).abs() < MM, "{x} {y}");
+    assert!(
+        (x - 11573.375).abs() < MM && (y - 22694.980).abs() < MM,
+        "{x} {y}"
+    );
 }
 
 #[test]
@@ -51,7 +60,10 @@ fn round_trip_over_ichikawa_stays_under_a_tenth_of_a_millimetre() {
             let (x, y) = to_plane(&ZONE_IX, lat, lon);
             let (lat2, lon2) = to_geographic(&ZONE_IX, x, y);
             let (x2, y2) = to_plane(&ZONE_IX, lat2, lon2);
-            assert!((x - x2).abs() < 1e-4 && (y - y2).abs() < 1e-4, "{lat} {lon}");
+            assert!(
+                (x - x2).abs() < 1e-4 && (y - y2).abs() < 1e-4,
+                "{lat} {lon}"
+            );
         }
     }
 }
@@ -62,13 +74,20 @@ fn crs_axis_orders() {
     // Storage is [easting, northing] = [Y, X].
     let stored = Position::from([-7961.3583, -37873.4184]);
     let p6677 = Crs::Epsg6677.from_storage(&stored);
-    assert_eq!(p6677.as_slice(), [-37873.4184, -7961.3583], "EPSG:6677 is X north, Y east");
+    assert_eq!(
+        p6677.as_slice(),
+        [-37873.4184, -7961.3583],
+        "EPSG:6677 is X north, Y east"
+    );
     let p6668 = Crs::Epsg6668.from_storage(&stored);
     assert!((p6668[0] - 35.658596).abs() < MM_DEG && (p6668[1] - 139.745403).abs() < MM_DEG);
     let p84 = Crs::Crs84.from_storage(&stored);
     assert!((p84[0] - 139.745403).abs() < MM_DEG && (p84[1] - 35.658596).abs() < MM_DEG);
     for crs in Crs::ALL {
         let back = crs.to_storage(&crs.from_storage(&stored));
-        assert!((back[0] - stored[0]).abs() < MM && (back[1] - stored[1]).abs() < MM, "{crs:?}");
+        assert!(
+            (back[0] - stored[0]).abs() < MM && (back[1] - stored[1]).abs() < MM,
+            "{crs:?}"
+        );
     }
 }

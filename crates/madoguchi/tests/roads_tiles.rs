@@ -87,14 +87,23 @@ async fn seed(db: &Db) -> Seeded {
     let hidden = store::insert(&mut tx, M, &new_route("S-900", "非公開線", false), &ed)
         .await
         .expect("hidden route");
-    let section = store::insert(&mut tx, M, &new_section(route.id, "S-101-001", line(&[A, B])), &ed)
-        .await
-        .expect("section");
+    let section = store::insert(
+        &mut tx,
+        M,
+        &new_section(route.id, "S-101-001", line(&[A, B])),
+        &ed,
+    )
+    .await
+    .expect("section");
     // public row, non-public route: must stay off the map
     let hidden_section = store::insert(
         &mut tx,
         M,
-        &new_section(hidden.id, "S-900-001", line(&[(A.0, A.1 + 0.0004), (B.0, B.1 + 0.0004)])),
+        &new_section(
+            hidden.id,
+            "S-900-001",
+            line(&[(A.0, A.1 + 0.0004), (B.0, B.1 + 0.0004)]),
+        ),
         &ed,
     )
     .await
@@ -151,7 +160,12 @@ struct TileResp {
 }
 
 async fn get_tile(app: &Router, t: TileId, headers: &[(&str, &str)]) -> TileResp {
-    get_raw(app, &format!("/roads/tiles/{}/{}/{}.mvt", t.z, t.x, t.y), headers).await
+    get_raw(
+        app,
+        &format!("/roads/tiles/{}/{}/{}.mvt", t.z, t.x, t.y),
+        headers,
+    )
+    .await
 }
 
 /// The app's router, made once per test: the tile cache belongs to the router.
@@ -199,7 +213,10 @@ db_test!(tile_features_at_known_points, |db: Db| async move {
     let t = tile_for(A.0, A.1, 16);
     let r = get_tile(&app, t, &[]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(header(&r, "content-type"), "application/vnd.mapbox-vector-tile");
+    assert_eq!(
+        header(&r, "content-type"),
+        "application/vnd.mapbox-vector-tile"
+    );
     let features = decode(&r.body).expect("a valid tile");
     let sec = features
         .iter()
@@ -207,13 +224,21 @@ db_test!(tile_features_at_known_points, |db: Db| async move {
         .expect("the section is in the tile");
     // Its two ends, projected independently, are where the tile puts them.
     let part = &sec.parts[0];
-    assert!(near(part[0], t.project(A.0, A.1)), "{part:?} vs {:?}", t.project(A.0, A.1));
+    assert!(
+        near(part[0], t.project(A.0, A.1)),
+        "{part:?} vs {:?}",
+        t.project(A.0, A.1)
+    );
     let end = *part.last().expect("end");
     let pb = t.project(B.0, B.1);
     if pb.0 <= f64::from(tiles::EXTENT) + tiles::BUFFER {
         assert!(near(end, pb), "{end:?} vs {pb:?}");
     } else {
-        assert_eq!(f64::from(end.0), f64::from(tiles::EXTENT) + tiles::BUFFER, "clipped at the buffer");
+        assert_eq!(
+            f64::from(end.0),
+            f64::from(tiles::EXTENT) + tiles::BUFFER,
+            "clipped at the buffer"
+        );
     }
     let prop = |k: &str| {
         sec.properties
@@ -228,12 +253,18 @@ db_test!(tile_features_at_known_points, |db: Db| async move {
     assert_eq!(prop("route_name"), TileValue::Str("中央台1号線".into()));
     assert_eq!(prop("carriageway_width_m"), TileValue::Double(6.5));
     assert!(
-        !features.iter().any(|f| f.id == Some(s.hidden_section.id as u64) && f.layer == "sections"),
+        !features
+            .iter()
+            .any(|f| f.id == Some(s.hidden_section.id as u64) && f.layer == "sections"),
         "a section of a non-public route is left out"
     );
     // Road-area lines from zoom 15, boundary points from zoom 17.
     assert!(!features.iter().any(|f| f.layer == "boundary_points"));
-    assert!(features.iter().any(|f| f.layer == "road_area" && f.id == Some(s.area.id as u64)));
+    assert!(
+        features
+            .iter()
+            .any(|f| f.layer == "road_area" && f.id == Some(s.area.id as u64))
+    );
     let t14 = tile_for(A.0, A.1, 14);
     let f14 = decode(&get_tile(&app, t14, &[]).await.body).expect("tile");
     assert!(f14.iter().any(|f| f.layer == "sections"));
@@ -285,7 +316,11 @@ db_test!(edit_invalidates_the_cache, |db: Db| async move {
     tx.commit().await.expect("commit");
 
     let after = get_tile(&app, t, &[("if-none-match", &etag)]).await;
-    assert_eq!(after.status, StatusCode::OK, "the old ETag no longer matches");
+    assert_eq!(
+        after.status,
+        StatusCode::OK,
+        "the old ETag no longer matches"
+    );
     assert_eq!(header(&after, "x-tile-cache"), "miss");
     assert_ne!(header(&after, "etag"), etag);
     let f = decode(&after.body).expect("tile");
@@ -293,16 +328,34 @@ db_test!(edit_invalidates_the_cache, |db: Db| async move {
         .iter()
         .find(|f| f.layer == "sections" && f.id == Some(s.section.id as u64))
         .expect("still there");
-    assert!(near(sec.parts[0][0], t.project(moved.0, moved.1)), "{:?}", sec.parts[0]);
+    assert!(
+        near(sec.parts[0][0], t.project(moved.0, moved.1)),
+        "{:?}",
+        sec.parts[0]
+    );
 });
 
 db_test!(bad_tile_addresses, |db: Db| async move {
     let app = router(&TestApp::demo(db.clone()).await);
-    assert_eq!(get_raw(&app, "/roads/tiles/9/0/0.mvt", &[]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get_raw(&app, "/roads/tiles/19/0/0.mvt", &[]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get_raw(&app, "/roads/tiles/10/1024/0.mvt", &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get_raw(&app, "/roads/tiles/9/0/0.mvt", &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get_raw(&app, "/roads/tiles/19/0/0.mvt", &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get_raw(&app, "/roads/tiles/10/1024/0.mvt", &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let r = get_raw(&app, "/roads/tiles/14/abc/1.mvt", &[]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&r.body).contains("{z}/{x}/{y}.mvt"));
-    assert_eq!(get_raw(&app, "/roads/tiles/14/1/1.png", &[]).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get_raw(&app, "/roads/tiles/14/1/1.png", &[]).await.status,
+        StatusCode::BAD_REQUEST
+    );
 });

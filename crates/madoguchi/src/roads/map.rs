@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/roads/list", get(list_page))
         .route("/roads/list/{id}", get(sheet_page))
         .layer(Extension(Cache::default()))
+        .merge(super::map_staff::routes())
 }
 
 fn host(headers: &HeaderMap) -> &str {
@@ -149,7 +150,12 @@ fn today(l: crate::web::i18n::Lang) -> String {
             format!("{}年{}月{}日", now.year(), u8::from(now.month()), now.day())
         }
         crate::web::i18n::Lang::En => {
-            format!("{}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day())
+            format!(
+                "{}-{:02}-{:02}",
+                now.year(),
+                u8::from(now.month()),
+                now.day()
+            )
         }
     }
 }
@@ -202,8 +208,15 @@ async fn map_page(
     };
     let mut selected = None;
     let mut bbox = None;
-    if let Some(id) = sq.route.as_deref().and_then(|r| r.trim().parse::<i64>().ok()) {
-        if let Some(r) = store::get::<Route>(&st.db, &m, id).await?.filter(|r| r.public) {
+    if let Some(id) = sq
+        .route
+        .as_deref()
+        .and_then(|r| r.trim().parse::<i64>().ok())
+    {
+        if let Some(r) = store::get::<Route>(&st.db, &m, id)
+            .await?
+            .filter(|r| r.public)
+        {
             bbox = tiles_store::route_bbox(&st.db, &m, r.id).await?;
             selected = Some(r);
         }
@@ -241,7 +254,8 @@ async fn map_page(
             "default-src 'self'; img-src 'self' data: {origin}; connect-src 'self' {origin}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
         );
         if let Ok(v) = HeaderValue::from_str(&csp) {
-            resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+            resp.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, v);
         }
     }
     Ok(resp)
@@ -403,7 +417,10 @@ mod tests {
     fn queries_and_pages() {
         assert_eq!(normalise_query(" １００１ ").as_deref(), Ok("1001"));
         assert_eq!(normalise_query("ﾔﾜﾀ").as_deref(), Ok("ヤワタ"));
-        assert_eq!(normalise_query(&"あ".repeat(101)), Err("roadmap.q_too_long"));
+        assert_eq!(
+            normalise_query(&"あ".repeat(101)),
+            Err("roadmap.q_too_long")
+        );
         assert_eq!(parse_page(None), Ok(1));
         assert_eq!(parse_page(Some("3")), Ok(3));
         assert_eq!(parse_page(Some("0")), Err("roadmap.bad_page"));

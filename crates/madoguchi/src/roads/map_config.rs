@@ -20,6 +20,8 @@ pub struct RoadsMapConfig {
     pub center_lon: f64,
     pub center_lat: f64,
     pub zoom: f64,
+    /// Department codes whose staff (besides administrators) may edit sections on the map.
+    pub edit_departments: Vec<String>,
 }
 
 impl Default for RoadsMapConfig {
@@ -33,6 +35,7 @@ impl Default for RoadsMapConfig {
             center_lon: 139.918,
             center_lat: 35.725,
             zoom: 14.0,
+            edit_departments: vec!["doro-kanri".into()],
         }
     }
 }
@@ -44,7 +47,11 @@ impl RoadsMapConfig {
             .basemap_url
             .strip_prefix("https://")
             .map(|r| ("https", r))
-            .or_else(|| self.basemap_url.strip_prefix("http://").map(|r| ("http", r)))?;
+            .or_else(|| {
+                self.basemap_url
+                    .strip_prefix("http://")
+                    .map(|r| ("http", r))
+            })?;
         let host = rest.1.split('/').next()?;
         if host.is_empty() || host.contains(['{', '}', '\'', ';', ' ', '"']) {
             return None;

@@ -11,6 +11,7 @@ pub mod crs;
 pub mod map;
 pub mod map_config;
 pub mod map_messages;
+pub mod map_staff;
 pub mod model;
 pub mod store;
 pub mod tiles;

@@ -11,9 +11,9 @@
 //! operations would be a large dependency for a rectangle.
 
 use geozero::GeomProcessor;
-use geozero::mvt::{Message, MvtWriter, TagsBuilder, tile};
 /// An attribute value of a tile feature (geozero's).
 pub use geozero::mvt::TileValue;
+use geozero::mvt::{Message, MvtWriter, TagsBuilder, tile};
 
 /// Tile coordinate space of every layer.
 pub const EXTENT: u32 = 4096;

@@ -38,7 +38,8 @@ pub struct TileCache {
 
 impl TileCache {
     pub fn new(capacity: usize) -> TileCache {
-        let cap = std::num::NonZeroUsize::new(capacity.max(1)).unwrap_or(std::num::NonZeroUsize::MIN);
+        let cap =
+            std::num::NonZeroUsize::new(capacity.max(1)).unwrap_or(std::num::NonZeroUsize::MIN);
         TileCache {
             lru: Mutex::new(lru::LruCache::new(cap)),
             hits: AtomicU64::new(0),
@@ -157,7 +158,10 @@ pub async fn layers(db: &Db, municipality: &str, t: TileId) -> Result<Vec<Layer>
                 ("road_kind", s(&r.road_kind)),
                 ("route_class", s(&r.route_class)),
                 ("section_code", s(&sec.section_code)),
-                ("carriageway_width_m", TileValue::Double(sec.carriageway_width_m)),
+                (
+                    "carriageway_width_m",
+                    TileValue::Double(sec.carriageway_width_m),
+                ),
                 ("sidewalk_width_m", TileValue::Double(sec.sidewalk_width_m)),
                 ("pavement", s(&sec.pavement)),
                 ("sidewalk", s(&sec.sidewalk)),
