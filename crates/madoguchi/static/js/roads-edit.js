@@ -19,7 +19,7 @@ if (el && field) {
     style: {
       version: 8,
       sources: {
-        roads: { type: 'vector', tiles: [new URL(el.dataset.tiles, location.href).href], minzoom: 10, maxzoom: 18 },
+        roads: { type: 'vector', tiles: [location.origin + el.dataset.tiles], minzoom: 10, maxzoom: 18 },
         edit: { type: 'geojson', data: { type: 'Feature', geometry: { type: 'LineString', coordinates: pts }, properties: {} } },
       },
       layers: [

@@ -14,7 +14,7 @@ function start(el) {
   const sources = {
     roads: {
       type: 'vector',
-      tiles: [new URL(d.tiles, location.href).href],
+      tiles: [location.origin + d.tiles],
       minzoom: Number(d.minzoom),
       maxzoom: Number(d.maxzoom),
       attribution: d.attribution,
@@ -125,6 +125,9 @@ function start(el) {
   });
   map.on('mouseleave', 'sections', () => {
     map.getCanvas().style.cursor = '';
+  });
+  map.on('error', (e) => {
+    console.error('map error:', e.error && e.error.message ? e.error.message : String(e.error || e));
   });
   map.on('load', () => {
     el.dataset.loaded = 'true';
