@@ -112,6 +112,13 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// The road ledger: import a network (GeoJSON, Shapefile), see docs/roads.md.
+    Roads {
+        #[command(subcommand)]
+        what: madoguchi::roads::cli::RoadsCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Web口座振替: billing data, 全銀 request files and result files (docs/debit.md).
     Debit {
         #[command(subcommand)]
@@ -447,6 +454,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logs(cfg.log_format);
             let db = open(&cfg).await?;
             demo::load(&db).await.context("loading demo data")?;
+            madoguchi::roads::demo::load(&db)
+                .await
+                .context("loading the demo road network")?;
             // 手続きナビ on LINE talks to a local LINE sandbox unless a real channel is set.
             let line_sandbox = if cfg.line.channel_secret.is_empty() {
                 let sb = madoguchi::navi::sandbox::LineSandbox::start(
@@ -674,6 +684,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Banks { what, db: a } => {
             let db = open(&load_config(&a)?).await?;
             return madoguchi::debit::cli::banks(&db, what).await;
+        }
+        Command::Roads { what, db: a } => {
+            let cfg = load_config(&a)?;
+            let db = open(&cfg).await?;
+            return madoguchi::roads::cli::roads(&db, &cfg, what).await;
         }
         Command::Debit { what, db: a } => {
             let cfg = load_config(&a)?;

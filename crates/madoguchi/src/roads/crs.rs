@@ -265,16 +265,32 @@ impl Crs {
     }
 
     /// A storage bbox as a bbox in this CRS, in OGC API order (lower corner, upper corner,
-    /// each in the CRS's axis order).
+    /// each in the CRS's axis order), covering the box's edges.
     pub fn bbox_from_storage(self, b: [f64; 4]) -> [f64; 4] {
-        let lo = self.from_storage(&Position::from([b[0], b[1]]));
-        let hi = self.from_storage(&Position::from([b[2], b[3]]));
-        [
-            lo[0].min(hi[0]),
-            lo[1].min(hi[1]),
-            lo[0].max(hi[0]),
-            lo[1].max(hi[1]),
-        ]
+        let mut out = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for i in 0..=16 {
+            let t = i as f64 / 16.0;
+            for (e, n) in [
+                (b[0] + (b[2] - b[0]) * t, b[1]),
+                (b[0] + (b[2] - b[0]) * t, b[3]),
+                (b[0], b[1] + (b[3] - b[1]) * t),
+                (b[2], b[1] + (b[3] - b[1]) * t),
+            ] {
+                let s = self.from_storage(&Position::from([e, n]));
+                out = [
+                    out[0].min(s[0]),
+                    out[1].min(s[1]),
+                    out[2].max(s[0]),
+                    out[3].max(s[1]),
+                ];
+            }
+        }
+        out
     }
 }
 

@@ -21,6 +21,7 @@ use super::model::{LedgerSheet, Route, Section};
 use super::store::{self, Filter};
 use super::tiles::{self, TileError, TileId};
 use super::tiles_store::{self, TileCache};
+use super::views::ViewCounter;
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::error::AppError;
@@ -160,14 +161,10 @@ fn today(l: crate::web::i18n::Lang) -> String {
     }
 }
 
-/// Counts one online ledger view (the plan's KPI, channel `map`). A failure to count is
-/// logged and does not keep the resident from the page.
-async fn count_view(st: &AppState, municipality: &str) {
-    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9));
-    let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
-    if let Err(e) = store::add_views(&st.db, municipality, &month, "map", 1).await {
-        tracing::warn!(error = %e, "road view not counted");
-    }
+/// Counts one online ledger view (the plan's KPI, channel `map`) in the roads module's batched
+/// counter (`views::ViewCounter`, an Extension on every roads route).
+fn count_view(views: &ViewCounter, st: &AppState, municipality: &str) {
+    views.count(&st.db, municipality, "map");
 }
 
 #[derive(Template)]
@@ -193,6 +190,7 @@ pub struct MapPage {
 
 async fn map_page(
     State(st): State<AppState>,
+    Extension(views): Extension<ViewCounter>,
     c: Ctx,
     Query(sq): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
@@ -221,7 +219,7 @@ async fn map_page(
             selected = Some(r);
         }
     }
-    count_view(&st, &m).await;
+    count_view(&views, &st, &m);
     let cfg = &st.cfg.roads_map;
     let attribution = format!("{} {}", c.tenant_name(), c.l.t("roadmap.attribution"));
     let page = MapPage {
@@ -309,6 +307,7 @@ pub struct ListPage {
 
 async fn list_page(
     State(st): State<AppState>,
+    Extension(views): Extension<ViewCounter>,
     c: Ctx,
     Query(sq): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
@@ -325,7 +324,7 @@ async fn list_page(
     let (rows, total) =
         store::search_routes(&st.db, &m, &q, true, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
     let pages = (total.max(0) as u64).div_ceil(PAGE_SIZE).max(1);
-    count_view(&st, &m).await;
+    count_view(&views, &st, &m);
     let status = if error.is_empty() {
         StatusCode::OK
     } else {
@@ -368,6 +367,7 @@ pub struct SheetPage {
 
 async fn sheet_page(
     State(st): State<AppState>,
+    Extension(views): Extension<ViewCounter>,
     c: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
@@ -395,7 +395,7 @@ async fn sheet_page(
             sidewalk_key: format!("roadmap.sidewalk_{}", s.sidewalk),
         })
         .collect();
-    count_view(&st, &m).await;
+    count_view(&views, &st, &m);
     let page = SheetPage {
         kind_key: format!("roadmap.kind_{}", r.road_kind),
         class_key: format!("roadmap.class_{}", r.route_class),

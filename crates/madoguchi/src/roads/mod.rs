@@ -7,12 +7,30 @@
 //! zone IX, Gauss–Krüger), `store` (SQL, one generic code path per layer). The vector tiles and
 //! the public map (`tiles*`, `map*`) belong to the roadmap part of the issue.
 
+pub mod cli;
 pub mod crs;
+pub mod demo;
+pub mod import;
 pub mod map;
 pub mod map_config;
 pub mod map_messages;
 pub mod map_staff;
+pub mod messages;
 pub mod model;
+pub mod ogc;
 pub mod store;
 pub mod tiles;
 pub mod tiles_store;
+pub mod views;
+
+use axum::{Extension, Router};
+
+use crate::web::AppState;
+
+/// Every HTTP route of the module. The view counter (the KPI) is an `Extension` on all of them:
+/// merge further roads routes (map, tiles) in here, before the layer.
+pub fn routes() -> Router<AppState> {
+    ogc::routes()
+        .merge(map::routes())
+        .layer(Extension(views::ViewCounter::new()))
+}

@@ -722,6 +722,8 @@ pub struct Filter {
     pub public_only: bool,
     pub route_id: Option<i64>,
     pub updated: Option<(Option<i64>, Option<i64>)>,
+    /// Keyset paging: only ids above this one.
+    pub after_id: Option<i64>,
     pub offset: u64,
     pub limit: Option<u64>,
 }
@@ -741,6 +743,9 @@ fn apply_filter(q: &mut SelectStatement, f: &Filter) {
     }
     if let Some(r) = f.route_id {
         q.and_where(Expr::col(col("route_id")).eq(r));
+    }
+    if let Some(a) = f.after_id {
+        q.and_where(Expr::col(col("id")).gt(a));
     }
     if let Some((from, to)) = f.updated {
         if let Some(a) = from {

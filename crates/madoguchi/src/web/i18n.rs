@@ -83,6 +83,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::identity::messages::MESSAGES,
     crate::documents::messages::MESSAGES,
     crate::debit::messages::MESSAGES,
+    crate::roads::messages::MESSAGES,
     crate::roads::map_messages::MESSAGES,
 ];
 

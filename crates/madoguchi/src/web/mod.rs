@@ -151,7 +151,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::navi::routes())
         .merge(crate::payments::routes())
         .merge(crate::debit::routes())
-        .merge(crate::roads::map::routes())
+        .merge(crate::roads::routes())
         .merge(crate::identity::routes::routes())
         .merge(crate::identity::relink::routes())
         .merge(crate::documents::routes())
