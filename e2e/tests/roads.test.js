@@ -174,7 +174,8 @@ describe('road map and list view', () => {
       await shot('sheet');
       // The map page without JavaScript points to the list.
       await page.goto('/roads/map');
-      assert.ok(await page.getByText('JavaScript を使わない場合は、一覧で同じ情報を見られます。').isVisible());
+      assert.match(await page.locator('#roads-map').textContent(), /JavaScript を使わない場合は、一覧で同じ情報を見られます。/);
+      assert.equal(await page.locator('#roads-map a[href="/roads/list"]').count(), 1);
       assert.deepEqual(resourceProblems, []);
     });
   });

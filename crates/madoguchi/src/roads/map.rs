@@ -219,6 +219,13 @@ async fn map_page(
             selected = Some(r);
         }
     }
+    if selected.is_none() {
+        // Open on the whole public network (the configured centre when there is none).
+        if let Some(b) = store::extent::<Section>(&st.db, &m, true).await? {
+            let b = super::crs::Crs::Crs84.bbox_from_storage(b);
+            bbox = Some((b[0], b[1], b[2], b[3]));
+        }
+    }
     count_view(&views, &st, &m);
     let cfg = &st.cfg.roads_map;
     let attribution = format!("{} {}", c.tenant_name(), c.l.t("roadmap.attribution"));
