@@ -134,7 +134,7 @@ pub fn parse_page(p: Option<&str>) -> Result<u64, &'static str> {
     match p.map(str::trim) {
         None | Some("") => Ok(1),
         Some(s) => match s.parse::<u64>() {
-            Ok(n) if n >= 1 && n <= 1_000_000 => Ok(n),
+            Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
             _ => Err("roadmap.bad_page"),
         },
     }
@@ -206,18 +206,17 @@ async fn map_page(
     };
     let mut selected = None;
     let mut bbox = None;
-    if let Some(id) = sq
+    let route_id = sq
         .route
         .as_deref()
-        .and_then(|r| r.trim().parse::<i64>().ok())
-    {
-        if let Some(r) = store::get::<Route>(&st.db, &m, id)
+        .and_then(|r| r.trim().parse::<i64>().ok());
+    if let Some(id) = route_id
+        && let Some(r) = store::get::<Route>(&st.db, &m, id)
             .await?
             .filter(|r| r.public)
-        {
-            bbox = tiles_store::route_bbox(&st.db, &m, r.id).await?;
-            selected = Some(r);
-        }
+    {
+        bbox = tiles_store::route_bbox(&st.db, &m, r.id).await?;
+        selected = Some(r);
     }
     if selected.is_none() {
         // Open on the whole public network (the configured centre when there is none).

@@ -290,7 +290,10 @@ mod tests {
         let back = vertices_text(&g);
         let lines: Vec<&str> = back.lines().collect();
         assert_eq!(lines.len(), 2);
-        let p: Vec<f64> = lines[0].split(", ").map(|v| v.parse().unwrap()).collect();
+        let p: Vec<f64> = lines[0]
+            .split(", ")
+            .map(|v| v.parse().expect("number"))
+            .collect();
         assert!((p[0] - 139.907).abs() < 1e-8 && (p[1] - 35.7285).abs() < 1e-8);
         assert_eq!(parse_vertices("139.9, 35.7"), Err("roadmap.edit_err_two"));
         assert_eq!(
