@@ -207,7 +207,7 @@ db_test!(map_page_serves_everything_itself, |db: Db| async move {
         assert!(
             js.headers["content-type"]
                 .to_str()
-                .unwrap()
+                .expect("ascii")
                 .starts_with("text/javascript")
         );
         assert!(js.body.contains("MapLibre"));
@@ -263,7 +263,7 @@ db_test!(
         assert!(r.body.contains("data-basemap-attribution=\"地理院タイル\""));
         let csp = r.headers["content-security-policy"]
             .to_str()
-            .unwrap()
+            .expect("ascii")
             .to_owned();
         assert!(
             csp.contains("img-src 'self' data: https://cyberjapandata.gsi.go.jp"),
@@ -278,7 +278,7 @@ db_test!(
         assert!(
             !home.headers["content-security-policy"]
                 .to_str()
-                .unwrap()
+                .expect("ascii")
                 .contains("gsi")
         );
     }
