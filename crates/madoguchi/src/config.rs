@@ -59,6 +59,8 @@ pub struct Config {
     pub debit: crate::debit::config::DebitConfig,
     /// Public facilities: registration expiry, lotteries (docs/facilities.md).
     pub facilities: crate::facilities::config::FacilitiesConfig,
+    /// The public road map and its vector tiles (docs/roads-map.md).
+    pub roads_map: crate::roads::map_config::RoadsMapConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -177,6 +179,7 @@ impl Default for Config {
             documents: Default::default(),
             debit: Default::default(),
             facilities: Default::default(),
+            roads_map: Default::default(),
         }
     }
 }
@@ -274,6 +277,7 @@ impl Config {
         );
         self.identity.validate()?;
         self.facilities.check().map_err(anyhow::Error::msg)?;
+        self.roads_map.validate()?;
         Ok(())
     }
 

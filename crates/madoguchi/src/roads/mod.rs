@@ -12,11 +12,17 @@ pub mod cli;
 pub mod crs;
 pub mod demo;
 pub mod import;
+pub mod map;
+pub mod map_config;
+pub mod map_messages;
+pub mod map_staff;
 pub mod messages;
 pub mod model;
 pub mod ogc;
 pub mod sheet;
 pub mod store;
+pub mod tiles;
+pub mod tiles_store;
 pub mod views;
 
 use axum::{Extension, Router};
@@ -29,6 +35,7 @@ pub fn routes() -> Router<AppState> {
     ogc::routes()
         .merge(api::routes())
         .merge(sheet::routes())
+        .merge(map::routes())
         .layer(Extension(views::ViewCounter::new()))
 }
 

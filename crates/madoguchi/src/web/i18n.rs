@@ -85,6 +85,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::debit::messages::MESSAGES,
     crate::facilities::messages::MESSAGES,
     crate::roads::messages::MESSAGES,
+    crate::roads::map_messages::MESSAGES,
 ];
 
 /// Every message of every table.

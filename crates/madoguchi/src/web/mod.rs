@@ -597,7 +597,7 @@ async fn static_file(axum::extract::Path(path): axum::extract::Path<String>) -> 
 fn mime_for(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or("") {
         "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
         "svg" => "image/svg+xml",
         "woff2" => "font/woff2",
         "woff" => "font/woff",
