@@ -1415,6 +1415,290 @@ const TABLE: &[RowDef] = &[
         "AAAAA",
         "SANDBOX bank; the empty body is refused (400) for everyone before the role check, nothing changes",
     ),
+    // ── Public facilities (issue 7) ──
+    r(
+        "GET",
+        "/facilities",
+        "/facilities",
+        Public,
+        "AAAAA",
+        "facility list (each town its own)",
+    ),
+    r(
+        "POST",
+        "/facilities/reserve",
+        "/facilities/reserve",
+        Resident,
+        "DDDDD",
+        "the empty form names no facility: 404 for everyone (booking itself: tests/facilities.rs)",
+    ),
+    r(
+        "GET",
+        "/facilities/{id}",
+        "/facilities/{facility}",
+        Public,
+        "ADAAA",
+        "public; another town's host does not show 市川's facility",
+    ),
+    r(
+        "GET",
+        "/facilities/{id}/rooms/{room}",
+        "/facilities/{facility}/rooms/{room}",
+        Public,
+        "ADAAA",
+        "public free slots",
+    ),
+    r(
+        "GET",
+        "/facilities/{id}/rooms/{room}/confirm",
+        "/facilities/{facility}/rooms/{room}/confirm",
+        Resident,
+        "DDDDD",
+        "residents; without a slot the page is 404 for everyone (booking: tests/facilities.rs)",
+    ),
+    r(
+        "GET",
+        "/facilities/lotteries/{id}",
+        "/facilities/lotteries/{lottery}",
+        Public,
+        "ADAAA",
+        "public: the seed hash, the results",
+    ),
+    r(
+        "POST",
+        "/facilities/lotteries/{id}/enter",
+        "/facilities/lotteries/{lottery}/enter",
+        Resident,
+        "DDADA",
+        "residents of this town (the entry itself then needs a user ID)",
+    ),
+    r(
+        "GET",
+        "/mypage/facilities",
+        "/mypage/facilities",
+        Resident,
+        "DAADA",
+        "own user ID and bookings",
+    ),
+    r(
+        "POST",
+        "/mypage/facilities/renew",
+        "/mypage/facilities/renew",
+        Resident,
+        "DDDDD",
+        "own registration; the fixture residents have none to renew: 404",
+    ),
+    r(
+        "POST",
+        "/mypage/facilities/{pid}/cancel",
+        "/mypage/facilities/999999/cancel",
+        Resident,
+        "DDDDD",
+        "owner only (no such booking: 404 for everyone)",
+    ),
+    r(
+        "POST",
+        "/mypage/facilities/{pid}/confirm",
+        "/mypage/facilities/999999/confirm",
+        Resident,
+        "DDDDD",
+        "owner only (no such booking: 404 for everyone)",
+    ),
+    r(
+        "GET",
+        "/api/v1/facilities",
+        "/api/v1/facilities",
+        Public,
+        "AAAAA",
+        "public API",
+    ),
+    r(
+        "GET",
+        "/api/v1/facilities/{id}/availability",
+        "/api/v1/facilities/{facility}/availability?room={room}&date=2027-04-10",
+        Public,
+        "ADAAA",
+        "public API; another town's host: 404",
+    ),
+    r(
+        "POST",
+        "/api/v1/reservations",
+        "/api/v1/reservations",
+        Resident,
+        "DAADA",
+        "bearer token of a resident; the empty body is refused (422), books nothing",
+    ),
+    r(
+        "POST",
+        "/api/v1/reservations/{id}/cancel",
+        "/api/v1/reservations/999999/cancel",
+        Resident,
+        "DDDDD",
+        "owner only (no such booking: 404; a staff token: 403)",
+    ),
+    r(
+        "POST",
+        "/api/v1/reservations/{id}/change",
+        "/api/v1/reservations/999999/change",
+        Resident,
+        "DAADA",
+        "residents; the empty body is refused (422) after the resident check (someone else's booking: tests/facilities.rs)",
+    ),
+    r(
+        "GET",
+        "/api/v1/kpi/facilities-online-registration",
+        "/api/v1/kpi/facilities-online-registration",
+        Public,
+        "AAAAA",
+        "KPI",
+    ),
+    r(
+        "GET",
+        "/staff/facilities",
+        "/staff/facilities",
+        Admin,
+        "DADDA",
+        "admin and the facilities departments",
+    ),
+    r(
+        "POST",
+        "/staff/facilities/users/{number}/link",
+        "/staff/facilities/users/999999/link",
+        Admin,
+        "DADDA",
+        "admin and the facilities departments; the empty form is refused",
+    ),
+    r(
+        "POST",
+        "/staff/facilities/reviews/{pid}",
+        "/staff/facilities/reviews/999999",
+        Admin,
+        "DDDDD",
+        "admin and the facilities departments; no such booking: 404 for the admin too",
+    ),
+    // ── Road ledger (issue 8) ──
+    r(
+        "GET",
+        "/roads/routes/{id}",
+        "/roads/routes/{road_route}",
+        Public,
+        "ADAAA",
+        "public 調書; another town's host: 404",
+    ),
+    r(
+        "GET",
+        "/roads/map",
+        "/roads/map",
+        Public,
+        "AAAAA",
+        "public map",
+    ),
+    r(
+        "GET",
+        "/roads/list",
+        "/roads/list",
+        Public,
+        "AAAAA",
+        "public list view",
+    ),
+    r(
+        "GET",
+        "/roads/list/{id}",
+        "/roads/list/{road_route}",
+        Public,
+        "ADAAA",
+        "public list view of one route",
+    ),
+    r(
+        "GET",
+        "/roads/tiles/{z}/{x}/{y}",
+        "/roads/tiles/15/29126/12909",
+        Public,
+        "AAAAA",
+        "public vector tiles (another town: its own, empty)",
+    ),
+    r(
+        "GET",
+        "/staff/roads/map/sections/{id}",
+        "/staff/roads/map/sections/{road_section}",
+        Admin,
+        "DDDDA",
+        "admin and 道路管理課; another town cannot see 市川's section",
+    ),
+    r(
+        "POST",
+        "/staff/roads/map/sections/{id}",
+        "/staff/roads/map/sections/{road_section}",
+        Admin,
+        "DDDDA",
+        "admin and 道路管理課; the empty form is refused, nothing changes",
+    ),
+    r(
+        "GET",
+        "/api/v1/kpi/road-ledger-views",
+        "/api/v1/kpi/road-ledger-views",
+        Public,
+        "AAAAA",
+        "KPI",
+    ),
+    r("GET", "/ogc", "/ogc", Public, "AAAAA", "OGC API landing"),
+    r("GET", "/ogc/", "/ogc/", Public, "AAAAA", "OGC API landing"),
+    r(
+        "GET",
+        "/ogc/api",
+        "/ogc/api",
+        Public,
+        "AAAAA",
+        "OGC API OpenAPI 3.0",
+    ),
+    r(
+        "GET",
+        "/ogc/api.html",
+        "/ogc/api.html",
+        Public,
+        "AAAAA",
+        "OGC API document page",
+    ),
+    r(
+        "GET",
+        "/ogc/conformance",
+        "/ogc/conformance",
+        Public,
+        "AAAAA",
+        "OGC conformance",
+    ),
+    r(
+        "GET",
+        "/ogc/collections",
+        "/ogc/collections",
+        Public,
+        "AAAAA",
+        "OGC collections",
+    ),
+    r(
+        "GET",
+        "/ogc/collections/{cid}",
+        "/ogc/collections/sections",
+        Public,
+        "AAAAA",
+        "OGC collection",
+    ),
+    r(
+        "GET",
+        "/ogc/collections/{cid}/items",
+        "/ogc/collections/sections/items",
+        Public,
+        "AAAAA",
+        "OGC items (each town its own)",
+    ),
+    r(
+        "GET",
+        "/ogc/collections/{cid}/items/{fid}",
+        "/ogc/collections/sections/items/{road_section}",
+        Public,
+        "ADAAA",
+        "OGC item; another town: 404",
+    ),
 ];
 
 /// Routes that are declared in the code but not on the main router (own listeners).
@@ -1670,6 +1954,24 @@ db_test!(
         let receipt = new_case(&app, &f, "authz-1").await;
         let passkey = "999999".to_owned();
         let mandate = "999999".to_owned();
+        // 市川市's objects of the facilities and roads demos.
+        madoguchi::roads::demo::load_into(&db, ICHIKAWA)
+            .await
+            .expect("roads demo");
+        let first = |sql: &'static str| {
+            let db = db.clone();
+            async move { common::fetch_raw::<(i64,)>(&db, sql).await[0].0 }
+        };
+        let facility =
+            first("SELECT MIN(id) FROM fac_facilities WHERE municipality_id = '122033'").await;
+        let room = first("SELECT MIN(id) FROM fac_rooms WHERE facility_id = (SELECT MIN(id) FROM fac_facilities WHERE municipality_id = '122033')").await;
+        let lottery = first("SELECT MIN(id) FROM fac_lotteries").await;
+        let road_route =
+            first("SELECT MIN(id) FROM road_routes WHERE municipality_id = '122033' AND public")
+                .await;
+        let road_section =
+            first("SELECT MIN(id) FROM road_sections WHERE municipality_id = '122033' AND public")
+                .await;
 
         // Every account gets a bearer token with every scope, created once.
         let mut tokens = BTreeMap::new();
@@ -1724,7 +2026,12 @@ db_test!(
                 .replace("{receipt}", &receipt)
                 .replace("{proc}", &f.procedure_id.to_string())
                 .replace("{passkey}", &passkey)
-                .replace("{mandate}", &mandate);
+                .replace("{mandate}", &mandate)
+                .replace("{facility}", &facility.to_string())
+                .replace("{room}", &room.to_string())
+                .replace("{lottery}", &lottery.to_string())
+                .replace("{road_route}", &road_route.to_string())
+                .replace("{road_section}", &road_section.to_string());
             let mut got = String::new();
             let mut statuses = Vec::new();
             for actor in ACTORS {

@@ -1,6 +1,7 @@
 //! The JSON API: the facilities of this host's municipality, availability per room and date,
 //! bookings (201, or 409 with the reason), change and cancel, and the plan 1-4 KPI.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -332,9 +333,10 @@ fn resident_of(caller: &ApiCaller) -> Result<i64, Box<Response>> {
         .require_scope(SCOPE)
         .map_err(|r| Box::new(r.into_response()))?;
     if caller.user.kind != "resident" {
-        return Err(Box::new(error_response(FacError::Refused(
-            Refusal::NotRegistered,
-        ))));
+        // A staff member's token books nothing: forbidden, with the same reason body.
+        let mut r = error_response(FacError::Refused(Refusal::NotRegistered));
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return Err(Box::new(r));
     }
     Ok(caller.user.id)
 }
@@ -345,15 +347,21 @@ fn resident_of(caller: &ApiCaller) -> Result<i64, Box<Response>> {
 #[utoipa::path(post, path = "/api/v1/reservations", tag = "facilities", security(("bearer" = [])),
     request_body = ReserveBody,
     responses((status = 201, body = Reservation), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 415), (status = 422)))]
 pub async fn reserve(
     State(st): State<AppState>,
     caller: ApiCaller,
-    Json(b): Json<ReserveBody>,
+    body: Result<Json<ReserveBody>, JsonRejection>,
 ) -> Response {
+    // Who may book is checked before the body is read.
     let resident = match resident_of(&caller) {
         Ok(r) => r,
         Err(r) => return *r,
+    };
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
     };
     let req = BookRequest {
         room: b.room,
@@ -379,7 +387,8 @@ pub async fn reserve(
 /// Cancels a booking of the token's resident (until the facility's deadline).
 #[utoipa::path(post, path = "/api/v1/reservations/{id}/cancel", tag = "facilities", security(("bearer" = [])),
     params(("id" = String, Path, description = "Reservation id")),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -412,16 +421,22 @@ pub struct ChangeBody {
 /// Moves a booking of the token's resident to another time in the same room.
 #[utoipa::path(post, path = "/api/v1/reservations/{id}/change", tag = "facilities", security(("bearer" = [])),
     params(("id" = String, Path, description = "Reservation id")), request_body = ChangeBody,
-    responses((status = 200, body = Reservation), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Reservation), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415), (status = 422)))]
 pub async fn change(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-    Json(b): Json<ChangeBody>,
+    body: Result<Json<ChangeBody>, JsonRejection>,
 ) -> Response {
     let resident = match resident_of(&caller) {
         Ok(r) => r,
         Err(r) => return *r,
+    };
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
     };
     match service::change(
         &st.db,

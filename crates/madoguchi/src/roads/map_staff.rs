@@ -5,6 +5,7 @@
 //! text field (one "longitude, latitude" a line), so the page works without JavaScript.
 
 use askama::Template;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -193,14 +194,19 @@ async fn save(
     State(st): State<AppState>,
     c: Ctx,
     Path(id): Path<String>,
-    Form(f): Form<EditForm>,
+    form: Result<Form<EditForm>, FormRejection>,
 ) -> Result<Response, AppError> {
+    // Who may edit is checked before the form is read.
     let me = match allowed(&st, &c).await? {
         Ok(me) => me,
         Err(r) => return Ok(r),
     };
     let m = c.tenant.id.clone();
     let (stored, route) = load(&st, &m, &id).await?;
+    let Form(f) = match form {
+        Ok(f) => f,
+        Err(e) => return Ok(e.into_response()),
+    };
     let mut errors = Vec::new();
     let geometry = parse_vertices(&f.vertices).unwrap_or_else(|e| {
         errors.push(("vertices", e));
