@@ -16,7 +16,6 @@ use super::routes::{MandateView, view};
 use super::service::{self, DebitError};
 use super::store::{self, RequestRow};
 use crate::audit::Actor;
-use crate::auth::Role;
 use crate::auth::store::UserRow;
 use crate::procedures::application::pages::{field, form_pairs};
 use crate::procedures::application::rules::{CsvEncoding, csv_bytes, csv_text};
@@ -38,25 +37,7 @@ pub fn routes() -> Router<AppState> {
 /// Administrators and the staff of the configured departments (not DX推進員); anyone else
 /// gets 404, as for a page that does not exist.
 async fn allowed(st: &AppState, c: &Ctx) -> Result<Result<UserRow, Response>, AppError> {
-    let me = match crate::web::staff::require_staff(c) {
-        Ok(u) => u,
-        Err(r) => return Ok(Err(r.into_response())),
-    };
-    if me.is_admin() {
-        return Ok(Ok(me));
-    }
-    if me.role() == Some(Role::DxPromoter) {
-        return Err(AppError::NotFound);
-    }
-    let Some(d) = me.department_id else {
-        return Err(AppError::NotFound);
-    };
-    let dept = crate::auth::store::get_department(&st.db, d).await?;
-    if dept.is_some_and(|d| st.cfg.debit.departments.contains(&d.code)) {
-        Ok(Ok(me))
-    } else {
-        Err(AppError::NotFound)
-    }
+    crate::web::staff::require_department_staff(st, c, &st.cfg.debit.departments).await
 }
 
 pub struct Group {

@@ -15,7 +15,6 @@ use super::routes::{show_date, status_key};
 use super::service::{self, FacError};
 use super::{model, registration, store};
 use crate::audit::Actor;
-use crate::auth::Role;
 use crate::auth::store::UserRow;
 use crate::db::schema::Applications as Ap;
 use crate::procedures::application::pages::{field, form_pairs};
@@ -33,25 +32,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn allowed(st: &AppState, c: &Ctx) -> Result<Result<UserRow, Response>, AppError> {
-    let me = match crate::web::staff::require_staff(c) {
-        Ok(u) => u,
-        Err(r) => return Ok(Err(r.into_response())),
-    };
-    if me.is_admin() {
-        return Ok(Ok(me));
-    }
-    if me.role() == Some(Role::DxPromoter) {
-        return Err(AppError::NotFound);
-    }
-    let Some(d) = me.department_id else {
-        return Err(AppError::NotFound);
-    };
-    let dept = crate::auth::store::get_department(&st.db, d).await?;
-    if dept.is_some_and(|d| st.cfg.facilities.departments.contains(&d.code)) {
-        Ok(Ok(me))
-    } else {
-        Err(AppError::NotFound)
-    }
+    crate::web::staff::require_department_staff(st, c, &st.cfg.facilities.departments).await
 }
 
 pub struct Screened {

@@ -17,7 +17,6 @@ use super::crs::{Crs, ZONE_IX, to_geographic};
 use super::model::{PAVEMENTS, Route, SIDEWALKS, Section};
 use super::store::{self, Editor, StoreError};
 use crate::audit::Actor;
-use crate::auth::Role;
 use crate::auth::store::UserRow;
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
@@ -31,25 +30,7 @@ pub fn routes() -> Router<AppState> {
 /// Administrators and the staff of the departments in `roads_map.edit_departments`; other
 /// staff get 404, as for a page that does not exist.
 async fn allowed(st: &AppState, c: &Ctx) -> Result<Result<UserRow, Response>, AppError> {
-    let me = match crate::web::staff::require_staff(c) {
-        Ok(u) => u,
-        Err(r) => return Ok(Err(r.into_response())),
-    };
-    if me.is_admin() {
-        return Ok(Ok(me));
-    }
-    if me.role() == Some(Role::DxPromoter) {
-        return Err(AppError::NotFound);
-    }
-    let Some(d) = me.department_id else {
-        return Err(AppError::NotFound);
-    };
-    let dept = crate::auth::store::get_department(&st.db, d).await?;
-    if dept.is_some_and(|d| st.cfg.roads_map.edit_departments.contains(&d.code)) {
-        Ok(Ok(me))
-    } else {
-        Err(AppError::NotFound)
-    }
+    crate::web::staff::require_department_staff(st, c, &st.cfg.roads_map.edit_departments).await
 }
 
 /// The vertices of a stored LineString as "lon, lat" lines (9 decimals ≈ 0.1 mm).

@@ -97,6 +97,35 @@ pub(crate) fn require_staff(c: &Ctx) -> Result<UserRow, Redirect> {
     }
 }
 
+/// A module's staff pages: administrators and the staff of the module's configured
+/// departments (never DX推進員). Not signed in as staff: the staff login (the inner `Err`);
+/// anyone else: 404, as for a page that does not exist.
+pub(crate) async fn require_department_staff(
+    st: &AppState,
+    c: &Ctx,
+    departments: &[String],
+) -> Result<Result<UserRow, Response>, AppError> {
+    let me = match require_staff(c) {
+        Ok(u) => u,
+        Err(r) => return Ok(Err(r.into_response())),
+    };
+    if me.is_admin() {
+        return Ok(Ok(me));
+    }
+    if me.role() == Some(Role::DxPromoter) {
+        return Err(AppError::NotFound);
+    }
+    let Some(d) = me.department_id else {
+        return Err(AppError::NotFound);
+    };
+    let dept = store::get_department(&st.db, d).await?;
+    if dept.is_some_and(|d| departments.contains(&d.code)) {
+        Ok(Ok(me))
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct NoticeQuery {
     #[serde(default)]
