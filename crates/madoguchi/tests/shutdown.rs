@@ -7,69 +7,17 @@
 mod common;
 #[allow(dead_code)]
 mod app_fixture;
+mod served;
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app_fixture::*;
 use madoguchi::db::Db;
 use serde_json::{Value, json};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MADOGUCHI_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// Starts `madoguchi serve` on a free port and waits for its "listening" log line.
-fn start(url: &str) -> Server {
-    let mut child = bin()
-        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", url])
-        .env("MADOGUCHI_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn server");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent
-                && let Ok(v) = serde_json::from_str::<Value>(&line)
-                && v["message"] == "listening"
-            {
-                let _ = tx.send(v["addr"].as_str().unwrap_or("").to_owned());
-                sent = true;
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server did not start listening within 60 s");
-    Server { child, addr }
-}
+use served::start;
 
 struct Outcome {
     started_ms: u128,
