@@ -16,12 +16,14 @@
 # machine can only lower a measurement).
 #
 # Usage: bench/run.sh [--save] [--duration SECS] [--no-build] [--no-wait] [--no-sqlite] [--no-postgres]
+#                     [--only home,login-page,login,register,form,submit]
 #   --save           also write the report to bench/results/latest.md (default: /tmp only)
 #   --duration SECS  length of each wrk run (default 10)
 #   --no-build       use the existing target/release/madoguchi
 #   --no-wait        do not wait for the CPUs to be quiet (up to 3 min at the start, up to 45 s
 #                    before each measurement)
 #   --no-sqlite / --no-postgres   skip one backend
+#   --only LIST      run only these Madoguchi scenarios (comma-separated; the ceilings always run)
 # Environment:
 #   BENCH_TMPDIR     where data dirs live (default /tmp); pg_test_fsync writes its file here,
 #                    so put it on the filesystem the databases would use
@@ -41,6 +43,7 @@ BUILD=1
 WAIT_QUIET=1
 DO_SQLITE=1
 DO_PG=1
+ONLY=""
 while (($#)); do
   case $1 in
     --save) SAVE=1 ;;
@@ -49,7 +52,8 @@ while (($#)); do
     --no-wait) WAIT_QUIET=0 ;;
     --no-sqlite) DO_SQLITE=0 ;;
     --no-postgres) DO_PG=0 ;;
-    -h|--help) sed -n '2,32p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --only) ONLY=,${2:?--only needs a list},; shift ;;
+    -h|--help) sed -n '2,34p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -544,15 +548,18 @@ scenario_submit() { # BASE DB-ARGS...
 run_scenarios() { # BASE DB-ARGS...
   local base=$1
   shift
-  step "$BACKEND home page" scenario_page "home page GET /" / "$base"
-  step "$BACKEND login page" scenario_page "login page GET /login" /login "$base"
+  if wanted home; then step "$BACKEND home page" scenario_page "home page GET /" / "$base"; fi
+  if wanted login-page; then step "$BACKEND login page" scenario_page "login page GET /login" /login "$base"; fi
   CSRF_COOKIE=$CSRF_TOKEN CSRF_FIELD=$CSRF_TOKEN LOGIN_OK=0
   if login_preflight "$base" 2>"$LOGDIR/$BACKEND-login-preflight.err"; then LOGIN_OK=1; fi
-  step "$BACKEND login POST" scenario_login "$base"
-  step "$BACKEND register POST" scenario_register "$base"
-  step "$BACKEND form page GET" scenario_form_page "$base"
-  step "$BACKEND submit POST" scenario_submit "$base" "$@"
+  if wanted login; then step "$BACKEND login POST" scenario_login "$base"; fi
+  if wanted register; then step "$BACKEND register POST" scenario_register "$base"; fi
+  if wanted form; then step "$BACKEND form page GET" scenario_form_page "$base"; fi
+  if wanted submit; then step "$BACKEND submit POST" scenario_submit "$base" "$@"; fi
 }
+
+# wanted NAME: true when --only was not given or lists NAME
+wanted() { [[ -z $ONLY || $ONLY == *",$1,"* ]]; }
 
 # ---------------------------------------------------------------- step 4: SQLite (demo)
 bench_sqlite() {

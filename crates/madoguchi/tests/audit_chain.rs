@@ -31,7 +31,7 @@ fn actor_for(i: usize) -> Actor {
 /// Appends one event in its own committed transaction and returns its sequence number.
 async fn append_one(db: &Db, municipality: &str, i: usize) -> i64 {
     let mut tx = db.begin().await.expect("begin");
-    let seq = record(
+    record(
         &mut tx,
         municipality,
         &actor_for(i),
@@ -42,7 +42,26 @@ async fn append_one(db: &Db, municipality: &str, i: usize) -> i64 {
     .await
     .expect("record");
     tx.commit().await.expect("commit");
-    seq
+    // Numbered at commit: the newest event with this target is this one (callers that write
+    // concurrently use distinct targets).
+    let rows: Vec<(i64,)> = fetch_raw(
+        db,
+        &format!(
+            "SELECT MAX(seq) FROM audit_events WHERE municipality_id = '{municipality}' AND target = 'thing/{i}'"
+        ),
+    )
+    .await;
+    rows[0].0
+}
+
+/// The chain head's sequence number (the last event's).
+async fn head_seq(db: &Db, municipality: &str) -> i64 {
+    let rows: Vec<(i64,)> = fetch_raw(
+        db,
+        &format!("SELECT audit_seq FROM municipalities WHERE id = '{municipality}'"),
+    )
+    .await;
+    rows[0].0
 }
 
 /// Appends `n` events, each in its own transaction.
@@ -490,7 +509,7 @@ db_test!(a_rolled_back_event_leaves_no_trace, |db| async move {
     {
         let mut tx = db.begin().await.expect("begin");
         for i in 0..3 {
-            let seq = record(
+            record(
                 &mut tx,
                 ICHIKAWA,
                 &Actor::Cli,
@@ -500,7 +519,6 @@ db_test!(a_rolled_back_event_leaves_no_trace, |db| async move {
             )
             .await
             .expect("record");
-            assert_eq!(seq, 3 + i);
         }
         // Dropped without commit: rolls back.
     }
@@ -522,12 +540,14 @@ db_test!(
     |db| async move {
         seed(&db).await;
         let mut tx = db.begin().await.expect("begin");
-        let result = record(&mut tx, "000000", &Actor::Cli, "x", "y", json!({})).await;
+        record(&mut tx, "000000", &Actor::Cli, "x", "y", json!({}))
+            .await
+            .expect("recorded in the transaction");
+        // The event is chained at commit, and there is no chain to put it in.
         assert!(
-            result.is_err(),
-            "recording into a municipality that does not exist must fail"
+            tx.commit().await.is_err(),
+            "committing an event of a municipality that does not exist must fail"
         );
-        drop(tx);
         assert_eq!(verify_ok(&db).await.events, 0);
     }
 );
@@ -612,5 +632,157 @@ db_test!(
         let report = verify(&db).await.expect("verify");
         assert!(report.first_bad.is_none(), "{:?}", report.first_bad);
         assert_eq!(report.events, 600);
+    }
+);
+
+db_test!(
+    a_transaction_chains_all_its_events_at_commit,
+    |db| async move {
+        seed(&db).await;
+        append(&db, ICHIKAWA, 3).await;
+        // More events than one INSERT takes (500), for two chains, interleaved, in one
+        // transaction: each chain gets its events in the order they were recorded.
+        let mut tx = db.begin().await.expect("begin");
+        for i in 0..1_203 {
+            let town = if i % 3 == 0 { SHISUI } else { ICHIKAWA };
+            record(
+                &mut tx,
+                town,
+                &actor_for(i),
+                "test.batch",
+                &format!("thing/{i}"),
+                json!({ "i": i }),
+            )
+            .await
+            .expect("record");
+        }
+        // Nothing is written before the commit.
+        assert_eq!(head_seq(&db, ICHIKAWA).await, 3);
+        tx.commit().await.expect("commit");
+        assert_eq!(head_seq(&db, ICHIKAWA).await, 3 + 802);
+        assert_eq!(head_seq(&db, SHISUI).await, 401);
+        let report = verify_ok(&db).await;
+        assert_eq!(report.events, 3 + 1_203);
+        let events = all_events(&db).await;
+        let targets = |m: &str| -> Vec<String> {
+            events
+                .iter()
+                .filter(|e| e.municipality_id == m && e.action == "test.batch")
+                .map(|e| e.target.clone())
+                .collect()
+        };
+        let want = |keep: fn(usize) -> bool| -> Vec<String> {
+            (0..1_203)
+                .filter(|i| keep(*i))
+                .map(|i| format!("thing/{i}"))
+                .collect()
+        };
+        assert_eq!(targets(SHISUI), want(|i| i % 3 == 0));
+        assert_eq!(targets(ICHIKAWA), want(|i| i % 3 != 0));
+        assert_contiguous(&events, ICHIKAWA, 805);
+
+        // A transaction rolled back, or dropped, writes none of its events.
+        for rollback in [true, false] {
+            let mut tx = db.begin().await.expect("begin");
+            record(&mut tx, ICHIKAWA, &Actor::Cli, "test.lost", "x", json!({}))
+                .await
+                .expect("record");
+            if rollback {
+                tx.rollback().await.expect("rollback");
+            } else {
+                drop(tx);
+            }
+        }
+        assert_eq!(head_seq(&db, ICHIKAWA).await, 805);
+        verify_ok(&db).await;
+    }
+);
+
+db_test!(
+    events_after_a_savepoint_that_is_rolled_back_to_are_dropped,
+    |db| async move {
+        seed(&db).await;
+        let mut tx = db.begin().await.expect("begin");
+        let ev = |name: &'static str| (name, json!({}));
+        for (spell_take, spell_back, spell_release) in [
+            (
+                "SAVEPOINT a",
+                "ROLLBACK TO SAVEPOINT a",
+                "RELEASE SAVEPOINT a",
+            ),
+            ("savepoint b;", "rollback transaction to b", "release b"),
+        ] {
+            let (keep, d) = ev("test.kept");
+            record(&mut tx, ICHIKAWA, &Actor::Cli, keep, spell_take, d)
+                .await
+                .expect("record");
+            tx.execute_raw(spell_take).await.expect("savepoint");
+            let (lost, d) = ev("test.lost");
+            record(&mut tx, ICHIKAWA, &Actor::Cli, lost, spell_back, d)
+                .await
+                .expect("record");
+            tx.execute_raw(spell_back).await.expect("rollback to");
+            let (kept_after, d) = ev("test.kept.after");
+            record(&mut tx, ICHIKAWA, &Actor::Cli, kept_after, spell_release, d)
+                .await
+                .expect("record");
+            tx.execute_raw(spell_release).await.expect("release");
+        }
+        tx.commit().await.expect("commit");
+        let events = all_events(&db).await;
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "test.kept",
+                "test.kept.after",
+                "test.kept",
+                "test.kept.after"
+            ]
+        );
+        verify_ok(&db).await;
+    }
+);
+
+db_test!(
+    concurrent_transactions_and_group_commits_keep_one_chain,
+    |db| async move {
+        seed(&db).await;
+        // Plain transactions and group-committed jobs of both towns at once: on PostgreSQL
+        // they run concurrently and meet only at the head rows when they commit.
+        let mut tasks = Vec::new();
+        for w in 0..8_usize {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..25_usize {
+                    let town = if (w + i) % 4 == 0 { SHISUI } else { ICHIKAWA };
+                    if w % 2 == 0 {
+                        append_one(&db, town, i).await;
+                    } else {
+                        db.grouped(move |tx| {
+                            Box::pin(async move {
+                                record(tx, town, &Actor::System, "test.grouped", "g", json!({}))
+                                    .await?;
+                                record(tx, ICHIKAWA, &Actor::System, "test.grouped", "h", json!({}))
+                                    .await
+                            })
+                        })
+                        .await
+                        .expect("grouped");
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("task");
+        }
+        let report = verify_ok(&db).await;
+        // 4 plain writers × 25 events, 4 grouped writers × 25 jobs × 2 events.
+        assert_eq!(report.events, 100 + 200);
+        let events = all_events(&db).await;
+        let n = |m: &str| events.iter().filter(|e| e.municipality_id == m).count() as i64;
+        assert_eq!(n(ICHIKAWA) + n(SHISUI), 300);
+        assert_contiguous(&events, ICHIKAWA, n(ICHIKAWA));
+        assert_contiguous(&events, SHISUI, n(SHISUI));
     }
 );

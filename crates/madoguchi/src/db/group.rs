@@ -3,9 +3,9 @@
 //!
 //! Why: a submission is a handful of small statements and one flush. With one flush per
 //! submission, throughput is bounded by the disk's fdatasync rate divided by everything else a
-//! commit waits for; on PostgreSQL the audit chain's head row is locked from the first audit
-//! event to the commit, so commits of one municipality queue one flush at a time. Sharing the
-//! flush lifts both bounds.
+//! commit waits for, and the commits of one municipality queue at its audit chain's head row
+//! (locked from the chaining of a transaction's events to its commit). Sharing the flush lifts
+//! both bounds.
 //!
 //! How: [`Db::grouped`](super::Db::grouped) sends a job (a closure over `&mut Tx`) to one
 //! committer task per database. The committer takes every job waiting (up to [`MAX_BATCH`]),
@@ -71,8 +71,8 @@ pub(super) enum WritePool {
 impl WritePool {
     async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            WritePool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            WritePool::Postgres(p) => Tx::Postgres(p.begin().await?),
+            WritePool::Sqlite(p) => Tx::sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            WritePool::Postgres(p) => Tx::postgres(p.begin().await?),
         })
     }
 }

@@ -50,7 +50,17 @@ pub enum Db {
 }
 
 /// A write transaction on either database. Dropped without `commit` it rolls back.
-pub enum Tx {
+///
+/// It also holds the audit events recorded in it ([`crate::audit::record`]); `commit` chains
+/// and writes them just before committing.
+pub struct Tx {
+    conn: TxConn,
+    audit: Vec<crate::audit::PendingEvent>,
+    /// Open savepoints: name and how many audit events were recorded before it.
+    savepoints: Vec<(String, usize)>,
+}
+
+enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -72,13 +82,13 @@ macro_rules! dispatch {
 
 macro_rules! dispatch_tx {
     ($self:expr, $stmt:expr, |$ex:ident, $sql:ident, $vals:ident| $body:expr) => {
-        match $self {
-            Tx::Sqlite(t) => {
+        match &mut $self.conn {
+            TxConn::Sqlite(t) => {
                 let $ex = &mut **t;
                 let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
                 $body
             }
-            Tx::Postgres(t) => {
+            TxConn::Postgres(t) => {
                 let $ex = &mut **t;
                 let ($sql, $vals) = $stmt.build_sqlx(PostgresQueryBuilder);
                 $body
@@ -153,8 +163,8 @@ impl Db {
     /// taken up front and a read-then-write never fails half way with SQLITE_BUSY.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p, _) => Tx::Postgres(p.begin().await?),
+            Db::Sqlite { write, .. } => Tx::sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p, _) => Tx::postgres(p.begin().await?),
         })
     }
 
@@ -256,11 +266,32 @@ impl Db {
 }
 
 impl Tx {
-    pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+    pub(crate) fn sqlite(t: Transaction<'static, Sqlite>) -> Tx {
+        Tx::new(TxConn::Sqlite(t))
+    }
+
+    pub(crate) fn postgres(t: Transaction<'static, Postgres>) -> Tx {
+        Tx::new(TxConn::Postgres(t))
+    }
+
+    fn new(conn: TxConn) -> Tx {
+        Tx {
+            conn,
+            audit: Vec::new(),
+            savepoints: Vec::new(),
         }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The audit events recorded in this transaction and not yet written.
+    pub(crate) fn pending_audit(&mut self) -> &mut Vec<crate::audit::PendingEvent> {
+        &mut self.audit
     }
 
     pub async fn fetch_all<T: Row, S: SqlxBinder>(
@@ -300,26 +331,78 @@ impl Tx {
             .rows_affected()))
     }
 
-    /// Runs a raw, parameterless statement (savepoints).
+    /// Runs a raw, parameterless statement. `SAVEPOINT name`, `ROLLBACK TO [SAVEPOINT] name` and
+    /// `RELEASE [SAVEPOINT] name` also keep the transaction's pending audit events in step:
+    /// events recorded after a savepoint that is rolled back to are dropped with its writes.
     pub async fn execute_raw(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
-        match self {
-            Tx::Sqlite(t) => Ok(sqlx::query(sql).execute(&mut **t).await?.rows_affected()),
-            Tx::Postgres(t) => Ok(sqlx::query(sql).execute(&mut **t).await?.rows_affected()),
+        let n = match &mut self.conn {
+            TxConn::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await?.rows_affected(),
+            TxConn::Postgres(t) => sqlx::query(sql).execute(&mut **t).await?.rows_affected(),
+        };
+        match savepoint_command(sql) {
+            Some(Savepoint::Take(name)) => self.savepoints.push((name, self.audit.len())),
+            Some(Savepoint::RollBackTo(name)) => {
+                // The savepoint stays open after ROLLBACK TO; later ones are gone.
+                if let Some(i) = self.savepoints.iter().rposition(|(n, _)| *n == name) {
+                    self.savepoints.truncate(i + 1);
+                    self.audit.truncate(self.savepoints[i].1);
+                }
+            }
+            Some(Savepoint::Release(name)) => {
+                if let Some(i) = self.savepoints.iter().rposition(|(n, _)| *n == name) {
+                    self.savepoints.truncate(i);
+                }
+            }
+            None => {}
         }
+        Ok(n)
     }
 
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+    /// Writes the pending audit events, then commits.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        crate::audit::write_pending(&mut self).await?;
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await,
+            TxConn::Postgres(t) => t.commit().await,
         }
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::Sqlite(t) => t.rollback().await,
-            Tx::Postgres(t) => t.rollback().await,
+        match self.conn {
+            TxConn::Sqlite(t) => t.rollback().await,
+            TxConn::Postgres(t) => t.rollback().await,
         }
+    }
+}
+
+enum Savepoint {
+    Take(String),
+    RollBackTo(String),
+    Release(String),
+}
+
+/// Reads `SAVEPOINT x`, `ROLLBACK [TRANSACTION] TO [SAVEPOINT] x` and `RELEASE [SAVEPOINT] x`
+/// (SQLite's and PostgreSQL's spellings; names compared case-insensitively, as both do for
+/// unquoted names).
+fn savepoint_command(sql: &str) -> Option<Savepoint> {
+    let words: Vec<String> = sql
+        .trim()
+        .trim_end_matches(';')
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let name = |rest: &[&str]| match rest {
+        ["savepoint", n] | [n] => Some(n.trim_matches('"').to_owned()),
+        _ => None,
+    };
+    match w.as_slice() {
+        ["savepoint", n] => Some(Savepoint::Take(n.trim_matches('"').to_owned())),
+        ["rollback", "transaction", "to", rest @ ..] | ["rollback", "to", rest @ ..] => {
+            name(rest).map(Savepoint::RollBackTo)
+        }
+        ["release", rest @ ..] => name(rest).map(Savepoint::Release),
+        _ => None,
     }
 }
 

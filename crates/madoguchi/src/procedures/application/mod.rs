@@ -441,8 +441,7 @@ impl Attempt {
             fee_yen: self.fee_yen,
         });
         crate::mail::enqueue(tx, m, new.applicant.email(), &subject, &body).await?;
-        // Last: on PostgreSQL the audit chain's head row is locked from here to the commit, and
-        // every write of the municipality waits for that lock.
+        // Chained and written when the (group) transaction commits.
         audit::record(
             tx,
             m,
