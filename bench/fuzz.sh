@@ -5,9 +5,9 @@
 # Usage: bench/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]     (default 60 s, every target)
 #
 # cargo-fuzz needs nightly-only flags; the toolchain is stable, so RUSTC_BOOTSTRAP=1 lets
-# stable rustc accept them. The address sanitizer's runtime ships only with nightly
-# toolchains, so the targets run with `--sanitizer none` (safe Rust: a panic is the finding;
-# `unsafe` is forbidden in the crates under test). Install once: `cargo install cargo-fuzz`.
+# stable rustc accept them. The targets run with `--sanitizer none` by default (safe Rust: a
+# panic, abort or timeout is the finding; `unsafe` is forbidden in the crates under test);
+# SANITIZER=address asks for ASan (stable rust-std ships its runtime; a full rebuild). Install once: `cargo install cargo-fuzz`.
 # Builds go to fuzz/target (its own target directory; debug-assertions on, optimised).
 # The committed seeds (fuzz/corpus/<target>/) are read, never written: libFuzzer keeps the
 # inputs it finds in fuzz/work/<target>/ (a scratch corpus, reused by the next run).

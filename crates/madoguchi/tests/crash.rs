@@ -184,7 +184,7 @@ impl Workload for Mandates {
         Box::pin(async move {
             let input = HOLDERS[(i % HOLDERS.len() as u64) as usize];
             let account_number = format!("{:07}", i % 10_000_000);
-            let account_type = if i % 5 == 0 { 2 } else { 1 };
+            let account_type = if i.is_multiple_of(5) { 2 } else { 1 };
             let cookie = format!("__Host-session={session}; __Host-csrf={CSRF}");
             let r = http
                 .post(format!("{base}/debit/new/confirm"))
