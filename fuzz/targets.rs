@@ -24,6 +24,8 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("banks_import", banks_import),
     ("postal_csv", postal_csv),
     ("bank_return", bank_return),
+    ("roads_geojson", roads_geojson),
+    ("roads_shapefile", roads_shapefile),
 ];
 
 fn today() -> time::Date {
@@ -186,4 +188,97 @@ pub fn bank_return(data: &[u8]) {
     let _ = madoguchi::debit::bank::verify_return(&cfg, &params, 1_780_000_000_000);
     let _ = madoguchi::debit::model::verify("secret", &params);
     let _ = madoguchi::debit::model::canonical(&params);
+}
+
+/// The 道路台帳 already holding route 1 and section 1-001, so the import's "already in the
+/// ledger" paths run too.
+fn roads_ledger() -> (
+    Vec<madoguchi::roads::model::Route>,
+    std::collections::HashSet<String>,
+) {
+    let route = madoguchi::roads::model::Route {
+        road_kind: "municipal".into(),
+        route_number: "1".into(),
+        name: "既存線".into(),
+        ..Default::default()
+    };
+    (vec![route], ["1-001".to_owned()].into_iter().collect())
+}
+
+/// Checks the features of an import in every CRS (the declared one first), as
+/// `madoguchi roads import` and the staff upload do before writing anything.
+fn roads_plan(
+    features: &[madoguchi::roads::import::Feature],
+    declared: Option<madoguchi::roads::crs::Crs>,
+) {
+    use madoguchi::roads::crs::Crs;
+    let (routes, sections) = roads_ledger();
+    for crs in declared
+        .into_iter()
+        .chain([Crs::Epsg6677, Crs::Crs84, Crs::Epsg6668])
+    {
+        let p = madoguchi::roads::import::plan(features, crs, &routes, &sections);
+        let _ = (p.routes.len(), p.sections.len(), p.problems.len());
+    }
+}
+
+/// A GeoJSON road network (`madoguchi roads import FILE.geojson`): read, then checked.
+pub fn roads_geojson(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = madoguchi::roads::import::crs_of_prj(text);
+    if let Ok((features, declared)) = madoguchi::roads::import::read_geojson(text) {
+        roads_plan(&features, declared);
+    }
+}
+
+/// The .prj beside a fuzzed Shapefile, chosen by the first byte's low bits.
+const ROADS_PRJ: [Option<&str>; 4] = [
+    None,
+    Some(
+        "PROJCS[\"JGD_2011_Japan_Zone_9\",GEOGCS[\"GCS_JGD_2011\",DATUM[\"D_JGD_2011\",SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Transverse_Mercator\"],UNIT[\"Meter\",1.0]]",
+    ),
+    Some(
+        "GEOGCS[\"GCS_JGD_2011\",DATUM[\"D_JGD_2011\",SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]",
+    ),
+    Some(
+        "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]",
+    ),
+];
+/// The .cpg, chosen by bits 2–3 of the first byte (none: Shift_JIS).
+const ROADS_CPG: [Option<&str>; 4] = [None, Some("UTF-8"), Some("SJIS"), Some("no-such-code")];
+
+/// A Shapefile road network (`madoguchi roads import FILE.shp`: .shp + .dbf in Shift_JIS
+/// unless a .cpg says otherwise, .prj for the CRS). Input layout: one byte choosing the .prj
+/// (bits 0–1) and the .cpg (bits 2–3), the .shp's length (u32 little-endian), the .shp, then
+/// the .dbf (the rest).
+pub fn roads_shapefile(data: &[u8]) {
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    if rest.len() < 4 {
+        return;
+    }
+    let (len, rest) = rest.split_at(4);
+    let len = (u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize).min(rest.len());
+    let (shp, dbf) = rest.split_at(len);
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let path = dir.path().join("roads.shp");
+    if std::fs::write(&path, shp).is_err()
+        || std::fs::write(path.with_extension("dbf"), dbf).is_err()
+    {
+        return;
+    }
+    if let Some(prj) = ROADS_PRJ[(flags & 3) as usize] {
+        let _ = std::fs::write(path.with_extension("prj"), prj);
+    }
+    if let Some(cpg) = ROADS_CPG[((flags >> 2) & 3) as usize] {
+        let _ = std::fs::write(path.with_extension("cpg"), cpg);
+    }
+    if let Ok((features, declared)) = madoguchi::roads::import::read_shapefile(&path) {
+        roads_plan(&features, declared);
+    }
 }

@@ -547,3 +547,60 @@ db_test!(who_sees_what, |db: Db| async move {
     let r = c.get("/debit/new/bank?items=kokuho").await;
     assert_eq!(r.status, 200);
 });
+
+// Found by the crash test's invariant check (issue 9): two confirmations of one resident at
+// the same moment (two tabs, a double click) each passed the item check before either was
+// stored, so one item got two live mandates. The check is now repeated under the resident's
+// row lock inside the writing transaction.
+db_test!(
+    concurrent_confirmations_take_an_item_once,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        let items: Vec<(String,)> = fetch_raw(
+            &db,
+            &format!(
+                "SELECT code FROM debit_items WHERE municipality_id = '{ICHIKAWA}' ORDER BY code"
+            ),
+        )
+        .await;
+        assert_eq!(items.len(), 15);
+        let mut a = resident(&app, HANAKO).await;
+        let mut b = resident(&app, HANAKO).await;
+        for (item,) in &items {
+            let form: Vec<(&str, &str)> = ACCOUNT
+                .iter()
+                .map(|&(k, v)| {
+                    if k == "items" {
+                        (k, item.as_str())
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect();
+            let (ra, rb) = tokio::join!(
+                a.post_form("/debit/new/confirm", &form),
+                b.post_form("/debit/new/confirm", &form)
+            );
+            let stored = [ra.status, rb.status]
+                .iter()
+                .filter(|s| s.as_u16() == 303)
+                .count();
+            assert_eq!(
+                stored, 1,
+                "{item}: exactly one of two concurrent confirmations is stored ({} / {})",
+                ra.status, rb.status
+            );
+        }
+        let live: Vec<(String, i64)> = fetch_raw(
+            &db,
+            &format!(
+                "SELECT i.item_code, COUNT(*) FROM debit_mandate_items i \
+                 JOIN debit_mandates m ON m.id = i.mandate_id JOIN users u ON u.id = m.resident_id \
+                 WHERE u.email = '{HANAKO}' AND m.municipality_id = '{ICHIKAWA}' GROUP BY i.item_code"
+            ),
+        )
+        .await;
+        assert_eq!(live.len(), 15);
+        assert!(live.iter().all(|(_, n)| *n == 1), "{live:?}");
+    }
+);

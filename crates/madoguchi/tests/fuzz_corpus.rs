@@ -101,7 +101,11 @@ fn no_target_panics_on_its_corpus_or_mutations() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let seeds = corpus(name);
         // File-writing targets are slower: fewer mutations.
-        let per_seed = if *name == "banks_import" { 40 } else { 300 };
+        let per_seed = if matches!(*name, "banks_import" | "roads_shapefile") {
+            40
+        } else {
+            300
+        };
         for (file, seed) in &seeds {
             let r = std::panic::catch_unwind(|| body(seed));
             assert!(r.is_ok(), "{name} panicked on seed {file}");

@@ -109,6 +109,12 @@ pub async fn start(
     let expires = now + cfg.debit.redirect_minutes.max(1) * 60_000;
     let public_id = uuid::Uuid::new_v4().simple().to_string();
     let mut tx = db.begin().await?;
+    // Checked again under the resident's lock: a confirmation sent twice at once (two tabs,
+    // a double click) must not take an item twice.
+    let live = store::lock_live_items_of_resident(&mut tx, municipality, user.id).await?;
+    if d.items.iter().any(|i| live.contains(i)) {
+        return Err(DebitError::BadItems);
+    }
     let m = store::insert_mandate(
         &mut tx,
         &NewMandate {
@@ -179,6 +185,10 @@ pub async fn retry(
     let nonce = crate::auth::token::random_secret();
     let expires = now + cfg.debit.redirect_minutes.max(1) * 60_000;
     let mut tx = db.begin().await?;
+    let live = store::lock_live_items_of_resident(&mut tx, municipality, user.id).await?;
+    if mine.iter().any(|i| live.contains(i)) {
+        return Err(DebitError::BadItems);
+    }
     if !store::set_nonce(&mut tx, m.id, &nonce, expires, now).await? {
         return Err(DebitError::NotAllowed);
     }

@@ -799,31 +799,60 @@ pub async fn live_items_of_resident(
     municipality: &str,
     resident: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct OneRow {
-        item_code: String,
-    }
-    let rows: Vec<OneRow> = db
-        .fetch_all(
-            Query::select()
-                .column((Mi::Table, Mi::ItemCode))
-                .from(Mi::Table)
-                .inner_join(
-                    Ma::Table,
-                    Expr::col((Ma::Table, Ma::Id)).equals((Mi::Table, Mi::MandateId)),
-                )
-                .and_where(Expr::col((Ma::Table, Ma::MunicipalityId)).eq(municipality))
-                .and_where(Expr::col((Ma::Table, Ma::ResidentId)).eq(resident))
-                .and_where(
-                    Expr::col((Ma::Table, Ma::Status))
-                        .is_in(["active", "suspended"])
-                        .or(Expr::col((Ma::Table, Ma::Status))
-                            .eq("pending")
-                            .and(Expr::col((Ma::Table, Ma::BankNonce)).is_not_null())),
-                ),
-        )
+    let rows: Vec<LiveItemRow> = db
+        .fetch_all(&live_items_query(municipality, resident))
         .await?;
     Ok(rows.into_iter().map(|r| r.item_code).collect())
+}
+
+/// The live items of a resident inside a writing transaction, after locking the resident's
+/// row (`users`): two confirmations of the same resident at the same moment are checked one
+/// after the other, so an item cannot be taken twice (one account per item). On SQLite the
+/// transaction is already the single writer (BEGIN IMMEDIATE); on PostgreSQL the row lock
+/// holds until commit.
+pub async fn lock_live_items_of_resident(
+    tx: &mut Tx,
+    municipality: &str,
+    resident: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    use crate::db::schema::Users;
+    tx.execute(
+        &Query::update()
+            .table(Users::Table)
+            .value(Users::Id, Expr::col(Users::Id))
+            .and_where(Expr::col(Users::Id).eq(resident))
+            .to_owned(),
+    )
+    .await?;
+    let rows: Vec<LiveItemRow> = tx
+        .fetch_all(&live_items_query(municipality, resident))
+        .await?;
+    Ok(rows.into_iter().map(|r| r.item_code).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct LiveItemRow {
+    item_code: String,
+}
+
+fn live_items_query(municipality: &str, resident: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .column((Mi::Table, Mi::ItemCode))
+        .from(Mi::Table)
+        .inner_join(
+            Ma::Table,
+            Expr::col((Ma::Table, Ma::Id)).equals((Mi::Table, Mi::MandateId)),
+        )
+        .and_where(Expr::col((Ma::Table, Ma::MunicipalityId)).eq(municipality))
+        .and_where(Expr::col((Ma::Table, Ma::ResidentId)).eq(resident))
+        .and_where(
+            Expr::col((Ma::Table, Ma::Status))
+                .is_in(["active", "suspended"])
+                .or(Expr::col((Ma::Table, Ma::Status))
+                    .eq("pending")
+                    .and(Expr::col((Ma::Table, Ma::BankNonce)).is_not_null())),
+        )
+        .to_owned()
 }
 
 /// `activated_at` of every mandate registered on the web and confirmed by the bank.

@@ -33,10 +33,17 @@ impl Drop for Server {
 }
 
 /// Starts `madoguchi serve` on a free port and waits for its "listening" log line.
+#[allow(dead_code)]
 pub fn start(url: &str) -> Server {
+    start_with(url, &[])
+}
+
+/// [`start`] with configuration variables (`MADOGUCHI_…`) for the server.
+pub fn start_with(url: &str, env: &[(String, String)]) -> Server {
     let mut child = bin()
         .args(["serve", "--addr", "127.0.0.1:0", "--database-url", url])
         .env("MADOGUCHI_LOG", "info")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
