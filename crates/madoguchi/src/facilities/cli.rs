@@ -9,6 +9,8 @@ use super::{lottery, model, store};
 use crate::audit::Actor;
 use crate::db::Db;
 
+// Parsed once at start-up: the size of the create variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum FacilitiesCommand {
     /// 抽選 (lotteries).
@@ -34,6 +36,7 @@ pub enum FacilitiesCommand {
     },
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum LotteryCommand {
     /// Create a lottery for one room, with the checks of the staff page: the slots are DAYS ×
