@@ -5,8 +5,12 @@
 // axe on every page.
 //   resident (hanako): 施設利用者登録 in the form runner (group, 2 members, purposes) → receipt
 //   staff (admin@…): /staff/facilities shows the screening → case page: 審査開始, 承認
+//            → 抽選を作る: the I-link room, two days two months ahead, a short entry window
+//            (a wrong day first: the message names the field), created with its hash published
 //   resident: マイページ shows the user number → I-link → I-linkルーム → free slot → confirm → booked
-//            → the I-link hall lottery: the seed hash is published → enter a slot → entered
+//            (支払待ち) → 使用料を支払う → sandbox checkout: カード決済成功 → confirmed
+//            → the lottery staff created is listed: the seed hash is published → enter a
+//              第1希望 and a 第2希望 → entered
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -20,6 +24,14 @@ const START = '/procedures/shisetsu-riyosha-toroku/apply';
 
 const button = (scope, name) => scope.getByRole('button', { name, exact: true }).first();
 const next = (page) => clickAndWait(page, button(page, '次へ進む'));
+
+// Dates in Japan time, `days` from today, as YYYY-MM-DD; the month `n` months ahead as YYYY-MM.
+const jstDay = (days) => new Date(Date.now() + 9 * 3600e3 + days * 86400e3).toISOString().slice(0, 10);
+const jstMonth = (n) => {
+  const [y, m] = jstDay(0).split('-').map(Number);
+  const t = y * 12 + (m - 1) + n;
+  return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`;
+};
 
 describe('public facilities: one user ID, a booking, a lottery', () => {
   let stack;
@@ -95,6 +107,30 @@ describe('public facilities: one user ID, a booking, a lottery', () => {
       }
       await expectText(page.locator('main'), '承認', 'the case is approved');
       await check('staff: case approved');
+      // Create a lottery for the I-link room: choose the room, then the slots and the window.
+      await page.goto('/staff/facilities');
+      await clickAndWait(page, page.getByRole('link', { name: '抽選を作る' }).first());
+      await check('staff: new lottery, choose a room');
+      await page.locator('#f-room').selectOption({ label: 'I-linkルーム・ホール I-linkルーム' });
+      await clickAndWait(page, button(page, 'この部屋で作る'));
+      await page.locator('#f-month').fill(jstMonth(2));
+      await page.locator('#f-days').fill('32');
+      await page.locator('input[name="times"]').first().check();
+      await page.locator('#f-opens').fill(jstDay(0));
+      await page.locator('#f-closes').fill(jstDay(3));
+      await page.locator('#f-draw').fill(jstDay(4));
+      await page.locator('#f-confirm_until').fill(jstDay(10));
+      await page.locator('#f-max_wins').fill('1');
+      await check('staff: new lottery form');
+      await clickAndWait(page, button(page, '抽選を作る'));
+      await expectText(page.locator('[role="alert"]'), '利用日には', 'the wrong field is named');
+      await check('staff: new lottery, wrong day');
+      await page.locator('#f-days').fill('5、12');
+      await clickAndWait(page, button(page, '抽選を作る'));
+      assert.equal(pathname(page), '/staff/facilities');
+      await expectText(page.locator('main'), '抽選を作りました', 'created');
+      await expectText(page.locator('main'), jstMonth(2), 'listed');
+      await check('staff: lottery created');
       soft.assertNone();
     });
 
@@ -118,14 +154,29 @@ describe('public facilities: one user ID, a booking, a lottery', () => {
       await clickAndWait(page, button(page, '予約する'));
       assert.equal(pathname(page), '/mypage/facilities');
       await expectText(page.locator('main'), '予約しました', 'booked');
+      await expectText(page.locator('main'), '支払待ち', 'a room with a fee waits for its payment');
       await check('booked');
-      // The lottery of the I-link hall: the hash is published, the seed is not.
+      // Pay the fee in the sandbox (card success): the booking is confirmed.
+      await clickAndWait(page, page.getByRole('button', { name: /^使用料を支払う/ }).first());
+      assert.match(pathname(page), /^\/sandbox\/pay\/checkout\//);
+      await expectText(page.locator('main'), 'サンドボックス', 'the sandbox checkout');
+      await check('sandbox checkout');
+      await clickAndWait(page, button(page, 'カード決済成功'));
+      assert.equal(pathname(page), '/mypage/facilities', 'back on My Page after the provider');
+      await expectText(page.locator('main'), '予約が確定しました', 'paid and confirmed');
+      await expectText(page.locator('main'), '予約済み', 'the booking is confirmed');
+      await check('booking paid');
+      // The lottery staff created (it draws first, so it is listed first): the hash is
+      // published, the seed is not.
       await page.goto('/facilities');
+      await expectText(page.locator('main'), jstMonth(2), 'the new lottery is listed');
       await clickAndWait(page, page.locator('main a[href^="/facilities/lotteries/"]').first());
+      await expectText(page.locator('h1'), jstMonth(2), 'the lottery staff created');
       const hash = (await page.locator('#seed-hash').innerText()).trim();
       assert.match(hash, /^[0-9a-f]{64}$/, 'the seed commitment is shown');
       await check('lottery');
       await page.locator('input[name="slot"]').first().check();
+      await page.locator('input[name="second"]').last().check();
       await clickAndWait(page, button(page, 'この時間に申し込む'));
       await expectText(page.locator('main'), '申し込みました', 'entered');
       await check('lottery entered');

@@ -1505,6 +1505,14 @@ const TABLE: &[RowDef] = &[
         "owner only (no such booking: 404 for everyone)",
     ),
     r(
+        "POST",
+        "/mypage/facilities/{pid}/pay",
+        "/mypage/facilities/999999/pay",
+        Resident,
+        "DDDDD",
+        "owner only (no such booking: 404 for everyone; someone else's booking: tests/facilities.rs)",
+    ),
+    r(
         "GET",
         "/api/v1/facilities",
         "/api/v1/facilities",
@@ -1567,6 +1575,22 @@ const TABLE: &[RowDef] = &[
         Admin,
         "DADDA",
         "admin and the facilities departments; the empty form is refused",
+    ),
+    r(
+        "GET",
+        "/staff/facilities/lotteries/new",
+        "/staff/facilities/lotteries/new",
+        Admin,
+        "DADDA",
+        "admin and the facilities departments (the form that creates a lottery)",
+    ),
+    r(
+        "POST",
+        "/staff/facilities/lotteries",
+        "/staff/facilities/lotteries",
+        Admin,
+        "DADDA",
+        "admin and the facilities departments; the empty form is refused (400, nothing created)",
     ),
     r(
         "POST",

@@ -391,7 +391,11 @@ db_test!(
         )
         .await
         .expect("booked");
-        assert_eq!(first.status, "confirmed");
+        assert_eq!(
+            first.status, "unpaid",
+            "a booking with a fee waits for its payment"
+        );
+        assert!(first.pay_by.is_some_and(|t| t > now_ms()));
         assert_eq!(first.fee_yen, study1.fee_citizen_yen);
         // The hall contains study room 1: refused at the same time, fine at the next slot.
         assert_eq!(
@@ -606,15 +610,31 @@ db_test!(
         service::cancel(&db, ICHIKAWA, &Actor::Cli, me, &first.public_id)
             .await
             .expect("cancelled");
+        // An unpaid booking can be let go at any time (it would lapse at its deadline anyway);
+        // a booking in review (here a full waiver, nothing to pay) keeps the deadline.
+        let unpaid = service::book(
+            &db,
+            ICHIKAWA,
+            &Actor::Cli,
+            me,
+            &book(study1.id, slot(&study1, 1, 2), "meeting", None),
+        )
+        .await
+        .expect("tomorrow afternoon");
+        assert_eq!(unpaid.status, "unpaid");
+        service::cancel(&db, ICHIKAWA, &Actor::Cli, me, &unpaid.public_id)
+            .await
+            .expect("an unpaid booking is cancelled whenever");
         let near = service::book(
             &db,
             ICHIKAWA,
             &Actor::Cli,
             me,
-            &book(study1.id, slot(&study1, 1, 3), "meeting", None),
+            &book(study1.id, slot(&study1, 1, 3), "meeting", Some("city")),
         )
         .await
         .expect("tomorrow evening");
+        assert_eq!((near.status.as_str(), near.fee_yen), ("review", 0));
         match service::cancel(&db, ICHIKAWA, &Actor::Cli, me, &near.public_id).await {
             Err(FacError::Refused(Refusal::CancelDeadline)) => {}
             other => panic!("{other:?}"),
@@ -983,16 +1003,20 @@ db_test!(
             &db,
             ICHIKAWA,
             &Actor::Cli,
-            f.id,
-            &month,
-            &slots,
-            2,
-            Some((
-                now - 1000,
-                now + 3_600_000,
-                now + 3_600_000,
-                now + 7_200_000,
-            )),
+            &lottery::NewLottery {
+                facility: f.id,
+                target_month: month.clone(),
+                slots: slots.clone(),
+                max_entries: 2,
+                max_wins: None,
+                citizens_only: None,
+                window: Some((
+                    now - 1000,
+                    now + 3_600_000,
+                    now + 3_600_000,
+                    now + 7_200_000,
+                )),
+            },
         )
         .await
         .expect("created");
@@ -1016,11 +1040,11 @@ db_test!(
             .map(|s| s.id)
             .collect();
         for (i, u) in entrants.iter().enumerate() {
-            lottery::enter(&db, ICHIKAWA, &Actor::Cli, *u, id, s_ids[i % 2])
+            lottery::enter(&db, ICHIKAWA, &Actor::Cli, *u, id, s_ids[i % 2], None)
                 .await
                 .expect("entered");
         }
-        lottery::enter(&db, ICHIKAWA, &Actor::Cli, entrants[0], id, s_ids[2])
+        lottery::enter(&db, ICHIKAWA, &Actor::Cli, entrants[0], id, s_ids[2], None)
             .await
             .expect("second entry");
         let inv = |r: Result<i64, FacError>| match r {
@@ -1028,15 +1052,15 @@ db_test!(
             other => panic!("{other:?}"),
         };
         assert_eq!(
-            inv(lottery::enter(&db, ICHIKAWA, &Actor::Cli, entrants[0], id, s_ids[1]).await),
+            inv(lottery::enter(&db, ICHIKAWA, &Actor::Cli, entrants[0], id, s_ids[1], None).await),
             "fac.lottery_limit"
         );
         assert_eq!(
-            inv(lottery::enter(&db, ICHIKAWA, &Actor::Cli, entrants[1], id, s_ids[1]).await),
+            inv(lottery::enter(&db, ICHIKAWA, &Actor::Cli, entrants[1], id, s_ids[1], None).await),
             "fac.lottery_already"
         );
         assert_eq!(
-            inv(lottery::enter(&db, ICHIKAWA, &Actor::Cli, outsider, id, s_ids[0]).await),
+            inv(lottery::enter(&db, ICHIKAWA, &Actor::Cli, outsider, id, s_ids[0], None).await),
             "fac.lottery_citizens_only"
         );
         // First-come booking of a lottery slot is refused until the draw.
@@ -1119,3 +1143,476 @@ db_test!(
         assert_audit_intact(&db).await;
     }
 );
+
+/// The open-window dates of the staff form: entries from today for three days, the draw the
+/// day after, confirm within a week; the month of use two months ahead.
+fn staff_form_dates() -> (String, [String; 4]) {
+    let today = model::jst_date(now_ms());
+    let d = |n: i64| model::date_string(today + time::Duration::days(n));
+    (
+        model::month_string(model::add_months(today, 2)),
+        [d(0), d(3), d(4), d(10)],
+    )
+}
+
+db_test!(
+    staff_create_a_lottery_on_the_page_and_residents_see_it,
+    |db: Db| async move {
+        let app = TestApp::demo(db.clone()).await;
+        let f = facility(&db, "i-link").await;
+        let room = room(&db, &f, "room").await;
+        let mut s = staff(&app, ADMIN).await;
+        let r = s.get("/staff/facilities").await;
+        assert!(
+            r.body.contains("/staff/facilities/lotteries/new"),
+            "linked from the overview"
+        );
+        let r = s.get("/staff/facilities/lotteries/new").await;
+        assert_eq!(r.status, 200);
+        assert!(
+            !r.body.contains("name=\"times\""),
+            "no times before a room is chosen"
+        );
+        let r = s
+            .get(&format!("/staff/facilities/lotteries/new?room={}", room.id))
+            .await;
+        assert_eq!(r.status, 200);
+        let t0 = model::hhmm(room.opens_min);
+        let t1 = model::hhmm(room.opens_min + room.slot_min);
+        assert!(
+            r.body.contains(&format!("value=\"{t0}\"")),
+            "the room's slot times are offered"
+        );
+        let (month, [opens, closes, draw, confirm]) = staff_form_dates();
+        let room_id = room.id.to_string();
+        let count = |db: Db| async move { store::lotteries(&db, ICHIKAWA).await.expect("q").len() };
+        let before = count(db.clone()).await;
+        let post = |days: &'static str, closes: String, max_wins: &'static str| {
+            vec![
+                ("room".to_owned(), room_id.clone()),
+                ("month".to_owned(), month.clone()),
+                ("days".to_owned(), days.to_owned()),
+                ("times".to_owned(), t0.clone()),
+                ("times".to_owned(), t1.clone()),
+                ("opens".to_owned(), opens.clone()),
+                ("closes".to_owned(), closes),
+                ("draw".to_owned(), draw.clone()),
+                ("confirm_until".to_owned(), confirm.clone()),
+                ("max_entries".to_owned(), "2".to_owned()),
+                ("max_wins".to_owned(), max_wins.to_owned()),
+            ]
+        };
+        fn send(v: &[(String, String)]) -> Vec<(&str, &str)> {
+            v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+        }
+        // Bad input: a clear Japanese message naming the field, nothing created.
+        for (form, says) in [
+            (post("32", closes.clone(), ""), "利用日には"),
+            (post("3", opens.clone() + "x", ""), "申込の期間は"),
+            (post("3", closes.clone(), "たくさん"), "当選数の上限は"),
+        ] {
+            let r = s
+                .post_form("/staff/facilities/lotteries", &send(&form))
+                .await;
+            assert_eq!(r.status, 400, "{says}");
+            assert!(r.body.contains(says), "{says}: {}", r.body);
+            assert!(
+                r.body.contains("aria-invalid=\"true\""),
+                "the field is marked"
+            );
+        }
+        assert_eq!(count(db.clone()).await, before, "nothing created");
+        // 酒々井's admin cannot create a lottery on 市川's room.
+        let mut other = app.client(SHISUI_HOST);
+        let r = other
+            .post_form(
+                "/staff/login",
+                &[
+                    ("email", "admin@town.shisui.example.jp"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        let r = other
+            .post_form(
+                "/staff/facilities/lotteries",
+                &send(&post("3, 10", closes.clone(), "1")),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert_eq!(count(db.clone()).await, before, "nothing created");
+        // Valid: created with the seed committed, audited as the staff member.
+        let r = s
+            .post_form(
+                "/staff/facilities/lotteries",
+                &send(&post("3、10", closes.clone(), "1")),
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let id: i64 = r
+            .location()
+            .rsplit('=')
+            .next()
+            .and_then(|x| x.parse().ok())
+            .expect("lottery id in the redirect");
+        let l = store::lottery(&db, id).await.expect("q").expect("row");
+        assert_eq!(l.target_month, month);
+        assert_eq!(l.max_wins, Some(1));
+        assert_eq!(l.max_entries, 2);
+        assert!(!l.citizens_only, "the box was not ticked");
+        assert_eq!(l.seed_hash, model::seed_hash(&l.seed));
+        assert_eq!(model::date_string(model::jst_date(l.opens_at)), opens);
+        assert_eq!(model::date_string(model::jst_date(l.closes_at - 1)), closes);
+        assert_eq!(
+            model::jst_minute_of_day(l.draw_at),
+            240,
+            "the draw at 04:00"
+        );
+        let slots = store::slots(&db, id).await.expect("slots");
+        assert_eq!(slots.len(), 4, "2 days × 2 times");
+        assert!(slots.iter().all(|x| x.room_id == room.id));
+        let (actor, detail): (String, String) = fetch_raw(&db, &format!("SELECT actor, detail FROM audit_events WHERE action = 'facility.lottery_created' AND target = 'lottery:{id}'")).await.into_iter().next().expect("audited");
+        assert!(actor.starts_with("user:"), "{actor}");
+        assert!(detail.contains(&model::blocks(&l.seed_hash)), "{detail}");
+        let r = s.get("/staff/facilities?done=lottery").await;
+        assert!(r.body.contains(&l.seed_hash), "listed with its hash");
+        // The same month again: refused with the reason.
+        let r = s
+            .post_form(
+                "/staff/facilities/lotteries",
+                &send(&post("4", closes.clone(), "")),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("すでに"), "{}", r.body);
+        // Residents see it and enter with a first and a second choice.
+        let mut anon = app.client(ICHIKAWA_HOST);
+        let r = anon.get("/facilities").await;
+        assert!(r.body.contains(&format!("/facilities/lotteries/{id}")));
+        let entrant = registered(&db, "ladder@example.jp", true, false, &["meeting"]).await;
+        let _ = entrant;
+        let mut res = resident(&app, "ladder@example.jp").await;
+        let page = res.get(&format!("/facilities/lotteries/{id}")).await;
+        assert!(page.body.contains(&l.seed_hash) && page.body.contains("第2希望"));
+        let (a, b) = (slots[0].id.to_string(), slots[1].id.to_string());
+        let r = res
+            .post_form(
+                &format!("/facilities/lotteries/{id}/enter"),
+                &[("slot", &a), ("second", &a)],
+            )
+            .await;
+        assert_eq!(r.status, 409);
+        assert!(r.body.contains("第2希望には"), "{}", r.body);
+        let r = res
+            .post_form(
+                &format!("/facilities/lotteries/{id}/enter"),
+                &[("slot", &a), ("second", &b)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let e = store::entries(&db, id).await.expect("entries");
+        assert_eq!(e.len(), 2);
+        assert_eq!(
+            (e[0].slot_id, e[0].choice, e[0].first_entry_id),
+            (slots[0].id, 1, None)
+        );
+        assert_eq!(
+            (e[1].slot_id, e[1].choice, e[1].first_entry_id),
+            (slots[1].id, 2, Some(e[0].id))
+        );
+        assert_audit_intact(&db).await;
+    }
+);
+
+db_test!(
+    the_ladder_and_the_maximum_of_wins_are_drawn_and_verified,
+    |db: Db| async move {
+        let _app = TestApp::demo(db.clone()).await;
+        let f = facility(&db, "i-link").await;
+        let room = room(&db, &f, "room").await;
+        let now = now_ms();
+        let new = |months: i32, max_wins: Option<i64>| {
+            let first = model::add_months(model::jst_date(now), months);
+            lottery::NewLottery {
+                facility: f.id,
+                target_month: model::month_string(first),
+                slots: (0..4)
+                    .map(|i| {
+                        let s = model::jst_ms(first + time::Duration::days(i), room.opens_min);
+                        (room.id, s, s + room.slot_min * model::MINUTE_MS)
+                    })
+                    .collect(),
+                max_entries: 3,
+                max_wins,
+                citizens_only: Some(false),
+                window: Some((
+                    now - 1000,
+                    now + 3_600_000,
+                    now + 3_600_000,
+                    now + 7_200_000,
+                )),
+            }
+        };
+        let mut users = Vec::new();
+        for i in 0..5 {
+            users
+                .push(registered(&db, &format!("w{i}@example.jp"), true, true, &["meeting"]).await);
+        }
+        // Random entries (user, 第1希望, maybe a 第2希望) into lotteries with and without a
+        // maximum; after each draw the stored result is what the seed gives, no slot has two
+        // winners, no user ID wins more than the maximum, and a 第2希望 never wins beside its
+        // 第1希望.
+        let strategy = proptest::collection::vec(
+            (0usize..5, 0usize..4, proptest::option::of(0usize..4)),
+            1..16,
+        );
+        let mut runner = TestRunner::deterministic();
+        for case in 0..4 {
+            let max = if case % 2 == 0 { Some(1) } else { None };
+            let id = lottery::create(&db, ICHIKAWA, &Actor::Cli, &new(4 + case, max))
+                .await
+                .expect("created");
+            let s_ids: Vec<i64> = store::slots(&db, id)
+                .await
+                .expect("slots")
+                .iter()
+                .map(|s| s.id)
+                .collect();
+            let plan = strategy.new_tree(&mut runner).expect("tree").current();
+            for (u, a, b) in plan {
+                match lottery::enter(
+                    &db,
+                    ICHIKAWA,
+                    &Actor::Cli,
+                    users[u],
+                    id,
+                    s_ids[a],
+                    b.map(|b| s_ids[b]),
+                )
+                .await
+                {
+                    Ok(_) => {}
+                    Err(FacError::Invalid(k)) => assert!(
+                        [
+                            "fac.lottery_limit",
+                            "fac.lottery_already",
+                            "fac.lottery_same_choice"
+                        ]
+                        .contains(&k),
+                        "{k}"
+                    ),
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+            lottery::draw(&db, id, &Actor::Cli)
+                .await
+                .expect("draw")
+                .expect("drawn now");
+            let v = lottery::verify(&db, id)
+                .await
+                .expect("verify")
+                .expect("drawn");
+            assert!(v.ok(), "case {case}: {v:?}");
+            let entries = store::entries(&db, id).await.expect("entries");
+            let won: Vec<&store::EntryRow> = entries.iter().filter(|e| e.result == "won").collect();
+            for s in &s_ids {
+                assert!(
+                    won.iter().filter(|e| e.slot_id == *s).count() <= 1,
+                    "slot {s}"
+                );
+            }
+            for u in &users {
+                let fac_user = store::user_of_resident(&db, ICHIKAWA, *u)
+                    .await
+                    .expect("q")
+                    .expect("user");
+                let n = won.iter().filter(|e| e.fac_user_id == fac_user.id).count() as i64;
+                assert!(max.is_none_or(|m| n <= m), "case {case}: user won {n}");
+            }
+            for e in &won {
+                if let Some(first) = e.first_entry_id {
+                    assert!(
+                        !won.iter().any(|x| x.id == first),
+                        "the 第2希望 of a winner was dropped"
+                    );
+                }
+                assert!(e.reservation_id.is_some(), "a win holds its slot");
+            }
+        }
+        // A fixed case: one user ID enters two slots nobody else wants, at most one win.
+        let id = lottery::create(&db, ICHIKAWA, &Actor::Cli, &new(9, Some(1)))
+            .await
+            .expect("created");
+        let s_ids: Vec<i64> = store::slots(&db, id)
+            .await
+            .expect("slots")
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        lottery::enter(
+            &db,
+            ICHIKAWA,
+            &Actor::Cli,
+            users[0],
+            id,
+            s_ids[0],
+            Some(s_ids[1]),
+        )
+        .await
+        .expect("entry");
+        lottery::enter(&db, ICHIKAWA, &Actor::Cli, users[0], id, s_ids[2], None)
+            .await
+            .expect("entry");
+        lottery::enter(
+            &db,
+            ICHIKAWA,
+            &Actor::Cli,
+            users[1],
+            id,
+            s_ids[0],
+            Some(s_ids[3]),
+        )
+        .await
+        .expect("entry");
+        let d = lottery::draw(&db, id, &Actor::Cli)
+            .await
+            .expect("draw")
+            .expect("drawn");
+        let v = lottery::verify(&db, id)
+            .await
+            .expect("verify")
+            .expect("drawn");
+        assert!(v.ok(), "{v:?}");
+        assert_eq!(
+            d.winners.len(),
+            2,
+            "user 0 wins one of its slots, user 1 wins one: {d:?}"
+        );
+        // Lifting the maximum in the database after the draw is caught by verify.
+        exec(
+            &db,
+            &format!("UPDATE fac_lotteries SET max_wins = NULL WHERE id = {id}"),
+        )
+        .await;
+        assert!(
+            !lottery::verify(&db, id)
+                .await
+                .expect("verify")
+                .expect("drawn")
+                .ok()
+        );
+        assert_no_overlap(&db, "ladder").await;
+        assert_audit_intact(&db).await;
+    }
+);
+
+/// `madoguchi facilities lottery create` against a database the demo data was loaded into:
+/// a wrong option is named and creates nothing; a right one creates the lottery with its seed
+/// committed, audited as the CLI.
+async fn cli_creates_a_lottery(url: String) {
+    let bin = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("MADOGUCHI_") {
+                c.env_remove(k);
+            }
+        }
+        let out = c
+            .args(args)
+            .arg("--database-url")
+            .arg(&url)
+            .output()
+            .expect("run madoguchi");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, _, err) = bin(&["migrate"]);
+    assert!(ok, "{err}");
+    let db = Db::connect(&url).await.expect("connect");
+    madoguchi::demo::load(&db).await.expect("demo data");
+    let f = facility(&db, "i-link").await;
+    let room = room(&db, &f, "room").await;
+    let (month, [opens, closes, draw, confirm]) = staff_form_dates();
+    let t0 = model::hhmm(room.opens_min);
+    let room_id = room.id.to_string();
+    let args = |days: &str, max_wins: &str| -> Vec<String> {
+        [
+            "facilities",
+            "lottery",
+            "create",
+            "--room",
+            &room_id,
+            "--month",
+            &month,
+            "--days",
+            days,
+            "--times",
+            &t0,
+            "--opens",
+            &opens,
+            "--closes",
+            &closes,
+            "--draw",
+            &draw,
+            "--confirm-until",
+            &confirm,
+            "--max-entries",
+            "3",
+            "--max-wins",
+            max_wins,
+            "--citizens-only",
+            "yes",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |v: Vec<String>| bin(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    let before = store::lotteries(&db, ICHIKAWA).await.expect("q").len();
+    let (ok, _, err) = run(args("5", "0"));
+    assert!(!ok);
+    assert!(err.contains("--max-wins"), "the option is named: {err}");
+    assert_eq!(
+        store::lotteries(&db, ICHIKAWA).await.expect("q").len(),
+        before
+    );
+    let (ok, out, err) = run(args("5,12,19", "2"));
+    assert!(ok, "{out}{err}");
+    let l = store::lotteries(&db, ICHIKAWA)
+        .await
+        .expect("q")
+        .into_iter()
+        .find(|l| l.target_month == month && l.facility_id == f.id)
+        .expect("created");
+    assert!(out.contains(&l.seed_hash), "{out}");
+    assert_eq!(
+        (l.max_entries, l.max_wins, l.citizens_only),
+        (3, Some(2), true)
+    );
+    assert_eq!(store::slots(&db, l.id).await.expect("slots").len(), 3);
+    let actors: Vec<(String,)> = fetch_raw(&db, &format!("SELECT actor FROM audit_events WHERE action = 'facility.lottery_created' AND target = 'lottery:{}'", l.id)).await;
+    assert_eq!(actors, vec![("cli".to_owned(),)]);
+    assert_audit_intact(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_creates_a_lottery_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    cli_creates_a_lottery(format!("sqlite://{}", dir.path().join("m.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_creates_a_lottery_on_postgres() {
+    let name = common::pg::create_database().await;
+    let cluster = common::pg::cluster_async().await;
+    cli_creates_a_lottery(format!(
+        "postgres://postgres@localhost/{name}?host={}&port={}",
+        cluster.dir.display(),
+        cluster.port
+    ))
+    .await;
+}

@@ -925,7 +925,8 @@ db_test!(
                 &NewPayment {
                     municipality: ICHIKAWA,
                     public_id: &format!("pay_prop_{n}"),
-                    application_id: s.id,
+                    application_id: Some(s.id),
+                    reservation_id: None,
                     provider: "sandbox",
                     amount_yen: 300,
                     now: 0,
@@ -1011,7 +1012,8 @@ async fn reconcile_cli(url: String, db: Db) {
         &NewPayment {
             municipality: ICHIKAWA,
             public_id: "pay_cli",
-            application_id: s.id,
+            application_id: Some(s.id),
+            reservation_id: None,
             provider: "sandbox",
             amount_yen: 300,
             now: madoguchi::db::now_ms(),
@@ -1079,3 +1081,222 @@ async fn reconcile_cli_on_postgres() {
     db.migrate().await.expect("migrate");
     reconcile_cli(url, db).await;
 }
+
+/// Hanako's group gets a user ID and books 鬼高公民館's study room 1, `days` days ahead (a fee:
+/// 支払待ち). Returns the booking.
+async fn unpaid_booking(
+    e: &Env,
+    days: i64,
+    genmen: Option<&str>,
+) -> madoguchi::facilities::store::ReservationRow {
+    use madoguchi::facilities::{model, service, store};
+    let db = e.db();
+    if store::user_of_resident(db, ICHIKAWA, e.fx.hanako)
+        .await
+        .expect("q")
+        .is_none()
+    {
+        let mut tx = db.begin().await.expect("begin");
+        service::register_tx(
+            &mut tx,
+            ICHIKAWA,
+            &Actor::Cli,
+            e.fx.hanako,
+            None,
+            &service::Registration {
+                group: true,
+                name: "八幡合唱団".into(),
+                citizen: true,
+                members: 2,
+                purposes: vec!["meeting".into()],
+            },
+        )
+        .await
+        .expect("register");
+        tx.commit().await.expect("commit");
+    }
+    let f = store::facilities(db, ICHIKAWA)
+        .await
+        .expect("q")
+        .into_iter()
+        .find(|f| f.code == "onitaka")
+        .expect("onitaka");
+    let room = store::rooms(db, f.id)
+        .await
+        .expect("q")
+        .into_iter()
+        .find(|r| r.code == "study1")
+        .expect("study1");
+    let d = model::jst_date(madoguchi::db::now_ms()) + time::Duration::days(days);
+    let (start, end) = model::day_slots(d, &room.hours())[0];
+    service::book(
+        db,
+        ICHIKAWA,
+        &Actor::User(e.fx.hanako),
+        e.fx.hanako,
+        &service::BookRequest {
+            room: room.id,
+            start,
+            end,
+            purpose: "meeting".into(),
+            genmen: genmen.map(str::to_owned),
+        },
+    )
+    .await
+    .expect("booked")
+}
+
+async fn booking_status(db: &Db, public_id: &str) -> String {
+    let rows: Vec<(String,)> = fetch_raw(
+        db,
+        &format!("SELECT status FROM fac_reservations WHERE public_id = '{public_id}'"),
+    )
+    .await;
+    rows[0].0.clone()
+}
+
+db_test!(
+    a_booking_fee_is_paid_online_and_confirms_the_booking,
+    |db: Db| async move {
+        let e = env(db).await;
+        let b = unpaid_booking(&e, 10, None).await;
+        assert_eq!(b.status, "unpaid");
+        let mut c = e.resident(HANAKO).await;
+        let mine = c.get("/mypage/facilities").await;
+        assert!(
+            mine.body.contains("支払待ち") && mine.body.contains("使用料を支払う"),
+            "{}",
+            mine.body
+        );
+        let pay_path = format!("/mypage/facilities/{}/pay", b.public_id);
+        // Only the owner can pay (or even learn that the booking exists).
+        let mut jiro = e.resident(OTHER_RESIDENT).await;
+        assert_eq!(jiro.post_form(&pay_path, &[]).await.status, 404);
+        let r = c.post_form(&pay_path, &[]).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let next = r.location().to_owned();
+        assert!(next.starts_with(&format!("http://{}/sandbox/pay/checkout/", e.sandbox_addr)));
+        // Pressing again resumes the same provider page, no second payment.
+        let again = c.post_form(&pay_path, &[]).await;
+        assert_eq!(again.location(), next);
+        assert_eq!(payment_states(e.db()).await, vec!["started"]);
+        let back = choose(&next, "success").await;
+        let r = c.get(&path_of(&back)).await;
+        assert_eq!(r.status, 303);
+        assert_eq!(r.location(), "/mypage/facilities?paid=succeeded");
+        let mine = c.get(r.location()).await;
+        assert!(mine.body.contains("予約が確定しました"), "{}", mine.body);
+        assert_eq!(booking_status(e.db(), &b.public_id).await, "confirmed");
+        assert_eq!(payment_states(e.db()).await, vec!["succeeded"]);
+        // The provider's webhook confirms it again: nothing changes (idempotent).
+        wait_for_webhooks(&e.sandbox, 1).await;
+        assert_eq!(events(e.db()).await.len(), 3);
+        let actions = audit_actions(e.db()).await;
+        assert_eq!(
+            actions.iter().filter(|a| *a == "facility.paid").count(),
+            1,
+            "{actions:?}"
+        );
+        assert_eq!(
+            c.post_form(&pay_path, &[]).await.status,
+            409,
+            "paid already"
+        );
+        // The payment is in the accounting day report, under the booking's number.
+        let lines = madoguchi::payments::store::events_between(e.db(), ICHIKAWA, 0, i64::MAX)
+            .await
+            .expect("events");
+        assert!(
+            lines.iter().any(|l| l.receipt == b.public_id
+                && l.procedure_name_ja == "施設使用料"
+                && l.to_state == "succeeded"),
+            "{lines:?}"
+        );
+        assert_audit_intact(e.db()).await;
+    }
+);
+
+db_test!(
+    unpaid_bookings_are_released_after_the_deadline,
+    |db: Db| async move {
+        use madoguchi::facilities::{lottery, service};
+        let e = env(db).await;
+        let now = madoguchi::db::now_ms();
+        let minute = 60_000;
+        // Declined at the provider, then the deadline (60 minutes by default) passes: released.
+        let a = unpaid_booking(&e, 10, None).await;
+        assert!(
+            a.pay_by
+                .is_some_and(|t| (t - now - 60 * minute).abs() < minute)
+        );
+        let mut c = e.resident(HANAKO).await;
+        let r = c
+            .post_form(&format!("/mypage/facilities/{}/pay", a.public_id), &[])
+            .await;
+        let back = choose(r.location(), "decline").await;
+        let r = c.get(&path_of(&back)).await;
+        assert_eq!(r.location(), "/mypage/facilities?paid=failed");
+        // A second booking whose provider page is still open (90 minutes) waits for it.
+        let b = unpaid_booking(&e, 11, None).await;
+        let r = c
+            .post_form(&format!("/mypage/facilities/{}/pay", b.public_id), &[])
+            .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(
+            lottery::tick(e.db(), now + 30 * minute)
+                .await
+                .expect("tick")
+                .1,
+            0,
+            "not yet"
+        );
+        assert_eq!(
+            lottery::tick(e.db(), now + 61 * minute)
+                .await
+                .expect("tick")
+                .1,
+            1
+        );
+        assert_eq!(booking_status(e.db(), &a.public_id).await, "forfeited");
+        assert_eq!(booking_status(e.db(), &b.public_id).await, "unpaid");
+        let units: Vec<(i64,)> = fetch_raw(
+            e.db(),
+            &format!(
+                "SELECT COUNT(*) FROM fac_reservation_units WHERE reservation_id = {}",
+                a.id
+            ),
+        )
+        .await;
+        assert_eq!(units[0].0, 0, "the rooms are free again");
+        let r = c
+            .post_form(&format!("/mypage/facilities/{}/pay", a.public_id), &[])
+            .await;
+        assert_eq!(r.status, 409);
+        assert!(r.body.contains("いまはお支払いできません"), "{}", r.body);
+        assert_eq!(
+            lottery::tick(e.db(), now + 91 * minute)
+                .await
+                .expect("tick")
+                .1,
+            1
+        );
+        assert_eq!(booking_status(e.db(), &b.public_id).await, "forfeited");
+        // 減免: staff review first, then the reduced fee waits for its payment.
+        let g = unpaid_booking(&e, 12, Some("senior")).await;
+        assert_eq!(g.status, "review");
+        service::decide_review(e.db(), ICHIKAWA, &Actor::Cli, &g.public_id, true)
+            .await
+            .expect("accepted");
+        assert_eq!(booking_status(e.db(), &g.public_id).await, "unpaid");
+        let actions = audit_actions(e.db()).await;
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| *a == "facility.unpaid_released")
+                .count(),
+            2,
+            "{actions:?}"
+        );
+        assert_audit_intact(e.db()).await;
+    }
+);

@@ -308,10 +308,13 @@ pub struct Reservation {
     pub room: i64,
     pub start: i64,
     pub end: i64,
-    /// `confirmed`, `review`, `won`, `cancelled`, `forfeited`, `refused`.
+    /// `confirmed`, `review`, `won`, `unpaid` (支払待ち: pay by `pay_by` on My Page), `cancelled`,
+    /// `forfeited`, `refused`.
     pub status: String,
     pub fee_yen: i64,
     pub genmen: Option<String>,
+    /// While `unpaid`: the booking is released if its fee is not paid by then (UTC ms).
+    pub pay_by: Option<i64>,
 }
 
 impl From<ReservationRow> for Reservation {
@@ -324,6 +327,7 @@ impl From<ReservationRow> for Reservation {
             status: r.status,
             fee_yen: r.fee_yen,
             genmen: r.genmen,
+            pay_by: r.pay_by,
         }
     }
 }

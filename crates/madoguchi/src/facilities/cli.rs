@@ -1,4 +1,5 @@
-//! The `madoguchi facilities …` commands (docs/facilities.md): lotteries (list, draw, verify).
+//! The `madoguchi facilities …` commands (docs/facilities.md): lotteries (create, list, draw,
+//! verify).
 
 use std::process::ExitCode;
 
@@ -8,6 +9,8 @@ use super::{lottery, model, store};
 use crate::audit::Actor;
 use crate::db::Db;
 
+// Parsed once at start-up: the size of the create variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum FacilitiesCommand {
     /// 抽選 (lotteries).
@@ -33,8 +36,51 @@ pub enum FacilitiesCommand {
     },
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum LotteryCommand {
+    /// Create a lottery for one room, with the checks of the staff page: the slots are DAYS ×
+    /// TIMES of MONTH; window dates left out take the default (the 1st to the 7th of the month
+    /// `lottery_months_before` months before, the draw on the 8th at 04:00, confirm by the
+    /// 14th). Prints the lottery id and the published SHA-256 of its seed.
+    Create {
+        /// Municipality code (default: default_municipality).
+        #[arg(long)]
+        municipality: Option<String>,
+        /// Room id (see GET /api/v1/facilities).
+        #[arg(long)]
+        room: i64,
+        /// Month of use, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Days of that month, e.g. 6,13,20.
+        #[arg(long)]
+        days: String,
+        /// Slot start times, e.g. 09:00,13:00 (the room's slot grid).
+        #[arg(long, value_delimiter = ',')]
+        times: Vec<String>,
+        /// First day of entries, YYYY-MM-DD.
+        #[arg(long, default_value = "")]
+        opens: String,
+        /// Last day of entries (inclusive), YYYY-MM-DD.
+        #[arg(long, default_value = "")]
+        closes: String,
+        /// Day of the draw (04:00 JST), YYYY-MM-DD.
+        #[arg(long, default_value = "")]
+        draw: String,
+        /// Last day winners can confirm (inclusive), YYYY-MM-DD.
+        #[arg(long, default_value = "")]
+        confirm_until: String,
+        /// 第1希望 entries per user ID.
+        #[arg(long, default_value = "2")]
+        max_entries: String,
+        /// Wins per user ID (default: no maximum).
+        #[arg(long, default_value = "")]
+        max_wins: String,
+        /// Only 市民等 may enter: yes or no (default: the facility's term).
+        #[arg(long)]
+        citizens_only: Option<String>,
+    },
     /// List the lotteries of a municipality with their seed hashes.
     List {
         /// Municipality code (default: default_municipality).
@@ -69,6 +115,86 @@ pub async fn run(db: &Db, what: FacilitiesCommand) -> anyhow::Result<ExitCode> {
         }
     };
     match what {
+        LotteryCommand::Create {
+            municipality,
+            room,
+            month,
+            days,
+            times,
+            opens,
+            closes,
+            draw,
+            confirm_until,
+            max_entries,
+            max_wins,
+            citizens_only,
+        } => {
+            let m = crate::admin::resolve_municipality(db, municipality.as_deref()).await?;
+            let room = store::room(db, room)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("room {room} not found"))?;
+            let f = store::facility(db, &m, room.facility_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("room {} is not a room of {m}", room.id))?;
+            let citizens_only = match citizens_only.as_deref() {
+                None => f.citizens_only_lottery,
+                Some("yes") => true,
+                Some("no") => false,
+                Some(x) => anyhow::bail!("--citizens-only must be yes or no (got {x:?})"),
+            };
+            let form = lottery::LotteryForm {
+                month,
+                days,
+                times,
+                opens,
+                closes,
+                draw,
+                confirm_until,
+                max_entries,
+                max_wins,
+                citizens_only,
+            };
+            let months_before = {
+                let mut tx = db.begin().await?;
+                let (_, n) = store::settings_tx(&mut tx, &m).await?;
+                tx.commit().await?;
+                n
+            };
+            let plan = match lottery::plan(&form, &room, months_before, crate::db::now_ms()) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!(
+                        "--{}: {}",
+                        e.field.replace('_', "-"),
+                        crate::web::i18n::Lang::En.t(e.key)
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let id = match lottery::create(db, &m, &Actor::Cli, &plan).await {
+                Ok(id) => id,
+                Err(super::service::FacError::Invalid(k)) => {
+                    eprintln!("{}", crate::web::i18n::Lang::En.t(k));
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(super::service::FacError::Refused(r)) => {
+                    eprintln!("{}", crate::web::i18n::Lang::En.t(r.key()));
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e) => anyhow::bail!("{e}"),
+            };
+            let l = store::lottery(db, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("lottery {id} vanished"))?;
+            println!(
+                "lottery {id}: {} slots in {}, entries {} to {}, seed sha256 {}",
+                plan.slots.len(),
+                l.target_month,
+                model::date_string(model::jst_date(l.opens_at)),
+                model::date_string(model::jst_date(l.closes_at - 1)),
+                l.seed_hash
+            );
+        }
         LotteryCommand::List { municipality } => {
             let m = crate::admin::resolve_municipality(db, municipality.as_deref()).await?;
             for l in store::lotteries(db, &m).await? {
@@ -106,7 +232,9 @@ pub async fn run(db: &Db, what: FacilitiesCommand) -> anyhow::Result<ExitCode> {
             let (draws, forfeits) = lottery::tick(db, crate::db::now_ms())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{draws} lotteries drawn, {forfeits} unconfirmed wins forfeited");
+            println!(
+                "{draws} lotteries drawn, {forfeits} unconfirmed wins forfeited or unpaid bookings released"
+            );
         }
         LotteryCommand::Verify { id } => {
             let Some(v) = lottery::verify(db, id)

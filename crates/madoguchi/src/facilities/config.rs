@@ -16,6 +16,9 @@ pub struct FacilitiesConfig {
     pub job_interval_secs: u64,
     /// Department codes whose staff (besides administrators) handle registrations and reviews.
     pub departments: Vec<String>,
+    /// Minutes a booking with a fee waits for its online payment (支払待ち) before the job
+    /// releases it.
+    pub payment_minutes: i64,
     /// Per municipality code: overrides of `expires_on` and `lottery_months_before`.
     pub municipalities: BTreeMap<String, FacilitiesMunicipality>,
 }
@@ -31,6 +34,7 @@ impl Default for FacilitiesConfig {
                 "shakai-kyoiku".into(),
                 "sports".into(),
             ],
+            payment_minutes: 60,
             municipalities: BTreeMap::new(),
         }
     }
@@ -64,6 +68,12 @@ impl FacilitiesConfig {
                     (1..=12).contains(&m) && (1..=31).contains(&d) && s.len() == 5
                 })
         };
+        if !(1..=10_080).contains(&self.payment_minutes) {
+            return Err(format!(
+                "facilities.payment_minutes must be from 1 to 10080 (a week), got {}",
+                self.payment_minutes
+            ));
+        }
         if !ok(&self.expires_on) {
             return Err(format!(
                 "facilities.expires_on must be MM-DD (got {:?})",

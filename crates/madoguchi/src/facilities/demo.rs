@@ -433,16 +433,20 @@ pub async fn demo_lottery(db: &Db, facility: i64) -> anyhow::Result<()> {
         db,
         ICHIKAWA,
         &Actor::Cli,
-        facility,
-        &month,
-        &slots,
-        2,
-        Some((
-            now - model::MINUTE_MS,
-            closes,
-            closes,
-            closes + 7 * model::DAY_MS,
-        )),
+        &lottery::NewLottery {
+            facility,
+            target_month: month,
+            slots,
+            max_entries: 2,
+            max_wins: Some(1),
+            citizens_only: None,
+            window: Some((
+                now - model::MINUTE_MS,
+                closes,
+                closes,
+                closes + 7 * model::DAY_MS,
+            )),
+        },
     )
     .await
     .map_err(|e| anyhow::anyhow!("demo lottery: {e}"))?;

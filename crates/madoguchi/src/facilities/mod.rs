@@ -57,7 +57,8 @@ pub fn routes() -> Router<AppState> {
 pub struct ApiDoc;
 
 /// The scheduled job (started by `server::run`): writes the configured settings, then every
-/// `job_interval_secs` draws due lotteries and forfeits unconfirmed wins, until shutdown.
+/// `job_interval_secs` draws due lotteries, forfeits unconfirmed wins and releases bookings not
+/// paid in time, until shutdown.
 pub async fn run_job(
     db: crate::db::Db,
     cfg: config::FacilitiesConfig,
@@ -66,7 +67,7 @@ pub async fn run_job(
     if let Ok(list) = crate::auth::store::list_municipalities(&db).await {
         for m in list {
             let (e, n) = cfg.for_municipality(&m.id);
-            if let Err(err) = service::sync_settings(&db, &m.id, &e, n).await {
+            if let Err(err) = service::sync_settings(&db, &m.id, &e, n, cfg.payment_minutes).await {
                 tracing::error!(error = %err, "writing facility settings");
             }
         }

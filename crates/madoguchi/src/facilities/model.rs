@@ -335,22 +335,59 @@ pub fn draw_key(seed: &str, slot_id: i64, entry_id: i64) -> String {
     ))
 }
 
-/// The draw: for every slot, the entry with the smallest draw key wins (ties cannot happen:
-/// keys differ by entry id). Entries: (entry id, slot id). Returns (slot id, winning entry id)
-/// in slot-id order; a slot nobody entered has no winner. Anyone holding the revealed seed
-/// and the published entry list can re-run it (`madoguchi facilities lottery verify`).
-pub fn draw(seed: &str, entries: &[(i64, i64)]) -> Vec<(i64, i64)> {
-    let mut best: std::collections::BTreeMap<i64, (String, i64)> = Default::default();
-    for &(entry, slot) in entries {
-        let k = draw_key(seed, slot, entry);
-        match best.get(&slot) {
-            Some((bk, _)) if *bk <= k => {}
-            _ => {
-                best.insert(slot, (k, entry));
+/// One lottery entry as the draw sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DrawEntry {
+    pub id: i64,
+    pub slot: i64,
+    /// Who entered (the user ID's row id; the published list shows a pseudonym of it).
+    pub user: i64,
+    /// `None`: a 第1希望. `Some(e)`: a 第2希望 that backs up the 第1希望 entry `e`.
+    pub first: Option<i64>,
+}
+
+/// The draw, with the 第1希望/第2希望 ladder and a maximum number of wins per user ID
+/// (`None`: no maximum). A pure function of the seed, the entry list and the maximum:
+///
+/// 1. Every entry gets its draw key `SHA-256("{seed}:{slot_id}:{entry_id}")` (lower-case hex,
+///    decimal ids). No two keys are equal, as the entry ids differ.
+/// 2. Round 1, the 第1希望 entries in ascending key order: an entry wins when its slot has no
+///    winner yet and its user ID has fewer than `max_wins` wins; otherwise it loses.
+/// 3. Round 2, the 第2希望 entries whose 第1希望 did not win (a 第2希望 whose 第1希望 won is
+///    dropped), in ascending key order, with the same rule on the slots still without a winner.
+///
+/// Returns (slot id, winning entry id) in slot-id order; a slot nobody won has no line. The
+/// input order makes no difference. Without 第2希望 entries and without a maximum it is the
+/// smallest key per slot. Anyone holding the revealed seed and the published entry list can
+/// re-run it (`madoguchi facilities lottery verify`).
+pub fn draw(seed: &str, entries: &[DrawEntry], max_wins: Option<i64>) -> Vec<(i64, i64)> {
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    let mut keyed: Vec<(String, DrawEntry)> = entries
+        .iter()
+        .map(|e| (draw_key(seed, e.slot, e.id), *e))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+    let mut winner: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut won: BTreeSet<i64> = BTreeSet::new();
+    let mut wins: HashMap<i64, i64> = HashMap::new();
+    let limit = max_wins.unwrap_or(i64::MAX);
+    for round in [1, 2] {
+        for (_, e) in &keyed {
+            let in_round = match (round, e.first) {
+                (1, None) => true,
+                (2, Some(f)) => !won.contains(&f),
+                _ => false,
+            };
+            let n = wins.get(&e.user).copied().unwrap_or(0);
+            if !in_round || winner.contains_key(&e.slot) || n >= limit {
+                continue;
             }
+            winner.insert(e.slot, e.id);
+            won.insert(e.id);
+            wins.insert(e.user, n + 1);
         }
     }
-    best.into_iter().map(|(s, (_, e))| (s, e)).collect()
+    winner.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -498,14 +535,25 @@ mod tests {
         assert_eq!(add_months(date!(2026 - 02 - 01), -3), date!(2025 - 11 - 01));
     }
 
+    fn firsts(v: &[(i64, i64)]) -> Vec<DrawEntry> {
+        v.iter()
+            .map(|&(id, slot)| DrawEntry {
+                id,
+                slot,
+                user: id,
+                first: None,
+            })
+            .collect()
+    }
+
     #[test]
     fn the_draw_is_reproducible_and_fair_shaped() {
         let seed = "00ff";
-        let entries = vec![(1, 10), (2, 10), (3, 10), (4, 11)];
-        let a = draw(seed, &entries);
+        let entries = firsts(&[(1, 10), (2, 10), (3, 10), (4, 11)]);
+        let a = draw(seed, &entries, None);
         let mut rev = entries.clone();
         rev.reverse();
-        assert_eq!(a, draw(seed, &rev), "input order does not matter");
+        assert_eq!(a, draw(seed, &rev, None), "input order does not matter");
         assert_eq!(a.len(), 2);
         assert_eq!(a[1], (11, 4), "a single entry wins");
         let k: Vec<String> = (1..=3).map(|e| draw_key(seed, 10, e)).collect();
@@ -514,14 +562,126 @@ mod tests {
             .unwrap_or(0);
         assert_eq!(a[0], (10, min));
         // Different seeds give different winners for some slot.
-        let many: Vec<(i64, i64)> = (1..=50).map(|e| (e, 1)).collect();
+        let many = firsts(&(1..=50).map(|e| (e, 1)).collect::<Vec<_>>());
         let w: std::collections::BTreeSet<i64> = (0..20)
-            .map(|s| draw(&format!("s{s}"), &many)[0].1)
+            .map(|s| draw(&format!("s{s}"), &many, None)[0].1)
             .collect();
         assert!(w.len() > 5, "{w:?}");
         assert_eq!(
             seed_hash("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn the_ladder_drops_a_second_choice_whose_first_won_and_tries_it_otherwise() {
+        // User 1: 第1希望 slot 10 (entry 1), 第2希望 slot 11 (entry 2). User 2: 第1希望 slot 10
+        // (entry 3). Only one of entries 1 and 3 wins slot 10.
+        let e = |id, slot, user, first| DrawEntry {
+            id,
+            slot,
+            user,
+            first,
+        };
+        let entries = [e(1, 10, 1, None), e(2, 11, 1, Some(1)), e(3, 10, 2, None)];
+        for s in 0..40 {
+            let seed = format!("seed{s}");
+            let w = draw(&seed, &entries, None);
+            if w.contains(&(10, 1)) {
+                assert_eq!(w, vec![(10, 1)], "the 第2希望 is dropped: {seed}");
+            } else {
+                assert_eq!(w, vec![(10, 3), (11, 2)], "the 第2希望 goes in: {seed}");
+            }
+        }
+        // A 第1希望 beats a 第2希望 on the same slot, whatever the keys.
+        let entries = [e(1, 10, 1, None), e(2, 11, 1, Some(1)), e(3, 11, 2, None)];
+        for s in 0..40 {
+            let w = draw(&format!("x{s}"), &entries, None);
+            assert!(w.contains(&(11, 3)), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn a_user_id_wins_at_most_max_wins() {
+        let e = |id, slot| DrawEntry {
+            id,
+            slot,
+            user: 7,
+            first: None,
+        };
+        let entries: Vec<DrawEntry> = (1..=5).map(|i| e(i, 100 + i)).collect();
+        assert_eq!(draw("s", &entries, None).len(), 5);
+        let w = draw("s", &entries, Some(2));
+        assert_eq!(w.len(), 2, "{w:?}");
+        // The two with the smallest keys win.
+        let mut keys: Vec<(String, i64)> = entries
+            .iter()
+            .map(|x| (draw_key("s", x.slot, x.id), x.id))
+            .collect();
+        keys.sort();
+        let mut expect: Vec<i64> = keys[..2].iter().map(|k| k.1).collect();
+        expect.sort();
+        let mut got: Vec<i64> = w.iter().map(|x| x.1).collect();
+        got.sort();
+        assert_eq!(got, expect);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_draw_keeps_its_promises(
+            raw in proptest::collection::vec((0i64..6, 0i64..5, proptest::option::of(0usize..40)), 0..40),
+            max in proptest::option::of(1i64..4),
+            seed in "[0-9a-f]{8}",
+        ) {
+            // Entries with ids 1..: (slot, user, maybe a 第2希望 of an earlier 第1希望 of the
+            // same user), one entry per (slot, user) as the database allows.
+            let mut entries: Vec<DrawEntry> = Vec::new();
+            for (slot, user, second) in raw {
+                if entries.iter().any(|x| x.slot == slot && x.user == user) {
+                    continue;
+                }
+                let first = second.and_then(|i| {
+                    entries
+                        .iter()
+                        .filter(|x| x.user == user && x.first.is_none())
+                        .filter(|x| !entries.iter().any(|y| y.first == Some(x.id)))
+                        .nth(i % 3)
+                        .map(|x| x.id)
+                });
+                let id = entries.len() as i64 + 1;
+                entries.push(DrawEntry { id, slot, user, first });
+            }
+            let w = draw(&seed, &entries, max);
+            let of = |id: i64| entries.iter().find(|x| x.id == id).copied();
+            // One winner per slot, on its own slot.
+            let slots: std::collections::BTreeSet<i64> = w.iter().map(|x| x.0).collect();
+            proptest::prop_assert_eq!(slots.len(), w.len());
+            for (s, e) in &w {
+                proptest::prop_assert_eq!(of(*e).map(|x| x.slot), Some(*s));
+            }
+            // No user ID wins more than the maximum.
+            if let Some(m) = max {
+                for u in 0..5 {
+                    let n = w.iter().filter(|x| of(x.1).is_some_and(|e| e.user == u)).count() as i64;
+                    proptest::prop_assert!(n <= m, "user {} won {}", u, n);
+                }
+            }
+            // A 第2希望 never wins together with its 第1希望.
+            for (_, e) in &w {
+                if let Some(f) = of(*e).and_then(|x| x.first) {
+                    proptest::prop_assert!(!w.iter().any(|x| x.1 == f));
+                }
+            }
+            // Every slot that someone eligible entered has a winner when nobody is limited.
+            if max.is_none() {
+                for x in entries.iter().filter(|x| x.first.is_none()) {
+                    proptest::prop_assert!(slots.contains(&x.slot));
+                }
+            }
+            // The same seed and list give the same result, in any order.
+            let mut rev = entries.clone();
+            rev.reverse();
+            proptest::prop_assert_eq!(&draw(&seed, &rev, max), &w);
+        }
     }
 }

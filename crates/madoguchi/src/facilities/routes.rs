@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mypage/facilities/renew", post(renew))
         .route("/mypage/facilities/{pid}/cancel", post(cancel))
         .route("/mypage/facilities/{pid}/confirm", post(confirm_win))
+        .route("/mypage/facilities/{pid}/pay", post(pay))
 }
 
 fn resident(c: &Ctx) -> Result<UserRow, Redirect> {
@@ -69,6 +70,7 @@ pub fn status_key(s: &str) -> &'static str {
         "confirmed" => "fac.st_confirmed",
         "review" => "fac.st_review",
         "won" => "fac.st_won",
+        "unpaid" => "fac.st_unpaid",
         "cancelled" => "fac.st_cancelled",
         "forfeited" => "fac.st_forfeited",
         _ => "fac.st_refused",
@@ -480,6 +482,8 @@ pub struct BookingLine {
     pub can_cancel: bool,
     pub can_confirm: bool,
     pub confirm_by: String,
+    pub can_pay: bool,
+    pub pay_by: String,
 }
 
 pub struct EntryLine {
@@ -502,6 +506,8 @@ struct MinePage {
     entries: Vec<EntryLine>,
     done: String,
     renewed: bool,
+    /// The payment state after the provider sent the resident back (`payments` return page).
+    paid: String,
     register_url: String,
 }
 
@@ -564,6 +570,8 @@ async fn mine(
                             .is_some_and(|x| model::check_cancel(now, r.starts_at, &x).is_ok())),
                 can_confirm: r.status == "won" && r.confirm_by.is_some_and(|t| now <= t),
                 confirm_by: r.confirm_by.map(|t| c.l.datetime(t)).unwrap_or_default(),
+                can_pay: r.status == "unpaid" && r.pay_by.is_some_and(|t| now <= t),
+                pay_by: r.pay_by.map(|t| c.l.datetime(t)).unwrap_or_default(),
             });
         }
         for e in store::entries_of_user(&st.db, u.id).await? {
@@ -585,6 +593,7 @@ async fn mine(
     Ok(render(&MinePage {
         done: field(&pairs, "done").to_owned(),
         renewed: field(&pairs, "renewed") == "1",
+        paid: field(&pairs, "paid").to_owned(),
         c,
         user,
         valid_until,
@@ -639,6 +648,79 @@ async fn confirm_win(
     }
 }
 
+/// 「支払う」: start (or resume) the online payment of an unpaid booking and send the browser
+/// to the provider, the same provider flow as application fees.
+async fn pay(
+    State(st): State<AppState>,
+    c: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(pid): Path<String>,
+) -> Result<Response, AppError> {
+    use crate::payments::service::PayError;
+    let me = match resident(&c) {
+        Ok(u) => u,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let base = crate::procedures::application::pages::base_url(&st, &headers);
+    let description = match store::reservation(&st.db, &c.tenant.id, &pid).await? {
+        Some(r) => {
+            let room = store::room(&st.db, r.room_id).await?;
+            format!(
+                "施設使用料 {} {} 予約番号 {}",
+                room.map(|x| x.name_ja).unwrap_or_default(),
+                when(Lang::Ja, r.starts_at, r.ends_at),
+                r.public_id
+            )
+        }
+        None => return Err(AppError::NotFound),
+    };
+    let r = match crate::payments::provider::HttpProvider::from_config(
+        &st.cfg.payments,
+        &st.cfg.base_url,
+        st.sandbox,
+    ) {
+        Ok(p) => {
+            service::start_payment(
+                &st.db,
+                &p,
+                &st.cfg.payments,
+                &c.tenant.id,
+                me.id,
+                &pid,
+                description,
+                &base,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match r {
+        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Err(PayError::NotFound) => Err(AppError::NotFound),
+        Err(PayError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            tracing::warn!(error = %e, reservation = %pid, "booking payment not started");
+            let key = match e {
+                PayError::AlreadyPaid => "fac.pay_already",
+                PayError::CaseClosed | PayError::NothingToPay => "fac.pay_closed",
+                _ => "fac.pay_unavailable",
+            };
+            let status = match e {
+                PayError::Provider(_) | PayError::Mismatch(_) => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::CONFLICT,
+            };
+            let mut r = render(&MessagePage {
+                c,
+                key,
+                back: "/mypage/facilities",
+            })?
+            .into_response();
+            *r.status_mut() = status;
+            Ok(r)
+        }
+    }
+}
+
 // ---- lotteries --------------------------------------------------------------------------------
 
 pub struct SlotLine {
@@ -664,7 +746,19 @@ struct LotteryPage {
     slots: Vec<SlotLine>,
     entered: bool,
     error: &'static str,
-    entries: Vec<(i64, i64, String)>,
+    entries: Vec<PublishedEntry>,
+}
+
+/// A line of the published entry list: with the revealed seed, anyone can re-run the draw.
+/// `applicant` is a pseudonym of the user ID (the smallest entry id it has in the lottery),
+/// enough to apply the maximum of wins and nothing more.
+pub struct PublishedEntry {
+    pub id: i64,
+    pub slot: i64,
+    pub applicant: i64,
+    pub choice: i64,
+    pub first: String,
+    pub result: String,
 }
 
 async fn lottery_view(
@@ -713,7 +807,19 @@ async fn lottery_view(
     // re-run the draw.
     let list = entries
         .iter()
-        .map(|e| (e.id, e.slot_id, e.result.clone()))
+        .map(|e| PublishedEntry {
+            id: e.id,
+            slot: e.slot_id,
+            applicant: entries
+                .iter()
+                .filter(|x| x.fac_user_id == e.fac_user_id)
+                .map(|x| x.id)
+                .min()
+                .unwrap_or(e.id),
+            choice: e.choice,
+            first: e.first_entry_id.map(|f| f.to_string()).unwrap_or_default(),
+            result: e.result.clone(),
+        })
         .collect();
     Ok(LotteryPage {
         facility: name(c.l, &f.name_ja, &f.name_en),
@@ -760,7 +866,25 @@ async fn lottery_enter(
         *r.status_mut() = StatusCode::BAD_REQUEST;
         return Ok(r);
     };
-    match lottery::enter(&st.db, &c.tenant.id, &Actor::User(me.id), me.id, id, slot).await {
+    // 第2希望: optional; "" (なし) is none, anything else must be a slot of this lottery.
+    let second = match field(&pairs, "second") {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => return Err(AppError::NotFound),
+        },
+    };
+    match lottery::enter(
+        &st.db,
+        &c.tenant.id,
+        &Actor::User(me.id),
+        me.id,
+        id,
+        slot,
+        second,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/facilities/lotteries/{id}?entered=1")).into_response()),
         Err(FacError::Db(e)) => Err(e.into()),
         Err(FacError::NotFound) => Err(AppError::NotFound),

@@ -97,6 +97,13 @@ fn month_bounds(start: i64) -> (i64, i64) {
 }
 
 /// Books a room for the resident's user ID. `Ok` holds the new reservation.
+///
+/// Group commit: bookings arriving together share one write transaction and one flush
+/// (`Db::grouped`). Each runs inside its own `SAVEPOINT`, so a refused booking (an overlap, a
+/// rule) rolls back only its own statements and answers its refusal while the others of the
+/// batch commit. The checks and inserts of one batch run one after the other on the committer's
+/// connection, so the overlap check sees every booking before it; the database's own guards
+/// (the exclusion constraint, the SQLite trigger) still refuse an overlap written any other way.
 pub async fn book(
     db: &Db,
     municipality: &str,
@@ -104,19 +111,52 @@ pub async fn book(
     resident: i64,
     req: &BookRequest,
 ) -> Result<ReservationRow, FacError> {
-    let now = now_ms();
     if !model::PURPOSES.contains(&req.purpose.as_str()) {
         return Err(FacError::Invalid("fac.bad_purpose"));
     }
-    let mut tx = db.begin().await?;
-    let room = store::room_tx(&mut tx, req.room)
+    let job = std::sync::Arc::new((municipality.to_owned(), actor.clone(), req.clone()));
+    db.grouped(move |tx| {
+        let job = job.clone();
+        Box::pin(async move {
+            let (m, actor, req) = &*job;
+            tx.execute_raw("SAVEPOINT fac_book").await?;
+            match book_tx(tx, m, actor, resident, req, now_ms()).await {
+                Ok(row) => {
+                    tx.execute_raw("RELEASE SAVEPOINT fac_book").await?;
+                    Ok(Ok(row))
+                }
+                // A database failure fails the batch (which then runs each booking alone).
+                Err(FacError::Db(e)) => Err(FacError::Db(e)),
+                Err(refused) => {
+                    tx.execute_raw("ROLLBACK TO SAVEPOINT fac_book").await?;
+                    tx.execute_raw("RELEASE SAVEPOINT fac_book").await?;
+                    Ok(Err(refused))
+                }
+            }
+        })
+    })
+    .await?
+}
+
+/// One booking inside the caller's transaction: the checks, the reservation, its units, the
+/// audit event. A refusal is an `Err` other than `FacError::Db` (its statements are for the
+/// caller to roll back).
+async fn book_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    actor: &Actor,
+    resident: i64,
+    req: &BookRequest,
+    now: i64,
+) -> Result<ReservationRow, FacError> {
+    let room = store::room_tx(tx, req.room)
         .await?
         .ok_or(FacError::NotFound)?;
-    let facility = store::facility_tx(&mut tx, room.facility_id)
+    let facility = store::facility_tx(tx, room.facility_id)
         .await?
         .filter(|f| f.municipality_id == municipality)
         .ok_or(FacError::NotFound)?;
-    let user = usable_user(&mut tx, municipality, resident, facility.id, now).await?;
+    let user = usable_user(tx, municipality, resident, facility.id, now).await?;
     if model::screen(
         &facility.terms(),
         user.kind == "group",
@@ -136,26 +176,30 @@ pub async fn book(
     let fee = model::fee(per_slot, slots, req.genmen.as_deref())
         .ok_or(FacError::Invalid("fac.bad_genmen"))?;
     // The user ID's row lock: this user's bookings are counted one after the other.
-    store::lock_user(&mut tx, user.id, now).await?;
+    store::lock_user(tx, user.id, now).await?;
     let (from, to) = month_bounds(req.start);
-    if store::count_live(&mut tx, user.id, from, to, None).await? >= facility.max_per_month {
+    if store::count_live(tx, user.id, from, to, None).await? >= facility.max_per_month {
         return Err(Refusal::MonthlyLimit.into());
     }
-    let atoms = store::atoms_tx(&mut tx, room.id).await?;
-    if store::open_lottery_slots(&mut tx, &atoms, req.start, req.end).await? > 0 {
+    let atoms = store::atoms_tx(tx, room.id).await?;
+    if store::open_lottery_slots(tx, &atoms, req.start, req.end).await? > 0 {
         return Err(Refusal::Lottery.into());
     }
-    if store::overlapping(&mut tx, &atoms, req.start, req.end, None).await? > 0 {
+    if store::overlapping(tx, &atoms, req.start, req.end, None).await? > 0 {
         return Err(Refusal::Overlap.into());
     }
     let pid = public_id();
-    let status = if req.genmen.is_some() {
-        "review"
+    // 減免: staff review first. A fee: 支払待ち until paid online, by the deadline.
+    let (status, pay_by) = if req.genmen.is_some() {
+        ("review", None)
+    } else if fee > 0 {
+        let minutes = store::payment_minutes_tx(tx, municipality).await?;
+        ("unpaid", Some(now + minutes * model::MINUTE_MS))
     } else {
-        "confirmed"
+        ("confirmed", None)
     };
     let id = store::insert_reservation(
-        &mut tx,
+        tx,
         &NewReservation {
             municipality,
             public_id: &pid,
@@ -169,11 +213,12 @@ pub async fn book(
             genmen: req.genmen.as_deref(),
             lottery_entry: None,
             confirm_by: None,
+            pay_by,
             now,
         },
     )
     .await?;
-    if let Err(e) = store::insert_units(&mut tx, id, &atoms, req.start, req.end).await {
+    if let Err(e) = store::insert_units(tx, id, &atoms, req.start, req.end).await {
         return Err(if is_overlap_violation(&e) {
             Refusal::Overlap.into()
         } else {
@@ -181,23 +226,18 @@ pub async fn book(
         });
     }
     audit::record(
-        &mut tx,
+        tx,
         municipality,
         actor,
         "facility.reserved",
         &format!("reservation:{pid}"),
         json!({ "user": user.user_number, "room": room.id, "start": model::jst_text(req.start), "end": model::jst_text(req.end),
-                "status": status, "fee": fee, "genmen": req.genmen }),
+                "status": status, "fee": fee, "genmen": req.genmen, "pay_by": pay_by.map(model::jst_text) }),
     )
     .await?;
-    let row = store::reservation_by_id_tx(&mut tx, id)
+    store::reservation_by_id_tx(tx, id)
         .await?
-        .ok_or(FacError::NotFound)?;
-    match tx.commit().await {
-        Ok(()) => Ok(row),
-        Err(e) if is_overlap_violation(&e) => Err(Refusal::Overlap.into()),
-        Err(e) => Err(e.into()),
-    }
+        .ok_or(FacError::NotFound)
 }
 
 /// The resident's own live reservation (others are "not found").
@@ -239,7 +279,8 @@ pub async fn cancel(
     let facility = store::facility_tx(&mut tx, room.facility_id)
         .await?
         .ok_or(FacError::NotFound)?;
-    if r.status != "won" {
+    // A win not yet confirmed and a booking not yet paid can be let go at any time.
+    if r.status != "won" && r.status != "unpaid" {
         model::check_cancel(now, r.starts_at, &facility.rules())?;
     }
     store::delete_units(&mut tx, r.id).await?;
@@ -273,7 +314,7 @@ pub async fn change(
     let now = now_ms();
     let mut tx = db.begin().await?;
     let (r, user) = own_tx(&mut tx, municipality, resident, public_id).await?;
-    if !["confirmed", "review"].contains(&r.status.as_str()) {
+    if !["confirmed", "review", "unpaid"].contains(&r.status.as_str()) {
         return Err(Refusal::NotChangeable.into());
     }
     let room = store::room_tx(&mut tx, r.room_id)
@@ -332,7 +373,8 @@ pub async fn change(
     }
 }
 
-/// Staff decide a booking in review (減免): accept (confirmed) or refuse (the rooms are freed).
+/// Staff decide a booking in review (減免): accept it (confirmed, or 支払待ち when a reduced fee
+/// is left to pay) or refuse it (the rooms are freed).
 pub async fn decide_review(
     db: &Db,
     municipality: &str,
@@ -345,8 +387,25 @@ pub async fn decide_review(
     let r = store::reservation_tx(&mut tx, municipality, public_id)
         .await?
         .ok_or(FacError::NotFound)?;
-    let to = if accept { "confirmed" } else { "refused" };
-    if store::set_status(&mut tx, r.id, "review", to, now).await? != 1 {
+    let to = match (accept, r.fee_yen > 0) {
+        (false, _) => "refused",
+        (true, false) => "confirmed",
+        (true, true) => "unpaid",
+    };
+    let moved = if to == "unpaid" {
+        let minutes = store::payment_minutes_tx(&mut tx, municipality).await?;
+        store::set_unpaid(
+            &mut tx,
+            r.id,
+            "review",
+            now + minutes * model::MINUTE_MS,
+            now,
+        )
+        .await?
+    } else {
+        store::set_status(&mut tx, r.id, "review", to, now).await?
+    };
+    if moved != 1 {
         return Err(Refusal::NotChangeable.into());
     }
     if !accept {
@@ -362,11 +421,141 @@ pub async fn decide_review(
             "facility.genmen_refused"
         },
         &format!("reservation:{public_id}"),
-        json!({ "genmen": r.genmen, "fee": r.fee_yen }),
+        json!({ "genmen": r.genmen, "fee": r.fee_yen, "to": to }),
     )
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+// ---- paying the fee ---------------------------------------------------------------------------
+
+/// The resident starts paying an unpaid booking (or resumes the provider's page). Returns the
+/// provider's page. The booking is confirmed when the provider confirms the payment
+/// (`on_paid_tx`, called by `payments::service::apply`).
+#[allow(clippy::too_many_arguments)]
+pub async fn start_payment<P: crate::payments::provider::PaymentProvider>(
+    db: &Db,
+    provider: &P,
+    cfg: &crate::config::PaymentsConfig,
+    municipality: &str,
+    resident: i64,
+    public_id: &str,
+    description: String,
+    base_url: &str,
+) -> Result<String, crate::payments::service::PayError> {
+    use crate::payments::service::{self as pay, Begin, PayError, Payee};
+    let r = store::reservation(db, municipality, public_id)
+        .await?
+        .ok_or(PayError::NotFound)?;
+    let u = store::user_of_resident(db, municipality, resident)
+        .await?
+        .ok_or(PayError::NotFound)?;
+    if r.fac_user_id != u.id {
+        return Err(PayError::NotFound);
+    }
+    if r.status == "confirmed" {
+        return Err(PayError::AlreadyPaid);
+    }
+    if r.status != "unpaid" || r.pay_by.is_some_and(|t| now_ms() > t) || r.fee_yen <= 0 {
+        return Err(PayError::CaseClosed);
+    }
+    let existing = crate::payments::store::of_reservation(db, r.id).await?;
+    pay::begin(
+        db,
+        provider,
+        cfg,
+        Begin {
+            municipality,
+            payee: Payee::Reservation(r.id),
+            amount: r.fee_yen,
+            description,
+            note: json!({ "reservation": r.public_id }),
+            existing,
+            actor: Actor::User(resident),
+        },
+        base_url,
+    )
+    .await
+}
+
+/// The provider confirmed a booking's payment: 支払待ち → confirmed, in the payment's
+/// transaction. Idempotent (a second confirmation finds it confirmed and changes nothing). A
+/// payment that arrives after the booking was released or cancelled, or for another amount than
+/// the booking's fee (changed meanwhile), is recorded for staff to refund
+/// (`facility.paid_not_held`).
+pub async fn on_paid_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    reservation: i64,
+    payment: &str,
+    amount: i64,
+    actor: &Actor,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let Some(r) = store::reservation_by_id_tx(tx, reservation).await? else {
+        return Ok(());
+    };
+    if r.status == "confirmed" {
+        return Ok(());
+    }
+    let held = r.status == "unpaid"
+        && amount == r.fee_yen
+        && store::set_status(tx, r.id, "unpaid", "confirmed", now).await? == 1;
+    if !held {
+        tracing::warn!(reservation = %r.public_id, status = %r.status, "payment for a booking no longer held: refund it");
+    }
+    audit::record(
+        tx,
+        municipality,
+        actor,
+        if held {
+            "facility.paid"
+        } else {
+            "facility.paid_not_held"
+        },
+        &format!("reservation:{}", r.public_id),
+        json!({ "payment": payment, "amount_yen": amount, "fee": r.fee_yen, "status": r.status }),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Releases unpaid bookings past their deadline (their rooms open first-come), as 'forfeited'.
+/// A booking whose payment page is still open at the provider waits until that page expires.
+/// Returns how many were released.
+pub async fn release_unpaid(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
+    let mut n = 0;
+    for r in store::overdue_unpaid(db, now).await? {
+        let open = crate::payments::store::of_reservation(db, r.id)
+            .await?
+            .iter()
+            .any(|p| {
+                crate::payments::state::PaymentState::parse(&p.state)
+                    .is_some_and(crate::payments::state::PaymentState::is_open)
+                    && p.expires_at > now
+            });
+        if open {
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        if store::set_status(&mut tx, r.id, "unpaid", "forfeited", now).await? != 1 {
+            continue;
+        }
+        store::delete_units(&mut tx, r.id).await?;
+        audit::record(
+            &mut tx,
+            &r.municipality_id,
+            &Actor::System,
+            "facility.unpaid_released",
+            &format!("reservation:{}", r.public_id),
+            json!({ "pay_by": r.pay_by.map(model::jst_text), "fee": r.fee_yen }),
+        )
+        .await?;
+        tx.commit().await?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 // ---- user IDs ---------------------------------------------------------------------------------
@@ -618,20 +807,29 @@ pub async fn sync_settings(
     municipality: &str,
     expires_on: &str,
     months_before: i64,
+    payment_minutes: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     let cur = store::settings_tx(&mut tx, municipality).await?;
-    if cur == (expires_on.to_owned(), months_before) {
+    let minutes = store::payment_minutes_tx(&mut tx, municipality).await?;
+    if cur == (expires_on.to_owned(), months_before) && minutes == payment_minutes {
         return Ok(());
     }
-    store::put_settings(&mut tx, municipality, expires_on, months_before).await?;
+    store::put_settings(
+        &mut tx,
+        municipality,
+        expires_on,
+        months_before,
+        payment_minutes,
+    )
+    .await?;
     audit::record(
         &mut tx,
         municipality,
         &Actor::System,
         "facility.settings",
         "facility_settings",
-        json!({ "expires_on": expires_on, "lottery_months_before": months_before }),
+        json!({ "expires_on": expires_on, "lottery_months_before": months_before, "payment_minutes": payment_minutes }),
     )
     .await?;
     tx.commit().await

@@ -1,7 +1,9 @@
 //! Staff pages `/staff/facilities` (administrators and the configured departments): the
 //! registrations waiting for a decision with the automatic screening against every facility's
 //! terms (the decision itself is taken on the case page), the user IDs with the linking of old
-//! per-facility IDs, and the bookings in 減免 review.
+//! per-facility IDs, the bookings in 減免 review, and the lotteries with the page that creates
+//! one (`/staff/facilities/lotteries/new`, the same checks as `madoguchi facilities lottery
+//! create`: `lottery::plan`).
 
 use askama::Template;
 use axum::Router;
@@ -11,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use sea_query::{Expr, ExprTrait, Order, Query};
 
+use super::lottery::{self, LotteryForm};
 use super::routes::{show_date, status_key};
 use super::service::{self, FacError};
 use super::{model, registration, store};
@@ -29,6 +32,8 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/facilities", get(overview))
         .route("/staff/facilities/users/{number}/link", post(link))
         .route("/staff/facilities/reviews/{pid}", post(review))
+        .route("/staff/facilities/lotteries/new", get(new_lottery))
+        .route("/staff/facilities/lotteries", post(create_lottery))
 }
 
 async fn allowed(st: &AppState, c: &Ctx) -> Result<Result<UserRow, Response>, AppError> {
@@ -77,7 +82,16 @@ struct OverviewPage {
     users: Vec<UserLine>,
     reviews: Vec<ReviewLine>,
     facilities: Vec<(i64, String)>,
+    lotteries: Vec<StaffLottery>,
     notice: String,
+}
+
+pub struct StaffLottery {
+    pub id: i64,
+    pub facility: String,
+    pub month: String,
+    pub status: String,
+    pub seed_hash: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -206,7 +220,23 @@ async fn overview(
             status_key: status_key(&r.status),
         });
     }
+    let lotteries = store::lotteries(&st.db, &c.tenant.id)
+        .await?
+        .into_iter()
+        .map(|l| StaffLottery {
+            facility: facilities
+                .iter()
+                .find(|f| f.id == l.facility_id)
+                .map(|f| n(c.l, &f.name_ja, &f.name_en))
+                .unwrap_or_default(),
+            id: l.id,
+            month: l.target_month,
+            status: l.status,
+            seed_hash: l.seed_hash,
+        })
+        .collect();
     Ok(render(&OverviewPage {
+        lotteries,
         facilities: facilities
             .iter()
             .map(|f| (f.id, n(c.l, &f.name_ja, &f.name_en)))
@@ -288,6 +318,188 @@ async fn review(
     let accept = field(&pairs, "decision") == "accept";
     match service::decide_review(&st.db, &c.tenant.id, &Actor::User(me.id), &pid, accept).await {
         Ok(()) => Ok(Redirect::to("/staff/facilities?done=reviewed").into_response()),
+        Err(e) => problem(c, e),
+    }
+}
+
+// ---- creating a lottery -----------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "facilities/staff_lottery.html")]
+struct NewLotteryPage {
+    c: Ctx,
+    /// (room id, "facility room", selected).
+    rooms: Vec<(i64, String, bool)>,
+    room: Option<store::RoomRow>,
+    room_name: String,
+    /// (HH:MM, "HH:MM–HH:MM", checked).
+    times: Vec<(String, String, bool)>,
+    form: LotteryForm,
+    error: &'static str,
+    error_field: &'static str,
+}
+
+/// The rooms of the host's municipality, "facility room", in the facilities' order.
+async fn room_choices(st: &AppState, c: &Ctx) -> Result<Vec<(store::RoomRow, String)>, AppError> {
+    let mut out = Vec::new();
+    for f in store::facilities(&st.db, &c.tenant.id).await? {
+        for r in store::rooms(&st.db, f.id).await? {
+            let label = format!(
+                "{} {}",
+                n(c.l, &f.name_ja, &f.name_en),
+                n(c.l, &r.name_ja, &r.name_en)
+            );
+            out.push((r, label));
+        }
+    }
+    Ok(out)
+}
+
+async fn new_lottery_page(
+    st: &AppState,
+    c: Ctx,
+    room: Option<i64>,
+    form: LotteryForm,
+    error: Option<lottery::FormError>,
+) -> Result<NewLotteryPage, AppError> {
+    let choices = room_choices(st, &c).await?;
+    let chosen = choices.iter().find(|(r, _)| Some(r.id) == room).cloned();
+    let times = match &chosen {
+        Some((r, _)) => model::day_slots(model::jst_date(crate::db::now_ms()), &r.hours())
+            .iter()
+            .map(|(s, e)| {
+                let (a, b) = (
+                    model::jst_minute_of_day(*s),
+                    model::jst_minute_of_day(*e - 1) + 1,
+                );
+                let v = model::hhmm(a);
+                let on = form.times.contains(&v);
+                (v, format!("{}–{}", model::hhmm(a), model::hhmm(b)), on)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(NewLotteryPage {
+        rooms: choices
+            .iter()
+            .map(|(r, l)| (r.id, l.clone(), Some(r.id) == room))
+            .collect(),
+        room_name: chosen.as_ref().map(|x| x.1.clone()).unwrap_or_default(),
+        room: chosen.map(|x| x.0),
+        times,
+        form,
+        error: error.map(|e| e.key).unwrap_or(""),
+        error_field: error.map(|e| e.field).unwrap_or(""),
+        c,
+    })
+}
+
+/// The month of use whose entry window (the 1st to the 7th, `months_before` earlier) is the
+/// next one still to close.
+fn default_month(now: i64, months_before: i64) -> String {
+    let today = model::jst_date(now);
+    let ahead = if today.day() <= 7 { 0 } else { 1 };
+    model::month_string(model::add_months(today, months_before as i32 + ahead))
+}
+
+async fn new_lottery(
+    State(st): State<AppState>,
+    c: Ctx,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Result<Response, AppError> {
+    if let Err(r) = allowed(&st, &c).await? {
+        return Ok(r);
+    }
+    let pairs = form_pairs(q.as_deref().unwrap_or("").as_bytes());
+    let room = field(&pairs, "room").parse::<i64>().ok();
+    let (_, months_before) = st.cfg.facilities.for_municipality(&c.tenant.id);
+    let mut form = LotteryForm {
+        month: default_month(crate::db::now_ms(), months_before),
+        max_entries: "2".into(),
+        ..Default::default()
+    };
+    if let Some(r) = room
+        && let Some(r) = store::room(&st.db, r).await?
+        && let Some(f) = store::facility(&st.db, &c.tenant.id, r.facility_id).await?
+    {
+        form.citizens_only = f.citizens_only_lottery;
+    }
+    Ok(render(&new_lottery_page(&st, c, room, form, None).await?)?.into_response())
+}
+
+async fn create_lottery(
+    State(st): State<AppState>,
+    c: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let me = match allowed(&st, &c).await? {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let pairs = form_pairs(&body);
+    let form = LotteryForm {
+        month: field(&pairs, "month").to_owned(),
+        days: field(&pairs, "days").to_owned(),
+        times: pairs
+            .iter()
+            .filter(|(k, _)| k == "times")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        opens: field(&pairs, "opens").to_owned(),
+        closes: field(&pairs, "closes").to_owned(),
+        draw: field(&pairs, "draw").to_owned(),
+        confirm_until: field(&pairs, "confirm_until").to_owned(),
+        max_entries: field(&pairs, "max_entries").to_owned(),
+        max_wins: field(&pairs, "max_wins").to_owned(),
+        citizens_only: field(&pairs, "citizens_only") == "yes",
+    };
+    // A room of another municipality is no room here.
+    let mut room = None;
+    if let Ok(id) = field(&pairs, "room").parse::<i64>()
+        && let Some(r) = store::room(&st.db, id).await?
+        && store::facility(&st.db, &c.tenant.id, r.facility_id)
+            .await?
+            .is_some()
+    {
+        room = Some(r);
+    }
+    let refuse = |page: NewLotteryPage| -> Result<Response, AppError> {
+        let mut r = render(&page)?.into_response();
+        *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        Ok(r)
+    };
+    let Some(room) = room else {
+        let e = lottery::FormError {
+            field: "room",
+            key: "fac.new_pick_room",
+        };
+        return refuse(new_lottery_page(&st, c, None, form, Some(e)).await?);
+    };
+    let (_, months_before) = st.cfg.facilities.for_municipality(&c.tenant.id);
+    let plan = match lottery::plan(&form, &room, months_before, crate::db::now_ms()) {
+        Ok(p) => p,
+        Err(e) => return refuse(new_lottery_page(&st, c, Some(room.id), form, Some(e)).await?),
+    };
+    match lottery::create(&st.db, &c.tenant.id, &Actor::User(me.id), &plan).await {
+        Ok(id) => Ok(
+            Redirect::to(&format!("/staff/facilities?done=lottery&lottery={id}")).into_response(),
+        ),
+        Err(FacError::Invalid(key)) => {
+            let field = match key {
+                "fac.lottery_exists" => "month",
+                "fac.new_bad_window" => "closes",
+                _ => "days",
+            };
+            let e = lottery::FormError { field, key };
+            refuse(new_lottery_page(&st, c, Some(room.id), form, Some(e)).await?)
+        }
+        Err(FacError::Refused(r)) => {
+            let e = lottery::FormError {
+                field: "times",
+                key: r.key(),
+            };
+            refuse(new_lottery_page(&st, c, Some(room.id), form, Some(e)).await?)
+        }
         Err(e) => problem(c, e),
     }
 }

@@ -108,6 +108,7 @@ pub enum FacReservations {
     ConfirmBy,
     CreatedAt,
     UpdatedAt,
+    PayBy,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -137,6 +138,7 @@ pub enum FacLotteries {
     Status,
     DrawnAt,
     CreatedAt,
+    MaxWins,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -159,6 +161,8 @@ pub enum FacLotteryEntries {
     Result,
     ReservationId,
     CreatedAt,
+    Choice,
+    FirstEntryId,
 }
 
 use FacFacilities as F;
@@ -172,8 +176,8 @@ use FacRooms as R;
 use FacUserFacilities as UF;
 use FacUsers as Us;
 
-/// Reservation states that hold their rooms.
-pub const LIVE: [&str; 3] = ["confirmed", "review", "won"];
+/// Reservation states that hold their rooms ('unpaid': 支払待ち, until `pay_by`).
+pub const LIVE: [&str; 4] = ["confirmed", "review", "won", "unpaid"];
 
 // ---- facilities and rooms ---------------------------------------------------------------------
 
@@ -774,9 +778,11 @@ pub struct ReservationRow {
     pub confirm_by: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// While 'unpaid': the booking is released when it is not paid by then.
+    pub pay_by: Option<i64>,
 }
 
-const RV_COLS: [Rv; 15] = [
+const RV_COLS: [Rv; 16] = [
     Rv::Id,
     Rv::MunicipalityId,
     Rv::PublicId,
@@ -792,6 +798,7 @@ const RV_COLS: [Rv; 15] = [
     Rv::ConfirmBy,
     Rv::CreatedAt,
     Rv::UpdatedAt,
+    Rv::PayBy,
 ];
 
 fn reservation_select() -> SelectStatement {
@@ -815,6 +822,43 @@ pub async fn reservation_tx(
             .to_owned(),
     )
     .await
+}
+
+pub async fn reservation(
+    db: &Db,
+    municipality: &str,
+    public_id: &str,
+) -> Result<Option<ReservationRow>, sqlx::Error> {
+    db.fetch_optional(
+        &reservation_select()
+            .and_where(Expr::col(Rv::MunicipalityId).eq(municipality))
+            .and_where(Expr::col(Rv::PublicId).eq(public_id))
+            .to_owned(),
+    )
+    .await
+}
+
+/// The resident (account id) whose user ID holds a booking of the municipality.
+pub async fn owner_of_reservation(
+    db: &Db,
+    municipality: &str,
+    reservation: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let v: Option<(i64,)> = db
+        .fetch_optional(
+            &Query::select()
+                .column((Us::Table, Us::ResidentId))
+                .from(Rv::Table)
+                .inner_join(
+                    Us::Table,
+                    Expr::col((Us::Table, Us::Id)).equals((Rv::Table, Rv::FacUserId)),
+                )
+                .and_where(Expr::col((Rv::Table, Rv::Id)).eq(reservation))
+                .and_where(Expr::col((Rv::Table, Rv::MunicipalityId)).eq(municipality))
+                .to_owned(),
+        )
+        .await?;
+    Ok(v.map(|r| r.0))
 }
 
 pub async fn reservation_by_id_tx(
@@ -846,6 +890,39 @@ pub async fn reservations_in_review(
         &reservation_select()
             .and_where(Expr::col(Rv::MunicipalityId).eq(municipality))
             .and_where(Expr::col(Rv::Status).eq("review"))
+            .to_owned(),
+    )
+    .await
+}
+
+/// Unpaid bookings whose payment deadline has passed.
+pub async fn overdue_unpaid(db: &Db, now: i64) -> Result<Vec<ReservationRow>, sqlx::Error> {
+    db.fetch_all(
+        &reservation_select()
+            .and_where(Expr::col(Rv::Status).eq("unpaid"))
+            .and_where(Expr::col(Rv::PayBy).lt(now))
+            .to_owned(),
+    )
+    .await
+}
+
+/// Moves a booking from `from` to 'unpaid' with its payment deadline; 0 rows when it was not in
+/// `from`.
+pub async fn set_unpaid(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    pay_by: i64,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    tx.execute(
+        &Query::update()
+            .table(Rv::Table)
+            .value(Rv::Status, "unpaid")
+            .value(Rv::PayBy, pay_by)
+            .value(Rv::UpdatedAt, now)
+            .and_where(Expr::col(Rv::Id).eq(id))
+            .and_where(Expr::col(Rv::Status).eq(from))
             .to_owned(),
     )
     .await
@@ -999,6 +1076,7 @@ pub struct NewReservation<'a> {
     pub genmen: Option<&'a str>,
     pub lottery_entry: Option<i64>,
     pub confirm_by: Option<i64>,
+    pub pay_by: Option<i64>,
     pub now: i64,
 }
 
@@ -1023,6 +1101,7 @@ pub async fn insert_reservation(tx: &mut Tx, n: &NewReservation<'_>) -> Result<i
                     n.confirm_by.into(),
                     n.now.into(),
                     n.now.into(),
+                    n.pay_by.into(),
                 ])
                 .returning_col(Rv::Id)
                 .to_owned(),
@@ -1134,9 +1213,11 @@ pub struct LotteryRow {
     pub status: String,
     pub drawn_at: Option<i64>,
     pub created_at: i64,
+    /// Slots one user ID can win (NULL: no maximum).
+    pub max_wins: Option<i64>,
 }
 
-const L_COLS: [L; 15] = [
+const L_COLS: [L; 16] = [
     L::Id,
     L::MunicipalityId,
     L::FacilityId,
@@ -1152,6 +1233,7 @@ const L_COLS: [L; 15] = [
     L::Status,
     L::DrawnAt,
     L::CreatedAt,
+    L::MaxWins,
 ];
 
 fn lottery_select() -> SelectStatement {
@@ -1236,6 +1318,7 @@ pub async fn insert_lottery(tx: &mut Tx, l: &LotteryRow) -> Result<i64, sqlx::Er
                     l.status.clone().into(),
                     l.drawn_at.into(),
                     l.created_at.into(),
+                    l.max_wins.into(),
                 ])
                 .returning_col(L::Id)
                 .to_owned(),
@@ -1318,9 +1401,25 @@ pub struct EntryRow {
     pub result: String,
     pub reservation_id: Option<i64>,
     pub created_at: i64,
+    /// 1 = 第1希望, 2 = 第2希望.
+    pub choice: i64,
+    /// For a 第2希望: the 第1希望 entry it backs up.
+    pub first_entry_id: Option<i64>,
 }
 
-const LE_COLS: [LE; 7] = [
+impl EntryRow {
+    /// The entry as the draw sees it.
+    pub fn draw_entry(&self) -> super::model::DrawEntry {
+        super::model::DrawEntry {
+            id: self.id,
+            slot: self.slot_id,
+            user: self.fac_user_id,
+            first: self.first_entry_id,
+        }
+    }
+}
+
+const LE_COLS: [LE; 9] = [
     LE::Id,
     LE::LotteryId,
     LE::SlotId,
@@ -1328,6 +1427,8 @@ const LE_COLS: [LE; 7] = [
     LE::Result,
     LE::ReservationId,
     LE::CreatedAt,
+    LE::Choice,
+    LE::FirstEntryId,
 ];
 
 pub async fn entries(db: &Db, lottery: i64) -> Result<Vec<EntryRow>, sqlx::Error> {
@@ -1366,6 +1467,7 @@ pub async fn entries_of_user(db: &Db, user: i64) -> Result<Vec<EntryRow>, sqlx::
     .await
 }
 
+/// The 第1希望 entries of a user ID in a lottery (a 第2希望 rides on one, uncounted).
 pub async fn count_entries(tx: &mut Tx, lottery: i64, user: i64) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = tx
         .fetch_one(
@@ -1374,17 +1476,20 @@ pub async fn count_entries(tx: &mut Tx, lottery: i64, user: i64) -> Result<i64, 
                 .from(LE::Table)
                 .and_where(Expr::col(LE::LotteryId).eq(lottery))
                 .and_where(Expr::col(LE::FacUserId).eq(user))
+                .and_where(Expr::col(LE::Choice).eq(1))
                 .to_owned(),
         )
         .await?;
     Ok(n)
 }
 
+/// Inserts an entry: a 第1希望 (`first` None) or the 第2希望 backing up the entry `first`.
 pub async fn insert_entry(
     tx: &mut Tx,
     lottery: i64,
     slot: i64,
     user: i64,
+    first: Option<i64>,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = tx
@@ -1397,6 +1502,8 @@ pub async fn insert_entry(
                     LE::FacUserId,
                     LE::Result,
                     LE::CreatedAt,
+                    LE::Choice,
+                    LE::FirstEntryId,
                 ])
                 .values_panic([
                     lottery.into(),
@@ -1404,6 +1511,8 @@ pub async fn insert_entry(
                     user.into(),
                     "pending".into(),
                     now.into(),
+                    if first.is_some() { 2 } else { 1 }.into(),
+                    first.into(),
                 ])
                 .returning_col(LE::Id)
                 .to_owned(),
@@ -1450,6 +1559,7 @@ pub enum FacSettings {
     MunicipalityId,
     ExpiresOn,
     LotteryMonthsBefore,
+    PaymentMinutes,
 }
 
 /// (expires_on `MM-DD`, lottery months before) of a municipality; the defaults when unset.
@@ -1466,11 +1576,26 @@ pub async fn settings_tx(tx: &mut Tx, municipality: &str) -> Result<(String, i64
     Ok(v.unwrap_or_else(|| ("03-31".into(), 3)))
 }
 
+/// How long (minutes) an unpaid booking of the municipality holds its rooms; 60 when unset.
+pub async fn payment_minutes_tx(tx: &mut Tx, municipality: &str) -> Result<i64, sqlx::Error> {
+    let v: Option<(i64,)> = tx
+        .fetch_optional(
+            &Query::select()
+                .column(FacSettings::PaymentMinutes)
+                .from(FacSettings::Table)
+                .and_where(Expr::col(FacSettings::MunicipalityId).eq(municipality))
+                .to_owned(),
+        )
+        .await?;
+    Ok(v.map_or(60, |r| r.0))
+}
+
 pub async fn put_settings(
     tx: &mut Tx,
     municipality: &str,
     expires_on: &str,
     months_before: i64,
+    payment_minutes: i64,
 ) -> Result<(), sqlx::Error> {
     tx.execute(
         &Query::delete()
@@ -1486,8 +1611,14 @@ pub async fn put_settings(
                 FacSettings::MunicipalityId,
                 FacSettings::ExpiresOn,
                 FacSettings::LotteryMonthsBefore,
+                FacSettings::PaymentMinutes,
             ])
-            .values_panic([municipality.into(), expires_on.into(), months_before.into()])
+            .values_panic([
+                municipality.into(),
+                expires_on.into(),
+                months_before.into(),
+                payment_minutes.into(),
+            ])
             .to_owned(),
     )
     .await

@@ -151,7 +151,10 @@ async fn return_page(
     let p = store::by_public(&st.db, &c.tenant.id, &id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let app = app_store::by_id(&st.db, &c.tenant.id, p.application_id)
+    let Some(application_id) = p.application_id else {
+        return booking_return(&st, &c, &user, &p).await;
+    };
+    let app = app_store::by_id(&st.db, &c.tenant.id, application_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if user.kind() != Kind::Resident || !workflow::can_view(&user, &app) {
@@ -199,6 +202,35 @@ async fn return_page(
         page.recheck = Some(format!("/payments/{}/return", p.public_id));
     }
     Ok(render(&page)?.into_response())
+}
+
+/// The return from paying a facility booking's fee: the owner of the booking only; the state is
+/// looked up at the provider (which confirms the booking once paid) and My Page says how it went.
+async fn booking_return(
+    st: &AppState,
+    c: &Ctx,
+    user: &UserRow,
+    p: &store::PaymentRow,
+) -> Result<Response, AppError> {
+    let owner = match p.reservation_id {
+        Some(r) => crate::facilities::store::owner_of_reservation(&st.db, &c.tenant.id, r).await?,
+        None => None,
+    };
+    if user.kind() != Kind::Resident || owner != Some(user.id) {
+        return Err(AppError::NotFound);
+    }
+    let state = match provider(st) {
+        Ok(prov) => match service::sync(&st.db, &prov, p, "return", &Actor::User(user.id)).await {
+            Ok(p) => p.state,
+            Err(PayError::Db(e)) => return Err(AppError::Internal(e.into())),
+            Err(e) => {
+                tracing::warn!(error = %e, payment = %p.public_id, "status lookup on return failed");
+                p.state.clone()
+            }
+        },
+        Err(_) => p.state.clone(),
+    };
+    Ok(Redirect::to(&format!("/mypage/facilities?paid={state}")).into_response())
 }
 
 #[derive(Deserialize)]

@@ -330,12 +330,59 @@ pub async fn start<P: PaymentProvider>(
     if status.paid {
         return Err(PayError::AlreadyPaid);
     }
+    let existing = store::of_application(db, app.id).await?;
+    begin(
+        db,
+        provider,
+        cfg,
+        Begin {
+            municipality: &app.municipality_id,
+            payee: Payee::Application(app.id),
+            amount: status.fee.amount_yen,
+            description: format!("{} 受付番号 {}", app.procedure_name_ja, app.receipt),
+            note: json!({ "receipt": app.receipt }),
+            existing,
+            actor: Actor::User(user.id),
+        },
+        base_url,
+    )
+    .await
+}
+
+/// What a payment pays for: an application's fee or a facility booking's fee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payee {
+    Application(i64),
+    Reservation(i64),
+}
+
+/// A payment to start: for whom, how much, the provider's description, what the audit event
+/// names (`receipt` or `reservation`), the payee's payments so far, who starts it.
+pub struct Begin<'a> {
+    pub municipality: &'a str,
+    pub payee: Payee,
+    pub amount: i64,
+    pub description: String,
+    pub note: serde_json::Value,
+    pub existing: Vec<PaymentRow>,
+    pub actor: Actor,
+}
+
+/// Starts a payment at the provider (or resumes a payment page that is still open) and returns
+/// the provider's page. The caller has checked that the payee may pay now.
+pub async fn begin<P: PaymentProvider>(
+    db: &Db,
+    provider: &P,
+    cfg: &PaymentsConfig,
+    b: Begin<'_>,
+    base_url: &str,
+) -> Result<String, PayError> {
     let now = now_ms();
     // An open payment page is reused rather than making a second payment the resident could
     // also complete. Its state is looked up first: it may have been paid meanwhile.
-    for p in store::of_application(db, app.id).await? {
+    for p in &b.existing {
         if PaymentState::parse(&p.state).is_some_and(PaymentState::is_open) {
-            let p = sync(db, provider, &p, "sync", &Actor::User(user.id)).await?;
+            let p = sync(db, provider, p, "sync", &b.actor).await?;
             match PaymentState::parse(&p.state) {
                 Some(PaymentState::Started) if p.expires_at > now => {
                     if let Some(url) = p.next_url {
@@ -348,16 +395,26 @@ pub async fn start<P: PaymentProvider>(
         }
     }
     let public_id = new_public_id();
-    let amount = status.fee.amount_yen;
+    let amount = b.amount;
     let expires_at = now + cfg.session_minutes * 60_000;
-    let actor = Actor::User(user.id);
+    let actor = b.actor.clone();
+    let (application_id, reservation_id) = match b.payee {
+        Payee::Application(a) => (Some(a), None),
+        Payee::Reservation(r) => (None, Some(r)),
+    };
+    let mut detail = b.note.clone();
+    if let Some(o) = detail.as_object_mut() {
+        o.insert("amount_yen".into(), json!(amount));
+        o.insert("provider".into(), json!(provider.name()));
+    }
     let mut tx = db.begin().await?;
     let id = store::insert_payment(
         &mut tx,
         &NewPayment {
-            municipality: &app.municipality_id,
+            municipality: b.municipality,
             public_id: &public_id,
-            application_id: app.id,
+            application_id,
+            reservation_id,
             provider: provider.name(),
             amount_yen: amount,
             now,
@@ -368,7 +425,7 @@ pub async fn start<P: PaymentProvider>(
     store::insert_event(
         &mut tx,
         &NewEvent {
-            municipality: &app.municipality_id,
+            municipality: b.municipality,
             payment_id: id,
             from_state: None,
             to_state: "created",
@@ -380,11 +437,11 @@ pub async fn start<P: PaymentProvider>(
     .await?;
     audit::record(
         &mut tx,
-        &app.municipality_id,
+        b.municipality,
         &actor,
         "payment.created",
         &format!("payment:{public_id}"),
-        json!({ "receipt": app.receipt, "amount_yen": amount, "provider": provider.name() }),
+        detail,
     )
     .await?;
     tx.commit().await?;
@@ -394,7 +451,7 @@ pub async fn start<P: PaymentProvider>(
         amount,
         currency: "JPY",
         reference: public_id.clone(),
-        description: format!("{} 受付番号 {}", app.procedure_name_ja, app.receipt),
+        description: b.description.clone(),
         return_url: format!(
             "{}/payments/{public_id}/return",
             base_url.trim_end_matches('/')
@@ -518,6 +575,7 @@ pub async fn apply(
                 &format!("payment:{}", p.public_id),
                 json!({
                     "application": p.application_id,
+                    "reservation": p.reservation_id,
                     "from": a.as_str(),
                     "to": b.as_str(),
                     "amount_yen": p.amount_yen,
@@ -526,11 +584,28 @@ pub async fn apply(
                 }),
             )
             .await?;
-            if let Some(text) = thread_note(*b, p.amount_yen) {
+            if *b == PaymentState::Succeeded
+                && let Some(r) = p.reservation_id
+            {
+                // The booking is confirmed in the same transaction as the payment.
+                crate::facilities::service::on_paid_tx(
+                    &mut tx,
+                    &p.municipality_id,
+                    r,
+                    &p.public_id,
+                    p.amount_yen,
+                    actor,
+                    now,
+                )
+                .await?;
+            }
+            if let Some(application_id) = p.application_id
+                && let Some(text) = thread_note(*b, p.amount_yen)
+            {
                 app_store::insert_entry(
                     &mut tx,
                     &NewEntry {
-                        application_id: p.application_id,
+                        application_id,
                         kind: "message",
                         author_user_id: None,
                         author_role: "system",
@@ -585,7 +660,7 @@ pub async fn refund<P: PaymentProvider>(
     }
     let p = store::by_public(db, &app.municipality_id, payment_public_id)
         .await?
-        .filter(|p| p.application_id == app.id)
+        .filter(|p| p.application_id == Some(app.id))
         .ok_or(PayError::NotFound)?;
     if p.state != PaymentState::Succeeded.as_str() {
         return Err(PayError::NotRefundable);

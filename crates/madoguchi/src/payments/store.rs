@@ -1,4 +1,5 @@
-//! SQL for fees, payments, their events and processed webhooks (migration 0010). Reads take the
+//! SQL for fees, payments, their events and processed webhooks (migration 0010; since 0018 a
+//! payment is for an application or for a facility booking, `reservation_id`). Reads take the
 //! municipality; writes take a `Tx` so the caller audits in the same transaction.
 
 use sea_query::{Alias, Expr, ExprTrait, Iden, JoinType, OnConflict, Order, Query};
@@ -41,6 +42,7 @@ pub enum Payments {
     CreatedAt,
     UpdatedAt,
     ExpiresAt,
+    ReservationId,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -215,7 +217,8 @@ pub struct PaymentRow {
     pub id: i64,
     pub municipality_id: String,
     pub public_id: String,
-    pub application_id: i64,
+    /// The application whose fee this pays, or
+    pub application_id: Option<i64>,
     pub provider: String,
     pub provider_ref: Option<String>,
     pub amount_yen: i64,
@@ -224,9 +227,11 @@ pub struct PaymentRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: i64,
+    /// the facility booking whose fee this pays (exactly one of the two).
+    pub reservation_id: Option<i64>,
 }
 
-const PAY_COLUMNS: [Pa; 12] = [
+const PAY_COLUMNS: [Pa; 13] = [
     Pa::Id,
     Pa::MunicipalityId,
     Pa::PublicId,
@@ -239,6 +244,7 @@ const PAY_COLUMNS: [Pa; 12] = [
     Pa::CreatedAt,
     Pa::UpdatedAt,
     Pa::ExpiresAt,
+    Pa::ReservationId,
 ];
 
 fn pay_select() -> sea_query::SelectStatement {
@@ -302,10 +308,21 @@ pub async fn of_application_tx(
     .await
 }
 
+/// A facility booking's payments, newest first.
+pub async fn of_reservation(db: &Db, reservation_id: i64) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    db.fetch_all(
+        pay_select()
+            .and_where(Expr::col(Pa::ReservationId).eq(reservation_id))
+            .order_by(Pa::Id, Order::Desc),
+    )
+    .await
+}
+
 pub struct NewPayment<'a> {
     pub municipality: &'a str,
     pub public_id: &'a str,
-    pub application_id: i64,
+    pub application_id: Option<i64>,
+    pub reservation_id: Option<i64>,
     pub provider: &'a str,
     pub amount_yen: i64,
     pub now: i64,
@@ -332,6 +349,7 @@ pub async fn insert_payment(tx: &mut Tx, p: &NewPayment<'_>) -> Result<i64, sqlx
                     Pa::CreatedAt,
                     Pa::UpdatedAt,
                     Pa::ExpiresAt,
+                    Pa::ReservationId,
                 ])
                 .values_panic([
                     p.municipality.into(),
@@ -343,6 +361,7 @@ pub async fn insert_payment(tx: &mut Tx, p: &NewPayment<'_>) -> Result<i64, sqlx
                     p.now.into(),
                     p.now.into(),
                     p.expires_at.into(),
+                    p.reservation_id.into(),
                 ])
                 .returning_col(Pa::Id),
         )
@@ -514,9 +533,13 @@ pub async fn events_between(
             )
             .column((Pa::Table, Pa::Provider))
             .column((Pa::Table, Pa::ProviderRef))
-            .column((A::Table, A::Receipt))
+            // A booking's payment has no application: its booking number and 施設使用料.
             .expr_as(
-                Expr::col((P::Table, P::NameJa)),
+                Expr::cust("COALESCE(applications.receipt, fac_reservations.public_id)"),
+                Alias::new("receipt"),
+            )
+            .expr_as(
+                Expr::cust("COALESCE(procedures.name_ja, '施設使用料')"),
                 Alias::new("procedure_name_ja"),
             )
             .from(Ev::Table)
@@ -526,14 +549,23 @@ pub async fn events_between(
                 Expr::col((Pa::Table, Pa::Id)).equals((Ev::Table, Ev::PaymentId)),
             )
             .join(
-                JoinType::InnerJoin,
+                JoinType::LeftJoin,
                 A::Table,
                 Expr::col((A::Table, A::Id)).equals((Pa::Table, Pa::ApplicationId)),
             )
             .join(
-                JoinType::InnerJoin,
+                JoinType::LeftJoin,
                 P::Table,
                 Expr::col((P::Table, P::Id)).equals((A::Table, A::ProcedureId)),
+            )
+            .join(
+                JoinType::LeftJoin,
+                crate::facilities::store::FacReservations::Table,
+                Expr::col((
+                    crate::facilities::store::FacReservations::Table,
+                    crate::facilities::store::FacReservations::Id,
+                ))
+                .equals((Pa::Table, Pa::ReservationId)),
             )
             .and_where(Expr::col((Ev::Table, Ev::MunicipalityId)).eq(municipality))
             .and_where(Expr::col((Ev::Table, Ev::At)).gte(from_ms))
