@@ -1272,12 +1272,12 @@ async fn entries(
     for h in rows {
         let who = match h.user_id {
             Some(u) => {
-                if !names.contains_key(&u) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(u) {
                     let n = crate::auth::store::find_user(&st.db, u)
                         .await?
                         .map(|u| u.name)
                         .unwrap_or_else(|| format!("#{u}"));
-                    names.insert(u, n);
+                    slot.insert(n);
                 }
                 names[&u].clone()
             }
