@@ -17,6 +17,8 @@
 #   BENCH_TMPDIR   where databases live (default /tmp)
 #   PG_BIN         PostgreSQL bin dir (default /usr/lib/postgresql/15/bin)
 #   BENCH_TOOLS    where pygeoapi's venv and martin are installed (default target/bench-tools)
+#   MARTIN_TARGET  cargo's target dir for building martin (default: a temporary one under
+#                  BENCH_TOOLS, deleted after the install)
 # Installs, idempotently: wrk and postgresql-15-postgis-3 (apt-get), pygeoapi 0.21.0 + gunicorn +
 # psycopg2-binary in a Python 3.11 venv (pip), martin 1.14.0 (cargo install --locked; a long
 # compile the first time). --no-install fails instead when something is missing.
@@ -33,7 +35,7 @@ while (($#)); do
     --connections) CONNS=${2:?}; shift ;;
     --save) SAVE=1 ;;
     --no-install) INSTALL=0 ;;
-    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -96,8 +98,12 @@ fi
 if [[ ! -x $MARTIN ]]; then
   ((INSTALL)) || { echo "martin missing at $MARTIN" >&2; exit 1; }
   log "cargo install martin $MARTIN_VERSION (long compile)"
-  nice cargo install martin --locked --version "$MARTIN_VERSION" --root "$TOOLS" >"$LOGS/martin-install.log" 2>&1 ||
+  # Only the PostgreSQL source: the default features add map rendering (maplibre_native), whose
+  # build script clones a repository from the network, and a web UI; neither serves tiles.
+  CARGO_TARGET_DIR=${MARTIN_TARGET:-$TOOLS/martin-target} nice cargo install martin --locked --version "$MARTIN_VERSION" \
+    --no-default-features --features postgres --root "$TOOLS" >"$LOGS/martin-install.log" 2>&1 ||
     { tail -20 "$LOGS/martin-install.log" >&2; exit 1; }
+  [[ -n ${MARTIN_TARGET:-} ]] || rm -rf "$TOOLS/martin-target" # a few GB of build files
 fi
 
 # ---- PostgreSQL with PostGIS (TCP on 127.0.0.1: pygeoapi and martin connect by URL) --------

@@ -1,7 +1,8 @@
 'use strict';
 // The public road map (issue 8): MapLibre GL JS and the vector tiles come from our own server
 // only (every request the page makes is checked), search by route number, click a road → its
-// ledger sheet, the A4 print layout, and the list view without JavaScript. axe on every page.
+// ledger sheet, the A4 print layout, the list view without JavaScript, and staff editing a route
+// and its 調書 with the history (no JavaScript). axe on every page.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -190,6 +191,79 @@ describe('road map and list view', () => {
       await page.locator('a[href="/roads/list"]').last().click();
       await page.locator('tbody a').first().click();
       await checkA11y(page, 'ledger sheet');
+    });
+  });
+
+  test('staff edit a route and its ledger sheet (plain HTML forms), then see the history', TIMEOUT, async () => {
+    await withBrowser('roads-staff', { baseURL: stack.baseURL }, async ({ page, shot, resourceProblems }) => {
+      const submit = async (name) => {
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name }).click()]);
+      };
+      await page.goto('/staff/login');
+      const login = page.locator('form:has([name="password"])');
+      await login.locator('[name="email"]').fill('admin@city.ichikawa.example.jp');
+      await login.locator('[name="password"]').fill('demo-password-2026');
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), login.getByRole('button', { name: 'ログイン' }).click()]);
+
+      // The list: search by route number.
+      await page.goto('/staff/roads');
+      assert.equal(await page.locator('h1').textContent(), '道路台帳の編集');
+      await checkA11y(page, 'staff road list');
+      const number = (await page.locator('tbody th').first().textContent()).trim();
+      await page.fill('#f-q', number);
+      await submit('検索する');
+      assert.match(page.url(), /\/staff\/roads\?q=/);
+      await page.locator('tbody a', { hasText: '路線を編集' }).first().click();
+      assert.match(page.url(), /\/staff\/roads\/routes\/\d+$/);
+      const routeUrl = new URL(page.url()).pathname;
+      await checkA11y(page, 'route form');
+      await shot('route form');
+
+      // A wrong width first: the field is named, nothing saved.
+      const oldName = await page.inputValue('#f-name');
+      await page.fill('#f-width_max_m', '0');
+      await page.fill('#f-width_min_m', '3');
+      await page.fill('#f-reason', 'e2e: 幅員の補正');
+      await submit('路線を保存する');
+      assert.ok(await page.getByText('最大幅員（m）：最小幅員より小さくできません。').first().isVisible());
+      await checkA11y(page, 'route form with errors');
+      await shot('route errors');
+      // Fixed: saved.
+      await page.fill('#f-width_max_m', '12');
+      await page.fill('#f-name', `${oldName}改`);
+      await submit('路線を保存する');
+      assert.match(page.url(), /\?saved=1$/);
+      assert.ok(await page.getByText('保存しました。').isVisible());
+
+      // The 調書: a new version.
+      await page.getByRole('link', { name: '調書を編集' }).first().click();
+      assert.match(page.url(), /\/sheet$/);
+      await checkA11y(page, 'sheet form');
+      await page.fill('#f-via', '市川\n八幡');
+      await page.fill('#f-bridges', '2');
+      await page.fill('#f-remarks', 'e2e: 橋梁の追加');
+      await page.selectOption('#f-reason', 'construction');
+      await submit('調書を新しい版で保存する');
+      assert.match(page.url(), /\/sheet\?saved=1$/);
+      await shot('sheet saved');
+
+      // The histories: who, when, before → after with Japanese labels.
+      await page.getByRole('link', { name: '調書の変更履歴' }).click();
+      assert.match(await page.locator('h1').textContent(), /調書の変更履歴/);
+      const sheetRow = page.locator('tr', { has: page.locator('th', { hasText: '橋梁の数' }) }).first();
+      assert.match(await sheetRow.textContent(), /2$/);
+      assert.ok(await page.getByText('工事竣工').first().isVisible());
+      assert.equal((await page.locator('dd').first().textContent()).trim(), '行政 太郎', 'who saved the newest version');
+      await checkA11y(page, 'sheet history');
+      await shot('sheet history');
+      await page.goto(`${routeUrl}/history`);
+      const nameRow = page.locator('tr', { has: page.locator('th', { hasText: '路線名' }) }).first();
+      assert.equal((await nameRow.locator('td').nth(0).textContent()).trim(), oldName);
+      assert.equal((await nameRow.locator('td').nth(1).textContent()).trim(), `${oldName}改`);
+      assert.ok(await page.getByText('e2e: 幅員の補正').first().isVisible());
+      await checkA11y(page, 'route history');
+      await shot('route history');
+      assert.deepEqual(resourceProblems, []);
     });
   });
 });

@@ -20,7 +20,7 @@ pub struct RoadsMapConfig {
     pub center_lon: f64,
     pub center_lat: f64,
     pub zoom: f64,
-    /// Department codes whose staff (besides administrators) may edit sections on the map.
+    /// Department codes whose staff (besides administrators) may edit the road ledger (map editor and staff forms).
     pub edit_departments: Vec<String>,
 }
 

@@ -20,6 +20,8 @@ pub mod messages;
 pub mod model;
 pub mod ogc;
 pub mod sheet;
+pub mod staff;
+pub mod staff_messages;
 pub mod store;
 pub mod tiles;
 pub mod tiles_store;
@@ -36,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(api::routes())
         .merge(sheet::routes())
         .merge(map::routes())
+        .merge(staff::routes())
         .layer(Extension(views::ViewCounter::new()))
 }
 

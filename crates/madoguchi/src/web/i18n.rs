@@ -86,6 +86,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     crate::facilities::messages::MESSAGES,
     crate::roads::messages::MESSAGES,
     crate::roads::map_messages::MESSAGES,
+    crate::roads::staff_messages::MESSAGES,
 ];
 
 /// Every message of every table.
