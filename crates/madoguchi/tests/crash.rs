@@ -450,7 +450,7 @@ impl Workload for Reservations {
             let mut by_atom: BTreeMap<i64, Vec<(i64, i64, &str)>> = BTreeMap::new();
             for r in rows
                 .iter()
-                .filter(|r| matches!(r.4.as_str(), "confirmed" | "review" | "won"))
+                .filter(|r| madoguchi::facilities::store::LIVE.contains(&r.4.as_str()))
             {
                 for (_, atom) in atoms.iter().filter(|(room, _)| *room == r.1) {
                     by_atom
@@ -478,7 +478,7 @@ impl Workload for Reservations {
             .await;
             let mut want_units: Vec<(i64, i64, i64, i64)> = rows
                 .iter()
-                .filter(|r| matches!(r.4.as_str(), "confirmed" | "review" | "won"))
+                .filter(|r| madoguchi::facilities::store::LIVE.contains(&r.4.as_str()))
                 .flat_map(|r| {
                     atoms
                         .iter()
