@@ -4,40 +4,13 @@
 
 mod common;
 
-use std::path::Path;
-
 use madoguchi::db::Db;
-use sqlx::migrate::Migrator;
 
 use common::{exec, fetch_raw};
 
-/// Applies the migrations before 0017 only.
-async fn migrate_before_0017(db: &Db) {
-    let dir = match db {
-        Db::Sqlite { .. } => "sqlite",
-        Db::Postgres(..) => "postgres",
-    };
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../migrations")
-        .join(dir);
-    let mut m = Migrator::new(path).await.expect("reading the migrations");
-    m.migrations = m
-        .migrations
-        .iter()
-        .filter(|m| m.version < 17)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    match db {
-        Db::Sqlite { write, .. } => m.run(write).await,
-        Db::Postgres(pool, _) => m.run(pool).await,
-    }
-    .expect("migrating to 0016");
-}
-
 async fn check(t: common::TestDb) {
     let db: &Db = &t;
-    migrate_before_0017(db).await;
+    common::migrate_before(db, 17).await;
     for sql in [
         "INSERT INTO municipalities (id, name_ja, name_en, created_at) VALUES ('122033', '市川市', 'Ichikawa', 0)",
         // Mandate 1 was debited before (first_debit false); mandate 2 is new.

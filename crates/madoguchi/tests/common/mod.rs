@@ -275,3 +275,30 @@ pub async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F:
         .map(|o| o.expect("every future finished"))
         .collect()
 }
+
+/// Applies only the migrations numbered below `version`, so a migration test can put rows in the
+/// schema as it was before that migration and then run the rest with `Db::migrate`.
+pub async fn migrate_before(db: &Db, version: i64) {
+    let dir = match db {
+        Db::Sqlite { .. } => "sqlite",
+        Db::Postgres(..) => "postgres",
+    };
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../migrations")
+        .join(dir);
+    let mut m = sqlx::migrate::Migrator::new(path)
+        .await
+        .expect("reading the migrations");
+    m.migrations = m
+        .migrations
+        .iter()
+        .filter(|m| m.version < version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    match db {
+        Db::Sqlite { write, .. } => m.run(write).await,
+        Db::Postgres(pool, _) => m.run(pool).await,
+    }
+    .unwrap_or_else(|e| panic!("migrating to the one before {version}: {e}"));
+}
