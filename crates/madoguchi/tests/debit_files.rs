@@ -626,3 +626,26 @@ fn trailer_bytes(f: &zengin::TransferFile) -> Vec<u8> {
     b[at..at + 120].copy_from_slice(rec.as_bytes());
     b
 }
+
+// `due_bills` sorts in Rust (SQLite reads them as one JSON array): bank, then date, then bill,
+// the same on both databases, with each mandate's 新規コード flag.
+db_test!(due_bills_come_in_bank_date_order, |db: Db| async move {
+    let _app = demo(&db).await;
+    let due = madoguchi::debit::store::due_bills(&db, ICHIKAWA, None, None, None)
+        .await
+        .expect("due");
+    assert!(due.len() >= 9, "{}", due.len());
+    let keys: Vec<(String, String)> = due
+        .iter()
+        .map(|b| (b.bank_code.clone(), b.due_date.clone()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert!(keys.windows(2).any(|w| w[0].0 != w[1].0), "several banks");
+    assert!(due.iter().all(|b| b.first_debit), "no debit requested yet");
+    assert!(
+        due.iter()
+            .all(|b| b.amount_yen > 0 && !b.holder_kana.is_empty())
+    );
+});

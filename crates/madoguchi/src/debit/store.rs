@@ -1035,7 +1035,7 @@ pub async fn set_bill_amount(
 }
 
 /// A bill to request, with what its data record needs.
-#[derive(sqlx::FromRow, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub struct DueBill {
     pub customer_number: String,
     pub amount_yen: i64,
@@ -1078,6 +1078,30 @@ fn due_filter(
     }
 }
 
+/// A due bill as the database returns it (then sorted and turned into a [`DueBill`]). On SQLite
+/// all of them come as ONE JSON array of arrays in this field order (`json_group_array`), read
+/// with serde: sqlx's SQLite driver hands every row from its worker thread one by one, which
+/// was half the time of an export of 100,000 debits (bench/debit.sh: select and build 0.77 s →
+/// 0.39 s). PostgreSQL returns plain rows (its `json_agg` was slower than the binary rows).
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct DueRow {
+    customer_number: String,
+    amount_yen: i64,
+    due_date: String,
+    bank_code: String,
+    branch_code: String,
+    account_type: i64,
+    account_number: String,
+    holder_kana: String,
+    /// 1 while the mandate's first debit is still to be requested.
+    first_debit: i32,
+    bill_id: i64,
+}
+
+/// The [`DueRow`] fields, in order, for SQLite's `json_array`.
+const DUE_ROW_FIELDS: &str = "customer_number, amount_yen, due_date, bank_code, branch_code, \
+     account_type, account_number, holder_kana, first_debit, bill_id";
+
 /// Open bills of active mandates whose first debit date has come, narrowed by the options, in
 /// bank, date, id order.
 pub async fn due_bills(
@@ -1101,19 +1125,51 @@ pub async fn due_bills(
             (Ma::Table, Ma::HolderKana),
         ])
         .expr_as(
-            Expr::col((Fd::Table, Fd::MandateId)).is_not_null(),
+            Expr::case(Expr::col((Fd::Table, Fd::MandateId)).is_not_null(), 1).finally(0),
             Alias::new("first_debit"),
         )
+        .expr_as(Expr::col((Bi::Table, Bi::Id)), Alias::new("bill_id"))
         .to_owned();
     due_filter(&mut q, municipality, date, bank, item);
     q.left_join(
         Fd::Table,
         Expr::col((Fd::Table, Fd::MandateId)).equals((Ma::Table, Ma::Id)),
     );
-    q.order_by((Ma::Table, Ma::BankCode), Order::Asc)
-        .order_by((Bi::Table, Bi::DueDate), Order::Asc)
-        .order_by((Bi::Table, Bi::Id), Order::Asc);
-    db.fetch_all(&q).await
+    let mut rows: Vec<DueRow> = match db.backend() {
+        crate::db::Backend::Sqlite => {
+            let all = Query::select()
+                .expr(Expr::cust(format!(
+                    "json_group_array(json_array({DUE_ROW_FIELDS}))"
+                )))
+                .from_subquery(q, Alias::new("due"))
+                .to_owned();
+            let (json,): (String,) = db
+                .fetch_optional(&all)
+                .await?
+                .unwrap_or_else(|| ("[]".to_owned(),));
+            serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+        }
+        crate::db::Backend::Postgres => db.fetch_all(&q).await?,
+    };
+    // Sorted here rather than by the database: the same order on both, and cheaper than
+    // SQLite's sort of the whole join.
+    rows.sort_unstable_by(|a, b| {
+        (&a.bank_code, &a.due_date, a.bill_id).cmp(&(&b.bank_code, &b.due_date, b.bill_id))
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| DueBill {
+            customer_number: r.customer_number,
+            amount_yen: r.amount_yen,
+            due_date: r.due_date,
+            bank_code: r.bank_code,
+            branch_code: r.branch_code,
+            account_type: r.account_type,
+            account_number: r.account_number,
+            holder_kana: r.holder_kana,
+            first_debit: r.first_debit != 0,
+        })
+        .collect())
 }
 
 /// Puts in this request, in one INSERT … SELECT, the bills `due_bills` selects for this bank,
