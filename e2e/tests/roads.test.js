@@ -266,4 +266,73 @@ describe('road map and list view', () => {
       assert.deepEqual(resourceProblems, []);
     });
   });
+
+  test('staff register a new route with its start and end points, then abolish it', TIMEOUT, async () => {
+    await withBrowser('roads-staff-new', { baseURL: stack.baseURL }, async ({ page, shot, resourceProblems }) => {
+      const submit = async (name) => {
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name }).click()]);
+      };
+      await page.goto('/staff/login');
+      const login = page.locator('form:has([name="password"])');
+      await login.locator('[name="email"]').fill('admin@city.ichikawa.example.jp');
+      await login.locator('[name="password"]').fill('demo-password-2026');
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), login.getByRole('button', { name: 'ログイン' }).click()]);
+
+      // From the staff home to the ledger, then to the new-route form.
+      await page.getByRole('link', { name: '道路台帳の編集' }).click();
+      assert.match(page.url(), /\/staff\/roads$/);
+      await page.getByRole('link', { name: '新しい路線を登録する' }).click();
+      assert.equal(await page.locator('h1').textContent(), '路線の新規登録');
+      await checkA11y(page, 'new route form');
+
+      await page.fill('#f-route_number', 'Ｅ２Ｅ－１');
+      await page.fill('#f-name', '八幡（改）線');
+      await page.fill('#f-certified_on', '2026/4/1');
+      await page.fill('#f-start_address', '市川市八幡二丁目');
+      await page.fill('#f-end_address', '市川市八幡三丁目');
+      await page.selectOption('#f-coord_crs', '6668');
+      // Longitude first by mistake: the field is named and says how to fix it.
+      await page.fill('#f-start_coord', '139.9310, 35.7213');
+      await page.fill('#f-end_coord', '35.7230, 139.9350');
+      await page.fill('#f-length_m', '180');
+      await page.fill('#f-width_min_m', '4');
+      await page.fill('#f-width_max_m', '6');
+      await page.fill('#f-reason', 'e2e: 令和8年市川市告示第1号による認定');
+      await submit('路線を登録する');
+      assert.ok(await page.getByText('起点の座標：日本の緯度・経度になっていません。').first().isVisible());
+      assert.equal(await page.inputValue('#f-name'), '八幡（改）線', 'the input is kept');
+      await checkA11y(page, 'new route form with errors');
+      await shot('new route errors');
+      await page.fill('#f-start_coord', '35.7213, 139.9310');
+      await submit('路線を登録する');
+      assert.match(page.url(), /\/staff\/roads\/routes\/\d+\?created=1$/);
+      assert.ok(await page.getByText('路線を登録しました。').isVisible());
+      assert.equal(await page.inputValue('#f-route_number'), 'E2E-1');
+      assert.equal(await page.inputValue('#f-name'), '八幡（改）線');
+      assert.match(await page.inputValue('#f-start_coord'), /^-?\d+\.\d{3}, -?\d+\.\d{3}$/, 'shown in zone IX');
+      const routeUrl = new URL(page.url()).pathname;
+      const id = routeUrl.split('/').pop();
+      assert.equal((await page.request.get(`/ogc/collections/routes/items/${id}`)).status(), 200);
+      await shot('route registered');
+
+      // 廃止: without the confirmation first, then done.
+      await page.fill('#f-abolished_on', '2026/11/30');
+      await page.fill('#f-abolish_reason', 'e2e: 令和8年市川市告示第2号（区画整理のため）');
+      await submit('この路線を廃止する');
+      assert.ok(await page.getByText('内容を確かめたら、チェックを入れてください。').first().isVisible());
+      await checkA11y(page, 'abolish form with errors');
+      await page.check('#f-confirm');
+      await submit('この路線を廃止する');
+      assert.match(page.url(), /\?abolished=1$/);
+      assert.ok(await page.getByText('廃止された路線です').isVisible());
+      assert.equal(await page.locator('#f-public').count(), 0, 'no 公開 box any more');
+      await checkA11y(page, 'abolished route');
+      await shot('route abolished');
+      assert.equal((await page.request.get(`/ogc/collections/routes/items/${id}`)).status(), 404);
+      await page.goto(`${routeUrl}/history`);
+      const row = page.locator('tr', { has: page.locator('th', { hasText: '廃止年月日' }) }).first();
+      assert.equal((await row.locator('td').nth(1).textContent()).trim(), '2026-11-30');
+      assert.deepEqual(resourceProblems, []);
+    });
+  });
 });

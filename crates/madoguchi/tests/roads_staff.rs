@@ -579,3 +579,372 @@ db_test!(staff_sheet_form_versions_and_history, |db: Db| async move {
     assert_eq!(c.get("/staff/roads/routes/abc/sheet").await.status, 404);
     support::assert_audit_intact(&db).await;
 });
+
+/// The new-route form's fields, with overrides (as `route_fields`, for a route not yet stored).
+fn new_fields(over: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+    let blank = Route {
+        version: 0,
+        ..route(100)
+    };
+    let mut f = route_fields(&blank, &[("reason", "令和8年酒々井町告示第5号による認定")]);
+    for (k, v) in over {
+        f.retain(|(n, _)| n != k);
+        if *v != "<absent>" {
+            f.push((k, (*v).to_owned()));
+        }
+    }
+    f
+}
+
+async fn route_count(db: &Db) -> i64 {
+    store::count::<Route>(db, M, &store::Filter::default())
+        .await
+        .expect("count")
+}
+
+// docs/roads.md "Creating and abolishing routes": a new route from the form (validation that
+// names the field, numbers width-folded, names kept as typed, start/end points in zone IX or
+// latitude/longitude), then 廃止 (refused when early, late, stale or unconfirmed; when done the
+// route, its sections and area lines leave the OGC API and the public list; the record and
+// history stay; an abolished route cannot be made public again).
+db_test!(staff_create_and_abolish_route, |db: Db| async move {
+    let app = TestApp::demo(db.clone()).await;
+    let (first, _second, sec) = seed(&db).await;
+    let mut c = staff(&app, SHISUI_HOST, ADMIN).await;
+
+    // The staff home links to the ledger pages; 市民課 staff (no road editing) get no link.
+    let home = c.get("/staff").await;
+    assert!(home.body.contains("href=\"/staff/roads\""), "{}", home.body);
+    let mut shimin = staff(&app, ICHIKAWA_HOST, "shimin@city.ichikawa.example.jp").await;
+    let home = shimin.get("/staff").await;
+    assert_eq!(home.status, 200);
+    assert!(!home.body.contains("href=\"/staff/roads\""));
+    assert_eq!(shimin.get("/staff/roads/new").await.status, 404);
+
+    let list = c.get("/staff/roads").await;
+    assert!(list.body.contains("href=\"/staff/roads/new\""));
+    let form = c.get("/staff/roads/new").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("路線の新規登録"));
+    assert!(form.body.contains("起点の座標"));
+
+    // Bad input: each field named with its fix, nothing created.
+    let n = route_count(&db).await;
+    let audit_before = support::audit_actions(&db).await.len();
+    for (over, msg) in [
+        (
+            vec![("route_number", "S-001")],
+            "路線番号：この路線番号は同じ種類の道路ですでに使われています。",
+        ),
+        (
+            vec![("start_coord", "-9212.350")],
+            "起点の座標：2つの数を「X, Y」の順にコンマで区切って入力してください",
+        ),
+        (
+            vec![("end_coord", "35.7213, 139.9310")],
+            "終点の座標：緯度・経度のようです。",
+        ),
+        (
+            vec![("start_coord", "-9212.350, 400000")],
+            "起点の座標：第IX系の範囲（原点から300 km以内）を外れています。",
+        ),
+        (
+            vec![("coord_crs", "6668"), ("start_coord", "139.9310, 35.7213")],
+            "起点の座標：日本の緯度・経度になっていません。",
+        ),
+        (
+            vec![("coord_crs", "4326")],
+            "座標の入力方法：一覧から選んでください。",
+        ),
+        (vec![("name", "")], "路線名：入力してください。"),
+    ] {
+        let r = post(&mut c, "/staff/roads/new", &new_fields(&over)).await;
+        assert_eq!(r.status, 422, "{over:?}");
+        assert!(r.body.contains(msg), "{msg}\n{}", r.body);
+    }
+    assert_eq!(route_count(&db).await, n);
+    assert_eq!(support::audit_actions(&db).await.len(), audit_before);
+
+    // A good one: full-width number folded, the name kept as typed, both points typed as
+    // latitude / longitude (full-width comma too) and stored in zone IX.
+    let made = post(
+        &mut c,
+        "/staff/roads/new",
+        &new_fields(&[
+            ("route_number", "Ｓ－１００"),
+            ("name", "本佐倉（改）線"),
+            ("coord_crs", "6668"),
+            ("start_coord", "35.7213, 140.2671"),
+            ("end_coord", "３５.７２３０，１４０.２７"),
+        ]),
+    )
+    .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let id: i64 = made
+        .location()
+        .strip_prefix("/staff/roads/routes/")
+        .and_then(|l| l.strip_suffix("?created=1"))
+        .and_then(|i| i.parse().ok())
+        .expect("redirect to the new route");
+    let new: Route = store::get(&db, M, id).await.expect("get").expect("row");
+    assert_eq!(new.route_number, "S-100");
+    assert_eq!(new.name, "本佐倉（改）線");
+    assert_eq!(new.version, 1);
+    let zone = &madoguchi::roads::crs::ZONE_IX;
+    let (sx, sy) = madoguchi::roads::crs::to_plane(zone, 35.7213, 140.2671);
+    let (ex, ey) = madoguchi::roads::crs::to_plane(zone, 35.7230, 140.27);
+    for (got, want) in [
+        (new.start_x_north, sx),
+        (new.start_y_east, sy),
+        (new.end_x_north, ex),
+        (new.end_y_east, ey),
+    ] {
+        assert!((got.expect("stored") - want).abs() < 1e-6, "{got:?} {want}");
+    }
+    assert!(new.public && new.abolished_on.is_none());
+    assert_eq!(route_count(&db).await, n + 1);
+    assert!(
+        support::audit_actions(&db)
+            .await
+            .iter()
+            .any(|a| a == "roads.route.create")
+    );
+    let page = c.get(made.location()).await;
+    assert!(page.body.contains("路線を登録しました。"));
+    assert!(page.body.contains(&format!("value=\"{sx:.3}, {sy:.3}\"")));
+    // The points are edited in zone IX too; an emptied field removes the point.
+    let path = format!("/staff/roads/routes/{id}");
+    let ok = post(
+        &mut c,
+        &path,
+        &route_fields(
+            &new,
+            &[
+                ("coord_crs", "6677"),
+                ("start_coord", "-30212.5, 38470.125"),
+                ("end_coord", ""),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let moved: Route = store::get(&db, M, id).await.expect("get").expect("row");
+    assert_eq!(moved.start_x_north, Some(-30212.5));
+    assert_eq!(moved.start_y_east, Some(38470.125));
+    assert_eq!((moved.end_x_north, moved.end_y_east), (None, None));
+
+    // The 調書 keeps place names as typed (full-width brackets and digits stay).
+    let sheet = post(
+        &mut c,
+        &format!("{path}/sheet"),
+        &sheet_fields("", &[("via", "本佐倉（改）\n上岩橋３丁目")]),
+    )
+    .await;
+    assert_eq!(sheet.status, 303, "{}", sheet.body);
+    let cur = store::current_sheet(&db, M, id)
+        .await
+        .expect("sheet")
+        .expect("saved");
+    assert_eq!(cur.sheet().via, vec!["本佐倉（改）", "上岩橋３丁目"]);
+    assert_eq!(
+        cur.sheet().notice_number.as_deref(),
+        Some("酒々井町告示第12号")
+    );
+
+    // 廃止 of the first route (it has a public section).
+    let path = format!("/staff/roads/routes/{}", first.id);
+    let page = c.get(&path).await;
+    assert!(page.body.contains("路線の廃止"));
+    assert!(page.body.contains(&format!("action=\"{path}/abolish\"")));
+    assert_eq!(
+        c.get(&format!("/ogc/collections/routes/items/{}", first.id))
+            .await
+            .status,
+        200
+    );
+    let abolish = |over: &[(&'static str, &str)]| {
+        let mut f: Vec<(&'static str, String)> = vec![
+            ("version", first.version.to_string()),
+            ("abolished_on", "2026-04-01".into()),
+            (
+                "reason",
+                "令和8年酒々井町告示第9号（区画整理のため）".into(),
+            ),
+            ("confirm", "1".into()),
+        ];
+        for (k, v) in over {
+            f.retain(|(n, _)| n != k);
+            if *v != "<absent>" {
+                f.push((k, (*v).to_owned()));
+            }
+        }
+        f
+    };
+    let audit_before = support::audit_actions(&db).await.len();
+    let bad = post(
+        &mut c,
+        &format!("{path}/abolish"),
+        &abolish(&[
+            ("abolished_on", "2999-01-01"),
+            ("reason", " "),
+            ("confirm", "<absent>"),
+        ]),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    for msg in [
+        "廃止年月日：今日より後の日付です。",
+        "廃止の理由：廃止の理由を200文字以内で入力してください。",
+        "公開の地図・APIから消えることを確かめました：内容を確かめたら、チェックを入れてください。",
+    ] {
+        assert!(bad.body.contains(msg), "{msg}\n{}", bad.body);
+    }
+    let early = post(
+        &mut c,
+        &format!("{path}/abolish"),
+        &abolish(&[("abolished_on", "1980/1/1")]),
+    )
+    .await;
+    assert_eq!(early.status, 422);
+    assert!(
+        early
+            .body
+            .contains("廃止年月日：認定年月日より前の日付です。")
+    );
+    let stale = post(
+        &mut c,
+        &format!("{path}/abolish"),
+        &abolish(&[("version", "0")]),
+    )
+    .await;
+    assert_eq!(stale.status, 409);
+    assert!(stale.body.contains("ほかの人がこの路線を保存しました。"));
+    let unchanged: Route = store::get(&db, M, first.id)
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!(unchanged, first);
+    assert_eq!(support::audit_actions(&db).await.len(), audit_before);
+
+    let dv = store::data_version(&db, M).await.expect("dv");
+    let done = post(&mut c, &format!("{path}/abolish"), &abolish(&[])).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location(), format!("{path}?abolished=1"));
+    let gone: Route = store::get(&db, M, first.id)
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!(gone.abolished_on.as_deref(), Some("2026-04-01"));
+    assert!(!gone.public);
+    assert_eq!(gone.version, first.version + 1);
+    let gone_sec: Section = store::get(&db, M, sec.id).await.expect("get").expect("row");
+    assert!(!gone_sec.public, "its sections leave the public data too");
+    assert!(store::data_version(&db, M).await.expect("dv") > dv);
+    assert!(
+        support::audit_actions(&db)
+            .await
+            .iter()
+            .any(|a| a == "roads.route.abolish")
+    );
+    // Out of the OGC API and the public list; the staff still see it, marked.
+    let mut anon = app.client(SHISUI_HOST);
+    for p in [
+        format!("/ogc/collections/routes/items/{}", first.id),
+        format!("/ogc/collections/sections/items/{}", sec.id),
+        format!("/roads/list/{}", first.id),
+    ] {
+        assert_eq!(anon.get(&p).await.status, 404, "{p}");
+    }
+    let page = c.get(&format!("{path}?abolished=1")).await;
+    assert!(page.body.contains("路線を廃止しました。"));
+    assert!(page.body.contains("廃止された路線です"));
+    assert!(!page.body.contains(&format!("action=\"{path}/abolish\"")));
+    assert!(!page.body.contains("name=\"public\""), "no 公開 box");
+    let list = c.get("/staff/roads").await;
+    assert!(list.body.contains("廃止（2026-04-01）"));
+    // Twice: refused. Made public again through the route form: refused. Corrected: fine.
+    let again = post(
+        &mut c,
+        &format!("{path}/abolish"),
+        &abolish(&[("version", "2")]),
+    )
+    .await;
+    assert_eq!(again.status, 422);
+    assert!(again.body.contains("この路線はすでに廃止されています。"));
+    let public = post(&mut c, &path, &route_fields(&gone, &[])).await;
+    assert_eq!(public.status, 422);
+    assert!(public.body.contains("廃止された路線は公開できません。"));
+    let fixed = post(
+        &mut c,
+        &path,
+        &route_fields(
+            &gone,
+            &[("public", "<absent>"), ("name", "本佐倉1号線（旧）")],
+        ),
+    )
+    .await;
+    assert_eq!(fixed.status, 303, "{}", fixed.body);
+    let after: Route = store::get(&db, M, first.id)
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!(after.abolished_on.as_deref(), Some("2026-04-01"));
+    assert!(!after.public);
+    // The history says what happened, in words.
+    let h = c.get(&format!("{path}/history")).await;
+    for s in [
+        "令和8年酒々井町告示第9号（区画整理のため）",
+        "<th scope=\"row\">廃止年月日</th><td>（なし）</td><td>2026-04-01</td>",
+        "<th scope=\"row\">公開・非公開</th><td>公開</td><td>非公開</td>",
+    ] {
+        assert!(h.body.contains(s), "{s}\n{}", h.body);
+    }
+    let sh = c
+        .get(&format!("/staff/roads/sections/{}/history", sec.id))
+        .await;
+    assert!(
+        sh.body
+            .contains("令和8年酒々井町告示第9号（区画整理のため）")
+    );
+    support::assert_audit_intact(&db).await;
+});
+
+/// `parse_point` (pure): both ways of typing a point, and each refusal.
+#[test]
+fn points_typed_in_zone_ix_or_degrees() {
+    use madoguchi::roads::staff::parse_point;
+    assert_eq!(parse_point("", "6677"), Ok(None));
+    assert_eq!(parse_point("  ", "6668"), Ok(None));
+    assert_eq!(
+        parse_point("-9212.35, 21470.125", "6677"),
+        Ok(Some((-9212.35, 21470.125)))
+    );
+    assert_eq!(
+        parse_point("－９２１２.３５　２１４７０.１２５", "6677"),
+        Ok(Some((-9212.35, 21470.125))),
+        "full-width digits and an ideographic space"
+    );
+    assert_eq!(
+        parse_point("-9212.35、21470.125", "6677"),
+        Ok(Some((-9212.35, 21470.125)))
+    );
+    // The reference sheet's Tokyo Tower point, typed as degrees, lands in zone IX to 1 mm.
+    let (x, y) = parse_point("35.658581, 139.745433", "6668")
+        .expect("ok")
+        .expect("point");
+    let (wx, wy) =
+        madoguchi::roads::crs::to_plane(&madoguchi::roads::crs::ZONE_IX, 35.658581, 139.745433);
+    assert!((x - wx).abs() < 1e-3 && (y - wy).abs() < 1e-3);
+    for (v, crs, key) in [
+        ("1", "6677", "roadstaff.err_point_format"),
+        ("1, 2, 3", "6677", "roadstaff.err_point_format"),
+        ("a, b", "6668", "roadstaff.err_point_format_deg"),
+        ("NaN, 1", "6677", "roadstaff.err_point_format"),
+        ("35.7, 139.9", "6677", "roadstaff.err_point_looks_deg"),
+        ("0, 300001", "6677", "roadstaff.err_point_zone"),
+        ("139.9, 35.7", "6668", "roadstaff.err_point_deg_range"),
+        ("43.06, 141.35", "6668", "roadstaff.err_point_zone_deg"),
+    ] {
+        assert_eq!(parse_point(v, crs), Err(key), "{v} {crs}");
+    }
+}

@@ -173,6 +173,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("roads.prop.route_class", "路線の区分", "Route class"),
     ("roads.prop.certified_on", "認定年月日", "Certified on"),
     ("roads.prop.opened_on", "供用開始年月日", "Opened on"),
+    ("roads.prop.abolished_on", "廃止年月日", "Abolished on"),
     ("roads.prop.start_address", "起点", "Start"),
     ("roads.prop.end_address", "終点", "End"),
     (

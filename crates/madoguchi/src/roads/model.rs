@@ -44,6 +44,10 @@ pub struct Route {
     /// Centre line of the whole route (MultiLineString), if known.
     pub geometry: Option<String>,
     pub public: bool,
+    /// 廃止年月日 (YYYY-MM-DD) once the route is abolished (migration 0019); an abolished
+    /// route is never public.
+    #[serde(default)]
+    pub abolished_on: Option<String>,
 }
 
 /// 区間 (one stretch of a route with uniform widths).

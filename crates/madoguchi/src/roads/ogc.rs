@@ -730,7 +730,8 @@ fn feat<T: Layer>(row: &T) -> Feat {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    for k in ["id", "geometry", "public"] {
+    // `abolished_on` is always empty here: an abolished route is never public.
+    for k in ["id", "geometry", "public", "abolished_on"] {
         properties.remove(k);
     }
     if let Some(Value::String(a)) = properties.get("attributes_json").cloned() {

@@ -18,13 +18,15 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
+use super::crs::{self, ZONE_IX};
 use super::model::{
     self, HistoryRow, LedgerSheet, PrivateLot, ROAD_KINDS, ROUTE_CLASSES, Route, Section,
+    ZONE_LIMIT_M,
 };
 use super::store::{self, Editor, Filter, StoreError};
 use crate::audit::Actor;
@@ -41,7 +43,9 @@ pub const PAGE_SIZE: u64 = 50;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff/roads", get(list_page))
+        .route("/staff/roads/new", get(new_page).post(new_save))
         .route("/staff/roads/routes/{id}", get(route_page).post(route_save))
+        .route("/staff/roads/routes/{id}/abolish", post(abolish_save))
         .route(
             "/staff/roads/routes/{id}/sheet",
             get(sheet_page).post(sheet_save),
@@ -56,6 +60,9 @@ async fn allowed(st: &AppState, c: &Ctx) -> Result<Result<UserRow, Response>, Ap
 }
 
 // ---- input parsing (pure) --------------------------------------------------------------------
+
+/// The problems of a form: (field name, message key) each.
+pub type Problems = Vec<(&'static str, &'static str)>;
 
 fn nfkc(v: &str) -> String {
     v.nfkc().collect::<String>().trim().to_owned()
@@ -111,7 +118,8 @@ fn lines(v: &str) -> Vec<String> {
 pub fn parse_lots(v: &str) -> Option<Vec<PrivateLot>> {
     let mut out = Vec::new();
     for line in lines(v) {
-        let line = nfkc(&line).replace(['、', '，'], ",");
+        // The 地番 keeps what was typed; only the area is a number (width-folded).
+        let line = line.replace(['、', '，'], ",");
         let (lot, area) = line.rsplit_once(',')?;
         let lot = lot.trim();
         if lot.is_empty() || lot.chars().count() > 50 {
@@ -128,6 +136,66 @@ pub fn parse_lots(v: &str) -> Option<Vec<PrivateLot>> {
 
 fn num_text(v: f64) -> String {
     format!("{v}")
+}
+
+/// How the 起点 / 終点 coordinates are typed: plane rectangular zone IX "X, Y" in metres (as
+/// on survey sheets, X north first) or JGD2011 "緯度, 経度" in degrees.
+pub const COORD_CRS: [&str; 2] = ["6677", "6668"];
+
+/// A point typed as two numbers (comma, 、 or space between; full-width digits allowed) in
+/// `crs` (one of [`COORD_CRS`]) → (X north, Y east) in zone IX metres; `Ok(None)` when
+/// empty; else the message key of the problem.
+pub fn parse_point(v: &str, crs: &str) -> Result<Option<(f64, f64)>, &'static str> {
+    let t = nfkc(v).replace(['、', '，'], ",");
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let parts: Vec<&str> = t
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let nums: Vec<f64> = parts
+        .iter()
+        .filter_map(|p| p.parse::<f64>().ok().filter(|n| n.is_finite()))
+        .collect();
+    if parts.len() != 2 || nums.len() != 2 {
+        return Err(if crs == "6668" {
+            "roadstaff.err_point_format_deg"
+        } else {
+            "roadstaff.err_point_format"
+        });
+    }
+    let (x, y) = if crs == "6668" {
+        let (lat, lon) = (nums[0], nums[1]);
+        // Japan, generously; also catches the two numbers typed the wrong way round.
+        if !(20.0..=46.0).contains(&lat) || !(122.0..=154.0).contains(&lon) {
+            return Err("roadstaff.err_point_deg_range");
+        }
+        crs::to_plane(&ZONE_IX, lat, lon)
+    } else {
+        // Degrees typed as metres would be a point within 150 m of the zone's origin (a field
+        // in Ibaraki): far likelier a latitude and longitude with the wrong choice above.
+        if (20.0..=46.0).contains(&nums[0]) && (122.0..=154.0).contains(&nums[1]) {
+            return Err("roadstaff.err_point_looks_deg");
+        }
+        (nums[0], nums[1])
+    };
+    if x.abs() > ZONE_LIMIT_M || y.abs() > ZONE_LIMIT_M {
+        return Err(if crs == "6668" {
+            "roadstaff.err_point_zone_deg"
+        } else {
+            "roadstaff.err_point_zone"
+        });
+    }
+    Ok(Some((x, y)))
+}
+
+/// A stored point as the form shows it: "X, Y" in zone IX metres to the millimetre.
+fn point_text(x: Option<f64>, y: Option<f64>) -> String {
+    match (x, y) {
+        (Some(x), Some(y)) => format!("{x:.3}, {y:.3}"),
+        _ => String::new(),
+    }
 }
 
 // ---- form fields (one template for both forms) -----------------------------------------------
@@ -203,11 +271,15 @@ pub struct FormPage {
     pub version: String,
     pub fields: Vec<Field>,
     /// (field name, message key); "version" for a conflict.
-    pub errors: Vec<(&'static str, &'static str)>,
-    pub saved: bool,
+    pub errors: Problems,
+    /// Message key of the banner after a save ("" for none).
+    pub notice: &'static str,
     pub sections: Vec<Section>,
     /// The sheet's current version (0: none yet).
     pub sheet_version: i64,
+    /// The 廃止 form below the route form (its values and problems).
+    pub abolish: AbolishForm,
+    pub abolish_errors: Problems,
 }
 
 impl FormPage {
@@ -222,11 +294,43 @@ impl FormPage {
     pub fn first_field(&self) -> &'static str {
         self.fields.first().map(|f| f.name).unwrap_or("reason")
     }
+    /// The label key of a field of the 廃止 form.
+    pub fn abolish_label(&self, name: &str) -> &'static str {
+        match name {
+            "abolish_reason" => "roadstaff.abolish_reason",
+            "confirm" => "roadstaff.abolish_confirm",
+            _ => "roads.prop.abolished_on",
+        }
+    }
+    /// The message of a field of the 廃止 form ("" when it has none).
+    pub fn abolish_error(&self, name: &str) -> &'static str {
+        self.abolish_errors
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, k)| *k)
+            .unwrap_or("")
+    }
 }
 
 #[derive(Deserialize, Default)]
 pub struct SavedQuery {
     pub saved: Option<String>,
+    pub created: Option<String>,
+    pub abolished: Option<String>,
+}
+
+impl SavedQuery {
+    fn notice(&self) -> &'static str {
+        if self.created.is_some() {
+            "roadstaff.created"
+        } else if self.abolished.is_some() {
+            "roadstaff.abolished"
+        } else if self.saved.is_some() {
+            "roadstaff.saved"
+        } else {
+            ""
+        }
+    }
 }
 
 // ---- the list --------------------------------------------------------------------------------
@@ -323,6 +427,10 @@ pub struct RouteForm {
     pub opened_on: String,
     pub start_address: String,
     pub end_address: String,
+    /// One of [`COORD_CRS`]: how `start_coord` and `end_coord` are typed.
+    pub coord_crs: String,
+    pub start_coord: String,
+    pub end_coord: String,
     pub length_m: String,
     pub width_min_m: String,
     pub width_max_m: String,
@@ -342,6 +450,9 @@ impl RouteForm {
             opened_on: r.opened_on.clone().unwrap_or_default(),
             start_address: r.start_address.clone(),
             end_address: r.end_address.clone(),
+            coord_crs: COORD_CRS[0].to_owned(),
+            start_coord: point_text(r.start_x_north, r.start_y_east),
+            end_coord: point_text(r.end_x_north, r.end_y_east),
             length_m: num_text(r.length_m),
             width_min_m: num_text(r.width_min_m),
             width_max_m: num_text(r.width_max_m),
@@ -350,11 +461,21 @@ impl RouteForm {
         }
     }
 
+    /// The empty form of a new route: 市町村道, その他, public.
+    pub fn blank() -> RouteForm {
+        RouteForm {
+            version: "0".into(),
+            road_kind: ROAD_KINDS[0].into(),
+            route_class: "other".into(),
+            coord_crs: COORD_CRS[0].into(),
+            public: Some("1".into()),
+            ..Default::default()
+        }
+    }
+
     /// The stored route with this form's values, or the (field, message key) of every problem.
-    pub fn apply(
-        &self,
-        stored: &Route,
-    ) -> Result<(Route, String), Vec<(&'static str, &'static str)>> {
+    /// A new route starts from `Route::default()` (version 0).
+    pub fn apply(&self, stored: &Route) -> Result<(Route, String), Problems> {
         let mut e = Vec::new();
         let mut r = stored.clone();
         let text = |e: &mut Vec<_>, name: &'static str, v: &str, max: usize| -> String {
@@ -397,6 +518,23 @@ impl RouteForm {
         }
         r.start_address = text(&mut e, "start_address", &self.start_address, 200);
         r.end_address = text(&mut e, "end_address", &self.end_address, 200);
+        let crs = if self.coord_crs.is_empty() {
+            COORD_CRS[0]
+        } else {
+            self.coord_crs.as_str()
+        };
+        if COORD_CRS.contains(&crs) {
+            match parse_point(&self.start_coord, crs) {
+                Ok(p) => (r.start_x_north, r.start_y_east) = (p.map(|p| p.0), p.map(|p| p.1)),
+                Err(k) => e.push(("start_coord", k)),
+            }
+            match parse_point(&self.end_coord, crs) {
+                Ok(p) => (r.end_x_north, r.end_y_east) = (p.map(|p| p.0), p.map(|p| p.1)),
+                Err(k) => e.push(("end_coord", k)),
+            }
+        } else {
+            e.push(("coord_crs", "roadstaff.err_choice"));
+        }
         match parse_number(&self.length_m, 100_000.0) {
             Some(v) => r.length_m = v,
             None => e.push(("length_m", "roadstaff.err_length")),
@@ -417,6 +555,9 @@ impl RouteForm {
             e.push(("width_max_m", "roadstaff.err_width_order"));
         }
         r.public = self.public.is_some();
+        if r.public && stored.abolished_on.is_some() {
+            e.push(("public", "roadstaff.err_public_abolished"));
+        }
         let reason = self.reason.trim().to_owned();
         if reason.is_empty() || reason.chars().count() > 200 {
             e.push(("reason", "roadstaff.err_reason"));
@@ -432,9 +573,10 @@ impl RouteForm {
         }
     }
 
-    fn fields(&self) -> Vec<Field> {
+    /// The form's fields; an abolished route has no 公開 box (it cannot be public).
+    fn fields(&self, abolished: bool) -> Vec<Field> {
         let p = |k: &str| format!("roads.prop.{k}");
-        vec![
+        let mut fields = vec![
             field(
                 "route_number",
                 p("route_number"),
@@ -484,6 +626,30 @@ impl RouteForm {
                 self.end_address.clone(),
             )
             .required(),
+            field(
+                "coord_crs",
+                "roadstaff.coord_crs".into(),
+                "select",
+                self.coord_crs.clone(),
+            )
+            .options(&COORD_CRS, "roadstaff.crs_")
+            .help("roadstaff.help_coord_crs"),
+            field(
+                "start_coord",
+                "roadstaff.start_coord".into(),
+                "text",
+                self.start_coord.clone(),
+            )
+            .max(60)
+            .help("roadstaff.help_coord"),
+            field(
+                "end_coord",
+                "roadstaff.end_coord".into(),
+                "text",
+                self.end_coord.clone(),
+            )
+            .max(60)
+            .help("roadstaff.help_coord"),
             field("length_m", p("length_m"), "number", self.length_m.clone()).required(),
             field(
                 "width_min_m",
@@ -514,7 +680,11 @@ impl RouteForm {
             )
             .required()
             .help("roadstaff.help_reason"),
-        ]
+        ];
+        if abolished {
+            fields.retain(|f| f.name != "public");
+        }
+        fields
     }
 }
 
@@ -537,20 +707,28 @@ async fn sections_of(st: &AppState, m: &str, route_id: i64) -> Result<Vec<Sectio
     .await?)
 }
 
+/// What the route page shows besides the route form.
+#[derive(Default)]
+struct RouteExtras {
+    notice: &'static str,
+    abolish: AbolishForm,
+    abolish_errors: Problems,
+}
+
 async fn route_form_page(
     st: &AppState,
     c: Ctx,
     r: Route,
     form: RouteForm,
-    errors: Vec<(&'static str, &'static str)>,
-    saved: bool,
+    errors: Problems,
+    extras: RouteExtras,
 ) -> Result<FormPage, AppError> {
     let sections = sections_of(st, &c.tenant.id, r.id).await?;
     let sheet_version = store::current_sheet(&st.db, &c.tenant.id, r.id)
         .await?
         .map(|s| s.version)
         .unwrap_or(0);
-    let mut fields = form.fields();
+    let mut fields = form.fields(r.abolished_on.is_some());
     set_errors(&mut fields, &errors);
     Ok(FormPage {
         which: "route",
@@ -559,12 +737,90 @@ async fn route_form_page(
         version: r.version.to_string(),
         fields,
         errors,
-        saved,
+        notice: extras.notice,
         sections,
         sheet_version,
+        abolish: extras.abolish,
+        abolish_errors: extras.abolish_errors,
         r,
         c,
     })
+}
+
+/// The form of a new route (`/staff/roads/new`).
+fn new_form_page(c: Ctx, form: RouteForm, errors: Problems) -> FormPage {
+    let mut fields = form.fields(false);
+    set_errors(&mut fields, &errors);
+    FormPage {
+        which: "new",
+        title: "roadstaff.new_title",
+        action: "/staff/roads/new".into(),
+        version: "0".into(),
+        fields,
+        errors,
+        notice: "",
+        sections: Vec::new(),
+        sheet_version: 0,
+        abolish: AbolishForm::default(),
+        abolish_errors: Vec::new(),
+        r: Route::default(),
+        c,
+    }
+}
+
+async fn new_page(State(st): State<AppState>, c: Ctx) -> Result<Response, AppError> {
+    if let Err(r) = allowed(&st, &c).await? {
+        return Ok(r);
+    }
+    Ok(render(&new_form_page(c, RouteForm::blank(), Vec::new()))?.into_response())
+}
+
+/// The store's refusal of a route as a field problem (a taken number, else a generic one).
+fn route_refusal(msg: &str) -> Problems {
+    if msg.contains("same number") {
+        vec![("route_number", "roadstaff.err_route_taken")]
+    } else {
+        tracing::info!(error = %msg, "route refused by the store");
+        vec![("route_number", "roadstaff.err_invalid")]
+    }
+}
+
+async fn new_save(
+    State(st): State<AppState>,
+    c: Ctx,
+    form: Result<Form<RouteForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    let me = match allowed(&st, &c).await? {
+        Ok(me) => me,
+        Err(r) => return Ok(r),
+    };
+    let Form(f) = match form {
+        Ok(f) => f,
+        Err(e) => return Ok(e.into_response()),
+    };
+    let m = c.tenant.id.clone();
+    let errors = match f.apply(&Route::default()) {
+        Ok((row, reason)) => {
+            let editor = Editor::new(Actor::User(me.id), reason);
+            let mut tx = st.db.begin().await?;
+            match store::insert(&mut tx, &m, &row, &editor).await {
+                Ok(saved) => {
+                    tx.commit().await?;
+                    return Ok(Redirect::to(&format!(
+                        "/staff/roads/routes/{}?created=1",
+                        saved.id
+                    ))
+                    .into_response());
+                }
+                Err(StoreError::Invalid(msg)) => route_refusal(&msg),
+                Err(StoreError::Db(e)) => return Err(e.into()),
+                Err(e) => return Err(AppError::Internal(anyhow::anyhow!("route insert: {e}"))),
+            }
+        }
+        Err(e) => e,
+    };
+    let page = new_form_page(c, f, errors);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
 async fn route_page(
@@ -578,7 +834,11 @@ async fn route_page(
     }
     let r = load_route(&st, &c.tenant.id, &id).await?;
     let form = RouteForm::of(&r);
-    let page = route_form_page(&st, c, r, form, Vec::new(), q.saved.is_some()).await?;
+    let extras = RouteExtras {
+        notice: q.notice(),
+        ..Default::default()
+    };
+    let page = route_form_page(&st, c, r, form, Vec::new(), extras).await?;
     Ok(render(&page)?.into_response())
 }
 
@@ -612,13 +872,7 @@ async fn route_save(
                     );
                 }
                 Err(StoreError::Conflict) => vec![("version", "roadstaff.err_conflict")],
-                Err(StoreError::Invalid(msg)) if msg.contains("same number") => {
-                    vec![("route_number", "roadstaff.err_route_taken")]
-                }
-                Err(StoreError::Invalid(msg)) => {
-                    tracing::info!(error = %msg, "route edit refused by the store");
-                    vec![("route_number", "roadstaff.err_invalid")]
-                }
+                Err(StoreError::Invalid(msg)) => route_refusal(&msg),
                 Err(StoreError::NotFound) => return Err(AppError::NotFound),
                 Err(StoreError::Db(e)) => return Err(e.into()),
             }
@@ -635,7 +889,123 @@ async fn route_save(
     } else {
         (stored, f)
     };
-    let page = route_form_page(&st, c, r, form, errors, false).await?;
+    let page = route_form_page(&st, c, r, form, errors, RouteExtras::default()).await?;
+    let status = if conflict {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+// ---- abolishing a route (路線の廃止) ------------------------------------------------------------
+
+/// The 廃止 form below the route form.
+#[derive(Deserialize, Default, Clone, Debug)]
+#[serde(default)]
+pub struct AbolishForm {
+    /// The route version the page was read at.
+    pub version: String,
+    /// 廃止年月日.
+    pub abolished_on: String,
+    pub reason: String,
+    /// The "I understand" box: abolishing takes the route off the public map and API.
+    pub confirm: Option<String>,
+}
+
+impl AbolishForm {
+    /// (version, 廃止年月日, reason) or the problems; `today` is the Japanese calendar day (a
+    /// route is abolished on its day, not ahead of it: until then it is still a road).
+    pub fn parse(&self, r: &Route, today: &str) -> Result<(i64, String, String), Problems> {
+        let mut e = Vec::new();
+        if r.abolished_on.is_some() {
+            return Err(vec![("abolished_on", "roadstaff.err_already_abolished")]);
+        }
+        let on = parse_date(&self.abolished_on);
+        match &on {
+            None => e.push(("abolished_on", "roadstaff.err_date")),
+            Some(d) if d.as_str() < r.certified_on.as_str() => {
+                e.push(("abolished_on", "roadstaff.err_abolish_before"))
+            }
+            Some(d) if d.as_str() > today => {
+                e.push(("abolished_on", "roadstaff.err_abolish_future"))
+            }
+            Some(_) => {}
+        }
+        let reason = self.reason.trim().to_owned();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            e.push(("abolish_reason", "roadstaff.err_abolish_reason"));
+        }
+        if self.confirm.is_none() {
+            e.push(("confirm", "roadstaff.err_abolish_confirm"));
+        }
+        let version = self.version.trim().parse::<i64>();
+        if version.is_err() {
+            e.push(("abolished_on", "roadstaff.err_conflict"));
+        }
+        match (e.is_empty(), on, version) {
+            (true, Some(on), Ok(v)) => Ok((v, on, reason)),
+            _ => Err(e),
+        }
+    }
+}
+
+async fn abolish_save(
+    State(st): State<AppState>,
+    c: Ctx,
+    Path(id): Path<String>,
+    form: Result<Form<AbolishForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    let me = match allowed(&st, &c).await? {
+        Ok(me) => me,
+        Err(r) => return Ok(r),
+    };
+    let m = c.tenant.id.clone();
+    let stored = load_route(&st, &m, &id).await?;
+    let Form(f) = match form {
+        Ok(f) => f,
+        Err(e) => return Ok(e.into_response()),
+    };
+    let today = crate::procedures::runner::routes::today_jst().to_string();
+    let mut conflict = false;
+    let errors = match f.parse(&stored, &today) {
+        Ok((version, on, reason)) => {
+            let editor = Editor::new(Actor::User(me.id), reason);
+            let mut tx = st.db.begin().await?;
+            match store::abolish_route(&mut tx, &m, stored.id, version, &on, &editor).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    return Ok(Redirect::to(&format!(
+                        "/staff/roads/routes/{}?abolished=1",
+                        stored.id
+                    ))
+                    .into_response());
+                }
+                Err(StoreError::Conflict) => {
+                    conflict = true;
+                    vec![("abolished_on", "roadstaff.err_conflict_abolish")]
+                }
+                Err(StoreError::Invalid(msg)) => {
+                    tracing::info!(error = %msg, "abolition refused by the store");
+                    vec![("abolished_on", "roadstaff.err_already_abolished")]
+                }
+                Err(StoreError::NotFound) => return Err(AppError::NotFound),
+                Err(StoreError::Db(e)) => return Err(e.into()),
+            }
+        }
+        Err(e) => e,
+    };
+    // The page shows the route as stored now (after a conflict: the latest values).
+    let r = load_route(&st, &m, &id).await?;
+    let form = RouteForm::of(&r);
+    let mut abolish = f;
+    abolish.version = r.version.to_string();
+    let extras = RouteExtras {
+        notice: "",
+        abolish,
+        abolish_errors: errors,
+    };
+    let page = route_form_page(&st, c, r, form, Vec::new(), extras).await?;
     let status = if conflict {
         StatusCode::CONFLICT
     } else {
@@ -747,12 +1117,12 @@ impl SheetForm {
 
     /// The expected version, the sheet, the reason; or every problem.
     #[allow(clippy::type_complexity)]
-    pub fn parse(
-        &self,
-    ) -> Result<(Option<i64>, LedgerSheet, String), Vec<(&'static str, &'static str)>> {
+    pub fn parse(&self) -> Result<(Option<i64>, LedgerSheet, String), Problems> {
         let mut e = Vec::new();
         let mut s = LedgerSheet {
-            via: lines(&self.via).iter().map(|l| nfkc(l)).collect(),
+            // Place names keep what was typed (（改）, full-width digits in 丁目): only numbers,
+            // dates and codes are width-folded (NFKC).
+            via: lines(&self.via),
             ..Default::default()
         };
         if s.via.len() > 50 || s.via.iter().any(|v| v.chars().count() > 100) {
@@ -819,7 +1189,7 @@ impl SheetForm {
                 None => e.push(("area_decided_on", "roadstaff.err_date_opt")),
             }
         }
-        let notice = nfkc(&self.notice_number);
+        let notice = self.notice_number.trim().to_owned();
         if notice.chars().count() > 50 {
             e.push(("notice_number", "roadstaff.err_long_50"));
         }
@@ -950,8 +1320,8 @@ async fn sheet_form_page(
     c: Ctx,
     r: Route,
     form: SheetForm,
-    errors: Vec<(&'static str, &'static str)>,
-    saved: bool,
+    errors: Problems,
+    notice: &'static str,
 ) -> Result<FormPage, AppError> {
     let sheet_version = store::current_sheet(&st.db, &c.tenant.id, r.id)
         .await?
@@ -966,9 +1336,11 @@ async fn sheet_form_page(
         version: form.version.clone(),
         fields,
         errors,
-        saved,
+        notice,
         sections: Vec::new(),
         sheet_version,
+        abolish: AbolishForm::default(),
+        abolish_errors: Vec::new(),
         r,
         c,
     })
@@ -989,7 +1361,7 @@ async fn sheet_page(
         &cur.as_ref().map(|s| s.sheet()).unwrap_or_default(),
         cur.as_ref().map(|s| s.version),
     );
-    let page = sheet_form_page(&st, c, r, form, Vec::new(), q.saved.is_some()).await?;
+    let page = sheet_form_page(&st, c, r, form, Vec::new(), q.notice()).await?;
     Ok(render(&page)?.into_response())
 }
 
@@ -1044,7 +1416,7 @@ async fn sheet_save(
     } else {
         (f, errors)
     };
-    let page = sheet_form_page(&st, c, r, form, errors, false).await?;
+    let page = sheet_form_page(&st, c, r, form, errors, "").await?;
     let status = if conflict {
         StatusCode::CONFLICT
     } else {

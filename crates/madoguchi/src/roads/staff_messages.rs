@@ -367,4 +367,172 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("roadstaff.action_update", "変更", "Changed"),
     ("roadstaff.action_delete", "削除", "Deleted"),
     ("roadstaff.action_import", "取り込み", "Imported"),
+    (
+        "roadstaff.new_link",
+        "新しい路線を登録する",
+        "Register a new route",
+    ),
+    (
+        "roadstaff.new_title",
+        "路線の新規登録",
+        "Register a new route",
+    ),
+    (
+        "roadstaff.new_lead",
+        "新しく認定された路線を台帳に登録します。区間は登録のあと、取り込み（madoguchi roads import、路線名のない地物はこの路線に区間を加えます）で加えます。調書は登録のあと「調書を編集」から作ります。",
+        "Registers a newly certified route in the ledger. Add its sections afterwards with the import (madoguchi roads import: features without a route name add sections to it), and its ledger sheet with “Edit the ledger sheet”.",
+    ),
+    (
+        "roadstaff.create_route",
+        "路線を登録する",
+        "Register the route",
+    ),
+    (
+        "roadstaff.created",
+        "路線を登録しました。続けて調書を作ってください。",
+        "The route is registered. Next, create its ledger sheet.",
+    ),
+    (
+        "roadstaff.abolished",
+        "路線を廃止しました。公開の地図・APIからは消えました。記録・調書・履歴は残っています。",
+        "The route is abolished. It has left the public map and API; its record, ledger sheets and history are kept.",
+    ),
+    (
+        "roadstaff.abolished_title",
+        "廃止された路線です",
+        "This route is abolished",
+    ),
+    (
+        "roadstaff.abolished_body",
+        "この路線と区間・区域線・施設は、公開の地図・API・タイルには出ません。記録・調書・履歴は残り、職員は読んだり誤りを直したりできます。",
+        "It and its sections, road-area lines and facilities are not on the public map, API or tiles. Its record, ledger sheets and history are kept; staff can read them and correct mistakes.",
+    ),
+    ("roadstaff.abolish_title", "路線の廃止", "Abolish the route"),
+    (
+        "roadstaff.abolish_lead",
+        "廃止すると、この路線とその区間・区域線・施設は公開の地図・API・タイルから消えます。台帳の記録・調書・履歴は消えずに残ります。路線番号は、ほかの路線には使えなくなります。廃止の告示のあとに行ってください。",
+        "Abolishing takes this route and its sections, road-area lines and facilities off the public map, API and tiles. The ledger record, sheets and history stay. The route number cannot be given to another route. Do this after the abolition is published (告示).",
+    ),
+    (
+        "roadstaff.help_abolished_on",
+        "例：2026-04-01（2026/4/1 や 20260401 でも入力できます）。認定年月日より前、今日より後の日付は入力できません。",
+        "For example 2026-04-01 (2026/4/1 or 20260401 also work). Not before the certification date, not after today.",
+    ),
+    (
+        "roadstaff.abolish_reason",
+        "廃止の理由",
+        "Reason for abolishing",
+    ),
+    (
+        "roadstaff.help_abolish_reason",
+        "告示番号と理由を書きます。例：令和8年市川市告示第12号（土地区画整理事業のため）",
+        "The notice number and the reason, for example 令和8年市川市告示第12号 (land readjustment).",
+    ),
+    (
+        "roadstaff.abolish_confirm",
+        "公開の地図・APIから消えることを確かめました",
+        "I understand that the route leaves the public map and API",
+    ),
+    (
+        "roadstaff.abolish_submit",
+        "この路線を廃止する",
+        "Abolish this route",
+    ),
+    (
+        "roadstaff.err_already_abolished",
+        "この路線はすでに廃止されています。",
+        "This route is already abolished.",
+    ),
+    (
+        "roadstaff.err_abolish_before",
+        "認定年月日より前の日付です。認定年月日以降の日付を入力してください。",
+        "This is before the certification date. Enter a date on or after it.",
+    ),
+    (
+        "roadstaff.err_abolish_future",
+        "今日より後の日付です。廃止の日になってから登録してください。",
+        "This date is after today. Register the abolition on or after its day.",
+    ),
+    (
+        "roadstaff.err_abolish_reason",
+        "廃止の理由を200文字以内で入力してください。",
+        "Enter the reason, up to 200 characters.",
+    ),
+    (
+        "roadstaff.err_abolish_confirm",
+        "内容を確かめたら、チェックを入れてください。",
+        "Tick the box once you have checked.",
+    ),
+    (
+        "roadstaff.err_conflict_abolish",
+        "このページを開いたあとで、ほかの人がこの路線を保存しました。最新の内容を確かめてから、もう一度廃止してください。",
+        "Someone saved this route after you opened the page. Check the latest values, then abolish it again.",
+    ),
+    (
+        "roadstaff.err_public_abolished",
+        "廃止された路線は公開できません。チェックを外してください。",
+        "An abolished route cannot be public. Untick the box.",
+    ),
+    (
+        "roadstaff.coord_crs",
+        "座標の入力方法",
+        "How the coordinates are typed",
+    ),
+    (
+        "roadstaff.crs_6677",
+        "平面直角座標 第IX系（X, Y：メートル）",
+        "Plane rectangular zone IX (X, Y in metres)",
+    ),
+    (
+        "roadstaff.crs_6668",
+        "緯度・経度（度、JGD2011）",
+        "Latitude, longitude (degrees, JGD2011)",
+    ),
+    (
+        "roadstaff.help_coord_crs",
+        "起点・終点の座標をどちらで入力するかを選びます。保存すると第IX系（JGD2011）の X, Y で記録されます。",
+        "Choose how you type the start and end points. They are stored as zone IX (JGD2011) X, Y.",
+    ),
+    (
+        "roadstaff.start_coord",
+        "起点の座標",
+        "Start point coordinates",
+    ),
+    ("roadstaff.end_coord", "終点の座標", "End point coordinates"),
+    (
+        "roadstaff.help_coord",
+        "第IX系は X（北）, Y（東）の順にコンマで区切ります。例：-9212.350, 21470.125。緯度・経度は 緯度, 経度 の順です。例：35.7213, 139.9310。わからないときは空欄のままにします。",
+        "Zone IX: X (north), Y (east), separated by a comma, for example -9212.350, 21470.125. Latitude and longitude: latitude first, for example 35.7213, 139.9310. Leave empty when not known.",
+    ),
+    (
+        "roadstaff.err_point_format",
+        "2つの数を「X, Y」の順にコンマで区切って入力してください（例：-9212.350, 21470.125）。",
+        "Enter two numbers, X then Y, separated by a comma (for example -9212.350, 21470.125).",
+    ),
+    (
+        "roadstaff.err_point_format_deg",
+        "2つの数を「緯度, 経度」の順にコンマで区切って入力してください（例：35.7213, 139.9310）。",
+        "Enter two numbers, latitude then longitude, separated by a comma (for example 35.7213, 139.9310).",
+    ),
+    (
+        "roadstaff.err_point_deg_range",
+        "日本の緯度・経度になっていません。緯度（20〜46）, 経度（122〜154）の順に入力してください。",
+        "This is not a latitude and longitude in Japan. Enter the latitude (20–46) first, then the longitude (122–154).",
+    ),
+    (
+        "roadstaff.err_point_zone",
+        "第IX系の範囲（原点から300 km以内）を外れています。X, Y の値と順番を確かめてください。緯度・経度のときは「座標の入力方法」で緯度・経度を選んでください。",
+        "This is outside zone IX (more than 300 km from its origin). Check the values and their order. For a latitude and longitude, choose that under “How the coordinates are typed”.",
+    ),
+    (
+        "roadstaff.err_point_zone_deg",
+        "第IX系で表せる範囲（原点から300 km以内）の外です。位置を確かめてください。",
+        "This point is outside what zone IX covers (300 km from its origin). Check the position.",
+    ),
+    ("roadstaff.list_abolished", "廃止", "Abolished"),
+    (
+        "roadstaff.err_point_looks_deg",
+        "緯度・経度のようです。緯度・経度で入力するときは、「座標の入力方法」で緯度・経度を選んでください。",
+        "This looks like a latitude and longitude. To type those, choose it under “How the coordinates are typed”.",
+    ),
 ];

@@ -79,6 +79,8 @@ pub trait Layer: Row + Serialize + DeserializeOwned + Clone + Send + Sync + 'sta
     fn id(&self) -> i64;
     fn version(&self) -> i64;
     fn set_meta(&mut self, id: i64, version: i64, updated_at: i64);
+    /// `public`: shown in the OGC API, the public map and the tiles (else 非公開).
+    fn set_public(&mut self, public: bool);
     /// Geometry text (None for a route without a centre line).
     fn geometry(&self) -> Option<&str>;
     /// Fills derived fields (point geometry from X/Y, section length) before a write.
@@ -136,6 +138,9 @@ macro_rules! layer_meta {
             self.version = version;
             self.updated_at = updated_at;
         }
+        fn set_public(&mut self, public: bool) {
+            self.public = public;
+        }
     };
 }
 
@@ -162,6 +167,7 @@ impl Layer for Route {
         ("width_max_m", Col::Real),
         ("geometry", Col::OptText),
         ("public", Col::Bool),
+        ("abolished_on", Col::OptText),
     ];
     layer_meta!();
     fn geometry(&self) -> Option<&str> {
@@ -169,6 +175,10 @@ impl Layer for Route {
     }
     fn check(&self) -> Result<(), String> {
         one_of("road_kind", &self.road_kind, &model::ROAD_KINDS)?;
+        opt_date("abolished_on", &self.abolished_on)?;
+        if self.abolished_on.is_some() && self.public {
+            return Err("public: an abolished route cannot be public".into());
+        }
         non_empty("route_number", &self.route_number)?;
         non_empty("name", &self.name)?;
         one_of("route_class", &self.route_class, &model::ROUTE_CLASSES)?;
@@ -696,6 +706,70 @@ pub async fn delete<T: Layer>(
     )
     .await?;
     Ok(())
+}
+
+/// 路線の廃止: the route gets its 廃止年月日 `on` and leaves the public data together with its
+/// sections, road-area lines and facilities (`public` = FALSE on each; boundary and control
+/// points stay, they are survey marks on the ground). `version` is the route version the
+/// form was read at ([`StoreError::Conflict`] when someone saved since). One history row per
+/// changed row, all in `tx`; the route's row and history stay, so its ledger can still be read
+/// by staff.
+pub async fn abolish_route(
+    tx: &mut Tx,
+    municipality: &str,
+    id: i64,
+    version: i64,
+    on: &str,
+    editor: &Editor,
+) -> Result<Route, StoreError> {
+    let mut r: Route = get_tx(tx, municipality, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if r.version != version {
+        return Err(StoreError::Conflict);
+    }
+    if r.abolished_on.is_some() {
+        return Err(StoreError::Invalid("the route is already abolished".into()));
+    }
+    r.abolished_on = Some(on.to_owned());
+    r.public = false;
+    let r = update(tx, municipality, &r, editor).await?;
+    let sections = hide_of_route::<Section>(tx, municipality, id, editor).await?;
+    let area_lines = hide_of_route::<AreaLine>(tx, municipality, id, editor).await?;
+    let facilities = hide_of_route::<Facility>(tx, municipality, id, editor).await?;
+    // The history has one `update` per row; the audit log also gets the decision itself.
+    audit::record(
+        tx,
+        municipality,
+        &editor.actor,
+        "roads.route.abolish",
+        &format!("route:{id}"),
+        serde_json::json!({
+            "abolished_on": on,
+            "reason": editor.reason,
+            "hidden": { "sections": sections, "area_lines": area_lines, "facilities": facilities },
+        }),
+    )
+    .await?;
+    Ok(r)
+}
+
+/// Makes the public rows of a layer that belong to route `route_id` non-public.
+async fn hide_of_route<T: Layer>(
+    tx: &mut Tx,
+    municipality: &str,
+    route_id: i64,
+    editor: &Editor,
+) -> Result<usize, StoreError> {
+    let mut q = select_of::<T>(municipality);
+    q.and_where(Expr::col(col("route_id")).eq(route_id))
+        .and_where(Expr::col(col("public")).eq(true));
+    let rows: Vec<T> = tx.fetch_all(&q).await?;
+    for mut row in rows.iter().cloned() {
+        row.set_public(false);
+        update(tx, municipality, &row, editor).await?;
+    }
+    Ok(rows.len())
 }
 
 pub async fn get<T: Layer>(db: &Db, municipality: &str, id: i64) -> Result<Option<T>, sqlx::Error> {

@@ -69,6 +69,8 @@ pub struct StaffHome {
     pub dept_errs: Errors,
     pub notice: Option<&'static str>,
     pub passkeys: Vec<super::passkeys::PasskeyView>,
+    /// The module pages this staff member may use: (path, message key of the title).
+    pub modules: Vec<(&'static str, &'static str)>,
 }
 
 impl StaffHome {
@@ -119,11 +121,28 @@ pub(crate) async fn require_department_staff(
         return Err(AppError::NotFound);
     };
     let dept = store::get_department(&st.db, d).await?;
-    if dept.is_some_and(|d| departments.contains(&d.code)) {
+    if may_use_module(&me, dept.as_ref().map(|d| d.code.as_str()), departments) {
         Ok(Ok(me))
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// Whether a staff member of department `dept_code` may use a module whose staff pages are
+/// for `departments` (and administrators; never DX推進員). One rule for the pages' guard
+/// ([`require_department_staff`]) and the links of the staff home.
+pub(crate) fn may_use_module(
+    me: &UserRow,
+    dept_code: Option<&str>,
+    departments: &[String],
+) -> bool {
+    if me.is_admin() {
+        return true;
+    }
+    if me.role() == Some(Role::DxPromoter) {
+        return false;
+    }
+    dept_code.is_some_and(|c| departments.iter().any(|d| d == c))
 }
 
 #[derive(Deserialize, Default)]
@@ -194,6 +213,28 @@ async fn build_home(
     } else {
         Vec::new()
     };
+    let me_code = me
+        .department_id
+        .and_then(|id| departments.iter().find(|d| d.id == id))
+        .map(|d| d.code.as_str());
+    let cfg = &st.cfg;
+    let modules = [
+        ("/staff/debit", "debit.staff_title", &cfg.debit.departments),
+        (
+            "/staff/facilities",
+            "fac.staff_title",
+            &cfg.facilities.departments,
+        ),
+        (
+            "/staff/roads",
+            "roadstaff.list_title",
+            &cfg.roads_map.edit_departments,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, _, depts)| may_use_module(me, me_code, depts))
+    .map(|(path, key, _)| (path, key))
+    .collect();
     let me_department = dept_name(me.department_id);
     let me_role = me.role().map(|r| r.label(c.l)).unwrap_or("");
     let roles = Role::ALL
@@ -214,6 +255,7 @@ async fn build_home(
         dept_errs,
         notice,
         passkeys,
+        modules,
     })
 }
 
