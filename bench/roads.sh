@@ -20,7 +20,8 @@
 #   MARTIN_TARGET  cargo's target dir for building martin (default: a temporary one under
 #                  BENCH_TOOLS, deleted after the install)
 # Installs, idempotently: wrk and postgresql-15-postgis-3 (apt-get), pygeoapi 0.21.0 + gunicorn +
-# psycopg2-binary in a Python 3.11 venv (pip), martin 1.14.0 (cargo install --locked; a long
+# psycopg2-binary + SQLAlchemy + GeoAlchemy2 (what pygeoapi's PostgreSQL provider imports; pygeoapi
+# itself does not depend on them) in a Python 3.11 venv (pip), martin 1.14.0 (cargo install --locked; a long
 # compile the first time). --no-install fails instead when something is missing.
 # Talks only to 127.0.0.1 and a unix socket; stops everything it started; deletes its data.
 set -euo pipefail
@@ -35,7 +36,7 @@ while (($#)); do
     --connections) CONNS=${2:?}; shift ;;
     --save) SAVE=1 ;;
     --no-install) INSTALL=0 ;;
-    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -74,7 +75,9 @@ wait_http() { # URL: waits up to 120 s for a 2xx/3xx
     if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
     sleep 0.5
   done
-  echo "timed out waiting for $1" >&2; return 1
+  echo "timed out waiting for $1 (server logs: $LOGS)" >&2
+  for f in "$LOGS"/*.log; do [[ -s $f ]] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done
+  return 1
 }
 
 # ---- tools ----------------------------------------------------------------------------------
@@ -87,13 +90,17 @@ need_apt() { # PACKAGE...
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 need_apt wrk curl postgresql-15 postgresql-15-postgis-3
-if [[ ! -x $VENV/bin/gunicorn ]]; then
-  ((INSTALL)) || { echo "pygeoapi venv missing at $VENV" >&2; exit 1; }
+# The marker names what was installed, so a venv from an older version of this script (without
+# the provider's dependencies) is completed rather than trusted.
+PIP_PACKAGES=("pygeoapi==$PYGEOAPI_VERSION" gunicorn psycopg2-binary SQLAlchemy GeoAlchemy2)
+if [[ ! -x $VENV/bin/gunicorn || "$(cat "$VENV/.madoguchi-packages" 2>/dev/null)" != "${PIP_PACKAGES[*]}" ]]; then
+  ((INSTALL)) || { echo "pygeoapi venv missing or incomplete at $VENV" >&2; exit 1; }
   PY=$(command -v python3.11 || command -v python3)
-  log "pip install pygeoapi==$PYGEOAPI_VERSION into $VENV ($("$PY" --version))"
-  "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install -q "pygeoapi==$PYGEOAPI_VERSION" gunicorn psycopg2-binary >"$LOGS/pip.log" 2>&1 ||
+  log "pip install ${PIP_PACKAGES[*]} into $VENV ($("$PY" --version))"
+  [[ -x $VENV/bin/pip ]] || "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install -q "${PIP_PACKAGES[@]}" >"$LOGS/pip.log" 2>&1 ||
     { tail -20 "$LOGS/pip.log" >&2; exit 1; }
+  echo "${PIP_PACKAGES[*]}" >"$VENV/.madoguchi-packages"
 fi
 if [[ ! -x $MARTIN ]]; then
   ((INSTALL)) || { echo "martin missing at $MARTIN" >&2; exit 1; }
@@ -180,7 +187,8 @@ resources:
         geom_field: geom
 EOF
 export PYGEOAPI_CONFIG=$WORK/pygeoapi.yml PYGEOAPI_OPENAPI=$WORK/pygeoapi-openapi.yml
-"$VENV/bin/pygeoapi" openapi generate "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" >"$LOGS/pygeoapi-openapi.log" 2>&1
+"$VENV/bin/pygeoapi" openapi generate "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" >"$LOGS/pygeoapi-openapi.log" 2>&1 ||
+  { echo "pygeoapi openapi generate failed:" >&2; tail -20 "$LOGS/pygeoapi-openapi.log" >&2; exit 1; }
 (cd "$WORK" && "$VENV/bin/gunicorn" --workers "$WORKERS" --bind "127.0.0.1:$PY_PORT" \
   pygeoapi.flask_app:APP >"$LOGS/pygeoapi.log" 2>&1) &
 PIDS+=($!)
