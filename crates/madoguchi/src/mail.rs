@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, InsertStatement, Order, Query};
 use tokio::sync::Notify;
 
 use crate::config::SmtpConfig;
@@ -28,6 +28,33 @@ pub struct OutboxRow {
     pub sent_at: Option<i64>,
 }
 
+/// `INSERT INTO outbox_emails (columns)`: what [`outbox_values`] fills.
+fn outbox_insert() -> InsertStatement {
+    Query::insert()
+        .into_table(OutboxEmails::Table)
+        .columns([
+            OutboxEmails::MunicipalityId,
+            OutboxEmails::ToAddr,
+            OutboxEmails::Subject,
+            OutboxEmails::Body,
+            OutboxEmails::CreatedAt,
+            OutboxEmails::NextAttemptAt,
+        ])
+        .to_owned()
+}
+
+fn outbox_values(municipality: &str, to: &str, subject: &str, body: &str) -> Vec<Expr> {
+    let now = now_ms();
+    vec![
+        municipality.into(),
+        to.into(),
+        subject.into(),
+        body.into(),
+        now.into(),
+        now.into(),
+    ]
+}
+
 pub async fn enqueue(
     tx: &mut Tx,
     municipality: &str,
@@ -35,30 +62,19 @@ pub async fn enqueue(
     subject: &str,
     body: &str,
 ) -> Result<(), sqlx::Error> {
-    let now = now_ms();
-    tx.execute(
-        &Query::insert()
-            .into_table(OutboxEmails::Table)
-            .columns([
-                OutboxEmails::MunicipalityId,
-                OutboxEmails::ToAddr,
-                OutboxEmails::Subject,
-                OutboxEmails::Body,
-                OutboxEmails::CreatedAt,
-                OutboxEmails::NextAttemptAt,
-            ])
-            .values_panic([
-                municipality.into(),
-                to.into(),
-                subject.into(),
-                body.into(),
-                now.into(),
-                now.into(),
-            ])
-            .to_owned(),
-    )
-    .await
-    .map(|_| ())
+    tx.execute(outbox_insert().values_panic(outbox_values(municipality, to, subject, body)))
+        .await
+        .map(|_| ())
+}
+
+/// [`enqueue`], written when `tx` commits together with the other mails queued in the (group)
+/// transaction: one statement for a batch instead of one per job.
+pub fn enqueue_at_commit(tx: &mut Tx, municipality: &str, to: &str, subject: &str, body: &str) {
+    tx.insert_at_commit(
+        "outbox_emails",
+        outbox_insert,
+        outbox_values(municipality, to, subject, body),
+    );
 }
 
 fn columns() -> [OutboxEmails; 9] {

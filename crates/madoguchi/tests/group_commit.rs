@@ -231,3 +231,118 @@ db_test!(
         assert_eq!(r.expect("after the panic"), 1);
     }
 );
+
+/// `INSERT INTO gc_probe (v)`, for `Tx::insert_at_commit`.
+fn probe_insert() -> sea_query::InsertStatement {
+    sea_query::Query::insert()
+        .into_table(sea_query::Alias::new("gc_probe"))
+        .columns([sea_query::Alias::new("v")])
+        .to_owned()
+}
+
+fn queue(tx: &mut Tx, v: &str) {
+    tx.insert_at_commit("gc_probe", probe_insert, vec![v.into()]);
+}
+
+db_test!(
+    rows_queued_for_commit_are_written_with_it_and_dropped_with_a_savepoint,
+    |db: Db| async move {
+        exec(&db, "CREATE TABLE gc_probe (v TEXT NOT NULL UNIQUE)").await;
+        // 20,000 one-column rows: more than one statement's parameters (DEFERRED_PARAMS, 8,000)
+        // carry, so they take three INSERTs.
+        let n = 20_000;
+        let mut tx = db.begin().await.expect("begin");
+        for i in 0..n {
+            queue(&mut tx, &format!("r{i:05}"));
+        }
+        tx.execute_raw("SAVEPOINT later").await.expect("savepoint");
+        queue(&mut tx, "dropped-1");
+        queue(&mut tx, "dropped-2");
+        tx.execute_raw("ROLLBACK TO SAVEPOINT later")
+            .await
+            .expect("rollback to");
+        queue(&mut tx, "kept");
+        // Not written before the commit: another connection sees nothing yet.
+        assert!(values(&db).await.is_empty());
+        tx.commit().await.expect("commit");
+        let got = values(&db).await;
+        assert_eq!(got.len(), n + 1, "every queued row but the two rolled back");
+        assert!(got.contains(&"kept".to_string()));
+        assert!(got.contains(&format!("r{:05}", n - 1)));
+        assert!(!got.iter().any(|v| v.starts_with("dropped")));
+
+        // A transaction rolled back (or dropped) writes none of its queued rows.
+        let mut tx = db.begin().await.expect("begin");
+        queue(&mut tx, "never");
+        tx.rollback().await.expect("rollback");
+        let mut tx = db.begin().await.expect("begin");
+        queue(&mut tx, "never-either");
+        drop(tx);
+        assert_eq!(values(&db).await.len(), n + 1);
+
+        // A queued row that breaks a constraint fails the commit, and nothing of it stays.
+        let mut tx = db.begin().await.expect("begin");
+        insert(&mut tx, "direct").await.expect("insert");
+        queue(&mut tx, "kept");
+        let err = tx.commit().await.expect_err("duplicate at commit");
+        assert!(madoguchi::db::is_unique_violation(&err), "{err}");
+        assert!(!values(&db).await.contains(&"direct".to_string()));
+    }
+);
+
+db_test!(
+    a_row_queued_for_commit_that_fails_in_a_batch_fails_only_its_job,
+    |db: Db| async move {
+        exec(&db, "CREATE TABLE gc_probe (v TEXT NOT NULL UNIQUE)").await;
+        let before = db.group_stats().transactions.get();
+        let holder = hold_committer(&db, 300);
+        wait_until_running(&db, before).await;
+        let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    db.grouped(move |tx| {
+                        Box::pin(async move {
+                            // Job 7 queues the value job 3 queues: the batch's INSERT at commit
+                            // fails, the jobs run alone, and only the second of the two fails.
+                            let v = if i == 7 { 3 } else { i };
+                            queue(tx, &format!("q{v:02}"));
+                            Ok::<_, sqlx::Error>(i)
+                        })
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for h in handles {
+            results.push(h.await.expect("task"));
+        }
+        holder.await.expect("holder");
+        // Jobs 3 and 7 queue the same value: whichever of them reaches the committer second
+        // (the channel's order, not the index) is the one that fails; every other job commits.
+        let failed: Vec<usize> = results
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().err().map(|e| (i, e.to_string())))
+            .map(|(i, e)| {
+                assert!(e.contains("UNIQUE") || e.contains("unique"), "job {i}: {e}");
+                i
+            })
+            .collect();
+        assert!(
+            failed == [3] || failed == [7],
+            "exactly one of jobs 3 and 7 fails: {failed:?}"
+        );
+        for (i, r) in results.iter().enumerate() {
+            if let Ok(got) = r {
+                assert_eq!(*got, i);
+            }
+        }
+        let expected: Vec<String> = (0..12)
+            .filter(|i| *i != 7)
+            .map(|i| format!("q{i:02}"))
+            .collect();
+        assert_eq!(values(&db).await, expected);
+    }
+);

@@ -247,6 +247,16 @@ async fn attempt(
             }
         }
     }
+    // Rows queued for commit (`Tx::insert_at_commit`) go in now, not inside `commit`, so a row
+    // that fails (a constraint) sends the jobs to run alone, where it fails only its own job.
+    // Alone, `commit` writes them and its error is that job's answer.
+    if jobs.len() > 1
+        && let Err(e) = tx.write_deferred().await
+    {
+        tracing::warn!(error = %e, "group commit: a row queued for commit failed; running the jobs alone");
+        let _ = tx.rollback().await;
+        return Tried::RolledBack;
+    }
     match tx.commit().await {
         Ok(()) => Tried::Committed,
         Err(e) => Tried::Broken(e.to_string()),

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query::{Expr, InsertStatement, PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
@@ -51,14 +51,27 @@ pub enum Db {
 
 /// A write transaction on either database. Dropped without `commit` it rolls back.
 ///
-/// It also holds the audit events recorded in it ([`crate::audit::record`]); `commit` chains
-/// and writes them just before committing.
+/// It also holds the audit events recorded in it ([`crate::audit::record`]) and the rows given
+/// to [`Tx::insert_at_commit`]; `commit` writes the rows, then chains and writes the events,
+/// just before committing.
 pub struct Tx {
     conn: TxConn,
     audit: Vec<crate::audit::PendingEvent>,
-    /// Open savepoints: name and how many audit events were recorded before it.
-    savepoints: Vec<(String, usize)>,
+    deferred: Vec<Deferred>,
+    /// Open savepoints: name, and how many audit events and deferred rows were recorded before it.
+    savepoints: Vec<(String, usize, usize)>,
 }
+
+/// One row for [`Tx::insert_at_commit`].
+struct Deferred {
+    table: &'static str,
+    start: fn() -> InsertStatement,
+    values: Vec<Expr>,
+}
+
+/// Bind parameters per multi-row INSERT written at commit (SQLite allows 32,766, PostgreSQL
+/// 65,535); a batch's rows go in as few statements as fit under it.
+pub(crate) const DEFERRED_PARAMS: usize = 8_000;
 
 enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
@@ -278,6 +291,7 @@ impl Tx {
         Tx {
             conn,
             audit: Vec::new(),
+            deferred: Vec::new(),
             savepoints: Vec::new(),
         }
     }
@@ -287,6 +301,62 @@ impl Tx {
             TxConn::Sqlite(_) => Backend::Sqlite,
             TxConn::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Queues a row that nothing in this transaction reads back, to be written when it commits:
+    /// the rows of one `table` (all from the same `start`, an `INSERT INTO table (columns)`
+    /// without values) go in as multi-row INSERTs, so a group-committed batch writes, say, its
+    /// timeline entries in one statement instead of one per job. `values` are the row's values
+    /// in `start`'s column order. A `ROLLBACK TO` a savepoint taken before drops the row; an
+    /// error writing it (a constraint) fails the commit.
+    pub fn insert_at_commit(
+        &mut self,
+        table: &'static str,
+        start: fn() -> InsertStatement,
+        values: Vec<Expr>,
+    ) {
+        self.deferred.push(Deferred {
+            table,
+            start,
+            values,
+        });
+    }
+
+    /// Writes the rows queued by [`Tx::insert_at_commit`], in the order their tables were first
+    /// queued. [`Tx::commit`] calls it; the group committer calls it first on its own, so that a
+    /// row that fails sends the batch's jobs to run alone instead of failing them all.
+    pub(crate) async fn write_deferred(&mut self) -> Result<(), sqlx::Error> {
+        let rows = std::mem::take(&mut self.deferred);
+        // The rows of each table, in the order the tables were first queued.
+        let mut tables: Vec<(Deferred, Vec<Vec<Expr>>)> = Vec::new();
+        for row in rows {
+            match tables.iter_mut().find(|(t, _)| t.table == row.table) {
+                Some((_, rows)) => rows.push(row.values),
+                None => {
+                    let values = vec![row.values];
+                    let first = Deferred {
+                        table: row.table,
+                        start: row.start,
+                        values: Vec::new(),
+                    };
+                    tables.push((first, values));
+                }
+            }
+        }
+        for (Deferred { start, .. }, rows) in tables {
+            let per_row = rows.first().map_or(1, Vec::len).max(1);
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let mut insert = start();
+                for values in rows.by_ref().take((DEFERRED_PARAMS / per_row).max(1)) {
+                    insert.values(values).map_err(|e| {
+                        sqlx::Error::Protocol(format!("row queued for commit: {e}"))
+                    })?;
+                }
+                self.execute(&insert).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The audit events recorded in this transaction and not yet written.
@@ -332,24 +402,29 @@ impl Tx {
     }
 
     /// Runs a raw, parameterless statement. `SAVEPOINT name`, `ROLLBACK TO [SAVEPOINT] name` and
-    /// `RELEASE [SAVEPOINT] name` also keep the transaction's pending audit events in step:
-    /// events recorded after a savepoint that is rolled back to are dropped with its writes.
+    /// `RELEASE [SAVEPOINT] name` also keep the transaction's pending audit events and queued rows
+    /// in step: those recorded after a savepoint that is rolled back to are dropped with its writes.
     pub async fn execute_raw(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
         let n = match &mut self.conn {
             TxConn::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await?.rows_affected(),
             TxConn::Postgres(t) => sqlx::query(sql).execute(&mut **t).await?.rows_affected(),
         };
         match savepoint_command(sql) {
-            Some(Savepoint::Take(name)) => self.savepoints.push((name, self.audit.len())),
+            Some(Savepoint::Take(name)) => {
+                self.savepoints
+                    .push((name, self.audit.len(), self.deferred.len()))
+            }
             Some(Savepoint::RollBackTo(name)) => {
                 // The savepoint stays open after ROLLBACK TO; later ones are gone.
-                if let Some(i) = self.savepoints.iter().rposition(|(n, _)| *n == name) {
+                if let Some(i) = self.savepoints.iter().rposition(|(n, _, _)| *n == name) {
                     self.savepoints.truncate(i + 1);
-                    self.audit.truncate(self.savepoints[i].1);
+                    let (_, audit, deferred) = self.savepoints[i];
+                    self.audit.truncate(audit);
+                    self.deferred.truncate(deferred);
                 }
             }
             Some(Savepoint::Release(name)) => {
-                if let Some(i) = self.savepoints.iter().rposition(|(n, _)| *n == name) {
+                if let Some(i) = self.savepoints.iter().rposition(|(n, _, _)| *n == name) {
                     self.savepoints.truncate(i);
                 }
             }
@@ -358,8 +433,9 @@ impl Tx {
         Ok(n)
     }
 
-    /// Writes the pending audit events, then commits.
+    /// Writes the rows queued for commit and the pending audit events, then commits.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        self.write_deferred().await?;
         crate::audit::write_pending(&mut self).await?;
         match self.conn {
             TxConn::Sqlite(t) => t.commit().await,

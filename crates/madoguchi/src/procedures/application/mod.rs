@@ -400,7 +400,9 @@ impl Attempt {
         {
             return Err(SubmitError::UnknownDraft);
         }
-        store::insert_entry(
+        // The entry and the mail are written at commit, with those of the other submissions
+        // of the group-committed batch (one statement each instead of one per submission).
+        store::insert_entry_at_commit(
             tx,
             &store::NewEntry {
                 application_id: id,
@@ -414,8 +416,7 @@ impl Attempt {
                 internal: false,
                 now,
             },
-        )
-        .await?;
+        );
         let town = &self.town;
         let (subject, body) = rules::confirmation_mail(&rules::MailFacts {
             town_ja: &town.0,
@@ -440,7 +441,7 @@ impl Attempt {
             },
             fee_yen: self.fee_yen,
         });
-        crate::mail::enqueue(tx, m, new.applicant.email(), &subject, &body).await?;
+        crate::mail::enqueue_at_commit(tx, m, new.applicant.email(), &subject, &body);
         // Chained and written when the (group) transaction commits.
         audit::record(
             tx,

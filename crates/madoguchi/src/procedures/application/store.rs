@@ -2,7 +2,9 @@
 //! a submission takes over. Reads take the municipality and never return another
 //! municipality's rows; writes take a `Tx` so the caller audits in the same transaction.
 
-use sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
+use sea_query::{
+    Alias, Cond, Expr, ExprTrait, InsertStatement, JoinType, Order, Query, SelectStatement,
+};
 
 use crate::db::schema::{
     ApplicationDrafts as D, ApplicationEntries as E, Applications as A, Attachments as F,
@@ -585,39 +587,55 @@ pub struct NewEntry<'a> {
     pub now: i64,
 }
 
+/// `INSERT INTO application_entries (columns)`: what [`entry_values`] fills.
+fn entry_insert() -> InsertStatement {
+    Query::insert()
+        .into_table(E::Table)
+        .columns([
+            E::ApplicationId,
+            E::Kind,
+            E::AuthorUserId,
+            E::AuthorRole,
+            E::FromState,
+            E::ToState,
+            E::Body,
+            E::Fields,
+            E::Internal,
+            E::CreatedAt,
+        ])
+        .to_owned()
+}
+
+fn entry_values(e: &NewEntry<'_>) -> Vec<Expr> {
+    vec![
+        e.application_id.into(),
+        e.kind.into(),
+        e.author_user_id.into(),
+        e.author_role.into(),
+        e.from_state.map(str::to_owned).into(),
+        e.to_state.map(str::to_owned).into(),
+        e.body.into(),
+        e.fields.clone().into(),
+        e.internal.into(),
+        e.now.into(),
+    ]
+}
+
 pub async fn insert_entry(tx: &mut Tx, e: &NewEntry<'_>) -> Result<i64, sqlx::Error> {
     let row: IdRow = tx
         .fetch_one(
-            Query::insert()
-                .into_table(E::Table)
-                .columns([
-                    E::ApplicationId,
-                    E::Kind,
-                    E::AuthorUserId,
-                    E::AuthorRole,
-                    E::FromState,
-                    E::ToState,
-                    E::Body,
-                    E::Fields,
-                    E::Internal,
-                    E::CreatedAt,
-                ])
-                .values_panic([
-                    e.application_id.into(),
-                    e.kind.into(),
-                    e.author_user_id.into(),
-                    e.author_role.into(),
-                    e.from_state.map(str::to_owned).into(),
-                    e.to_state.map(str::to_owned).into(),
-                    e.body.into(),
-                    e.fields.clone().into(),
-                    e.internal.into(),
-                    e.now.into(),
-                ])
+            entry_insert()
+                .values_panic(entry_values(e))
                 .returning_col(E::Id),
         )
         .await?;
     Ok(row.id)
+}
+
+/// [`insert_entry`] for an entry whose id nobody needs: written when `tx` commits, with the
+/// other queued entries of the (group) transaction in one statement.
+pub fn insert_entry_at_commit(tx: &mut Tx, e: &NewEntry<'_>) {
+    tx.insert_at_commit("application_entries", entry_insert, entry_values(e));
 }
 
 /// The timeline of an application, oldest first. `with_internal: false` leaves out 内部メモ
