@@ -16,7 +16,16 @@
 //! matched every announcement since 1980, and the tests check the years the Cabinet Office has
 //! published.
 
-use time::{Date, Month, Weekday};
+use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
+
+/// Japan Standard Time (UTC+9, no daylight saving): the offset of every calendar day here.
+pub const JST: UtcOffset = time::macros::offset!(+9);
+
+/// Today in Japan: the day a deadline, a form's date bound (「今日より前」) or a ledger's
+/// 廃止年月日 is compared with.
+pub fn today_jst() -> Date {
+    OffsetDateTime::now_utc().to_offset(JST).date()
+}
 
 /// The name of the national holiday on `date`, if it is one.
 pub fn national_holiday(date: Date) -> Option<&'static str> {

@@ -474,7 +474,7 @@ db_test!(schema_endpoint, |db: Db| async move {
     );
     let s = r.json();
     assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
-    let today = madoguchi::procedures::editor::api::today_jst().to_string();
+    let today = madoguchi::calendar::today_jst().to_string();
     let id = s["$id"].as_str().expect("$id");
     assert!(
         id.contains(&format!("/api/v1/procedures/{}/forms/1/schema", p.id)),

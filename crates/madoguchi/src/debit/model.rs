@@ -3,7 +3,7 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use time::{Date, Month, OffsetDateTime, UtcOffset};
+use time::{Date, Month, OffsetDateTime};
 use unicode_normalization::UnicodeNormalization;
 
 /// Where a mandate stands.
@@ -97,10 +97,7 @@ pub fn branch_code(input: &str) -> Option<String> {
 }
 
 /// JST, the offset every date of the module is taken in.
-pub const JST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
+pub use crate::calendar::JST;
 
 pub fn jst_date(ms: i64) -> Date {
     OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))

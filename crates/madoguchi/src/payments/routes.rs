@@ -517,11 +517,7 @@ struct ReconcilePage {
 }
 
 fn today_jst() -> String {
-    reconcile::jst_seconds(now_ms())
-        .split(' ')
-        .next()
-        .unwrap_or("")
-        .to_owned()
+    crate::calendar::today_jst().to_string()
 }
 
 async fn reconcile_page(

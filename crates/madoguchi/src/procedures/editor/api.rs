@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::engine;
+use crate::calendar::today_jst;
 use crate::procedures::form::store::{self as fstore, FormVersionRow};
 use crate::web::AppState;
 use crate::web::error::json_error;
@@ -37,13 +38,6 @@ fn internal() -> Response {
         "internal",
         "システムで問題が起きました。 Something went wrong.",
     )
-}
-
-/// Today in Japan (the date bounds of a form, such as 「今日より前」, are Japanese dates).
-pub fn today_jst() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+9))
-        .date()
 }
 
 async fn answer(st: &AppState, headers: &HeaderMap, row: Option<FormVersionRow>) -> Response {

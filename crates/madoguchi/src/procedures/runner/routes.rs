@@ -18,6 +18,7 @@ use super::flow::{self, Action, get};
 use super::store::{self, AttachmentMeta, DraftRow, DraftUpdate, NewAttachment, NewDraft, Owner};
 use super::view::{self, FieldView, Input};
 use crate::audit::{self, Actor};
+use crate::calendar::today_jst;
 use crate::db::now_ms;
 use crate::mail;
 use crate::procedures::form::def::{FieldKind, FormDefinition, Page};
@@ -39,12 +40,6 @@ pub struct Loaded {
     pub proc: ProcedureRow,
     pub version_id: i64,
     pub def: FormDefinition,
-}
-
-/// Today in Japan (dates in forms are Japanese calendar days).
-pub fn today_jst() -> time::Date {
-    let jst = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    time::OffsetDateTime::now_utc().to_offset(jst).date()
 }
 
 async fn load_proc(st: &AppState, c: &Ctx, slug: &str) -> Result<ProcedureRow, AppError> {
