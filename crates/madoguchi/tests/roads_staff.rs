@@ -890,6 +890,32 @@ db_test!(staff_create_and_abolish_route, |db: Db| async move {
         .expect("row");
     assert_eq!(after.abolished_on.as_deref(), Some("2026-04-01"));
     assert!(!after.public);
+    // The store keeps the route's rows hidden whatever the caller: a section made public again
+    // or a new public section on the abolished route is refused; a non-public one is fine.
+    let editor = Editor::new(Actor::Cli, "test");
+    let mut tx = db.begin().await.expect("begin");
+    let mut shown = gone_sec.clone();
+    shown.public = true;
+    match store::update(&mut tx, M, &shown, &editor).await {
+        Err(store::StoreError::Invalid(msg)) => assert!(msg.contains("abolished"), "{msg}"),
+        other => panic!("a public section of an abolished route was saved: {other:?}"),
+    }
+    let mut extra = gone_sec.clone();
+    extra.section_code = format!("{}-new", gone_sec.section_code);
+    extra.public = true;
+    assert!(matches!(
+        store::insert(&mut tx, M, &extra, &editor).await,
+        Err(store::StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store::insert_batch(&mut tx, M, std::slice::from_ref(&extra), &editor).await,
+        Err(store::StoreError::Invalid(_))
+    ));
+    extra.public = false;
+    store::insert(&mut tx, M, &extra, &editor)
+        .await
+        .expect("a non-public section of an abolished route");
+    tx.rollback().await.expect("rollback");
     // The history says what happened, in words.
     let h = c.get(&format!("{path}/history")).await;
     for s in [

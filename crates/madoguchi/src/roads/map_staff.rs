@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::crs::{Crs, ZONE_IX, to_geographic};
 use super::model::{PAVEMENTS, Route, SIDEWALKS, Section};
-use super::store::{self, Editor, StoreError};
+use super::store::{self, Editor};
 use crate::audit::Actor;
 use crate::auth::store::UserRow;
 use crate::web::AppState;
@@ -229,13 +229,14 @@ async fn save(
                 ))
                 .into_response());
             }
-            Err(StoreError::Conflict) => errors.push(("version", "roadmap.edit_err_conflict")),
-            Err(StoreError::Invalid(msg)) => {
-                tracing::info!(error = %msg, "section edit refused by the store");
-                errors.push(("vertices", "roadmap.edit_err_vertex"));
-            }
-            Err(StoreError::NotFound) => return Err(AppError::NotFound),
-            Err(StoreError::Db(e)) => return Err(e.into()),
+            Err(e) => errors.extend(super::staff::refusal(
+                e,
+                vec![("version", "roadmap.edit_err_conflict")],
+                |msg| {
+                    tracing::info!(error = %msg, "section edit refused by the store");
+                    vec![("vertices", "roadmap.edit_err_vertex")]
+                },
+            )?),
         }
         tx.rollback().await?;
     }

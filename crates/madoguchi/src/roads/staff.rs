@@ -64,6 +64,22 @@ async fn allowed(st: &AppState, c: &Ctx) -> Result<Result<UserRow, Response>, Ap
 /// The problems of a form: (field name, message key) each.
 pub type Problems = Vec<(&'static str, &'static str)>;
 
+/// What a form shows when the store refuses its write: `conflict` for a stale version, what
+/// `invalid` makes of the store's message for a value it refused; a missing row or a database
+/// error is no form's business (404 / 500). One rule for every staff form of the ledger.
+pub(crate) fn refusal(
+    e: StoreError,
+    conflict: Problems,
+    invalid: impl FnOnce(&str) -> Problems,
+) -> Result<Problems, AppError> {
+    match e {
+        StoreError::Conflict => Ok(conflict),
+        StoreError::Invalid(msg) => Ok(invalid(&msg)),
+        StoreError::NotFound => Err(AppError::NotFound),
+        StoreError::Db(e) => Err(e.into()),
+    }
+}
+
 fn nfkc(v: &str) -> String {
     v.nfkc().collect::<String>().trim().to_owned()
 }
@@ -812,9 +828,11 @@ async fn new_save(
                     ))
                     .into_response());
                 }
-                Err(StoreError::Invalid(msg)) => route_refusal(&msg),
-                Err(StoreError::Db(e)) => return Err(e.into()),
-                Err(e) => return Err(AppError::Internal(anyhow::anyhow!("route insert: {e}"))),
+                Err(e) => refusal(
+                    e,
+                    vec![("version", "roadstaff.err_conflict")],
+                    route_refusal,
+                )?,
             }
         }
         Err(e) => e,
@@ -871,10 +889,11 @@ async fn route_save(
                             .into_response(),
                     );
                 }
-                Err(StoreError::Conflict) => vec![("version", "roadstaff.err_conflict")],
-                Err(StoreError::Invalid(msg)) => route_refusal(&msg),
-                Err(StoreError::NotFound) => return Err(AppError::NotFound),
-                Err(StoreError::Db(e)) => return Err(e.into()),
+                Err(e) => refusal(
+                    e,
+                    vec![("version", "roadstaff.err_conflict")],
+                    route_refusal,
+                )?,
             }
         }
         Err(e) => e,
@@ -966,7 +985,7 @@ async fn abolish_save(
         Ok(f) => f,
         Err(e) => return Ok(e.into_response()),
     };
-    let today = crate::procedures::runner::routes::today_jst().to_string();
+    let today = crate::calendar::today_jst().to_string();
     let mut conflict = false;
     let errors = match f.parse(&stored, &today) {
         Ok((version, on, reason)) => {
@@ -981,16 +1000,17 @@ async fn abolish_save(
                     ))
                     .into_response());
                 }
-                Err(StoreError::Conflict) => {
-                    conflict = true;
-                    vec![("abolished_on", "roadstaff.err_conflict_abolish")]
+                Err(e) => {
+                    conflict = matches!(e, StoreError::Conflict);
+                    refusal(
+                        e,
+                        vec![("abolished_on", "roadstaff.err_conflict_abolish")],
+                        |msg| {
+                            tracing::info!(error = %msg, "abolition refused by the store");
+                            vec![("abolished_on", "roadstaff.err_already_abolished")]
+                        },
+                    )?
                 }
-                Err(StoreError::Invalid(msg)) => {
-                    tracing::info!(error = %msg, "abolition refused by the store");
-                    vec![("abolished_on", "roadstaff.err_already_abolished")]
-                }
-                Err(StoreError::NotFound) => return Err(AppError::NotFound),
-                Err(StoreError::Db(e)) => return Err(e.into()),
             }
         }
         Err(e) => e,
@@ -1394,13 +1414,14 @@ async fn sheet_save(
                     ))
                     .into_response());
                 }
-                Err(StoreError::Conflict) => vec![("version", "roadstaff.err_conflict_sheet")],
-                Err(StoreError::Invalid(msg)) => {
-                    tracing::info!(error = %msg, "sheet refused by the store");
-                    vec![("reason", "roadstaff.err_sheet_reason")]
-                }
-                Err(StoreError::NotFound) => return Err(AppError::NotFound),
-                Err(StoreError::Db(e)) => return Err(e.into()),
+                Err(e) => refusal(
+                    e,
+                    vec![("version", "roadstaff.err_conflict_sheet")],
+                    |msg| {
+                        tracing::info!(error = %msg, "sheet refused by the store");
+                        vec![("reason", "roadstaff.err_sheet_reason")]
+                    },
+                )?,
             }
         }
         Err(e) => e,

@@ -81,6 +81,12 @@ pub trait Layer: Row + Serialize + DeserializeOwned + Clone + Send + Sync + 'sta
     fn set_meta(&mut self, id: i64, version: i64, updated_at: i64);
     /// `public`: shown in the OGC API, the public map and the tiles (else 非公開).
     fn set_public(&mut self, public: bool);
+    fn is_public(&self) -> bool;
+    /// The route (路線) the row belongs to, for the layers that have one: a row of an abolished
+    /// route cannot be public ([`refuse_public_rows_of_abolished_routes`]).
+    fn route_id(&self) -> Option<i64> {
+        None
+    }
     /// Geometry text (None for a route without a centre line).
     fn geometry(&self) -> Option<&str>;
     /// Fills derived fields (point geometry from X/Y, section length) before a write.
@@ -140,6 +146,9 @@ macro_rules! layer_meta {
         }
         fn set_public(&mut self, public: bool) {
             self.public = public;
+        }
+        fn is_public(&self) -> bool {
+            self.public
         }
     };
 }
@@ -220,6 +229,9 @@ impl Layer for Section {
         ("public", Col::Bool),
     ];
     layer_meta!();
+    fn route_id(&self) -> Option<i64> {
+        Some(self.route_id)
+    }
     fn geometry(&self) -> Option<&str> {
         Some(&self.geometry)
     }
@@ -250,6 +262,9 @@ impl Layer for AreaLine {
         ("public", Col::Bool),
     ];
     layer_meta!();
+    fn route_id(&self) -> Option<i64> {
+        Some(self.route_id)
+    }
     fn geometry(&self) -> Option<&str> {
         Some(&self.geometry)
     }
@@ -281,6 +296,9 @@ impl Layer for BoundaryPoint {
         ("public", Col::Bool),
     ];
     layer_meta!();
+    fn route_id(&self) -> Option<i64> {
+        self.route_id
+    }
     fn geometry(&self) -> Option<&str> {
         Some(&self.geometry)
     }
@@ -361,6 +379,9 @@ impl Layer for Facility {
         ("public", Col::Bool),
     ];
     layer_meta!();
+    fn route_id(&self) -> Option<i64> {
+        self.route_id
+    }
     fn geometry(&self) -> Option<&str> {
         Some(&self.geometry)
     }
@@ -526,6 +547,42 @@ fn map_db(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// Refuses public rows that belong to an abolished route (路線の廃止 takes a route's rows off
+/// the public map and API for good; `abolish_route` hides them, this keeps them hidden): one
+/// query for all the routes of `rows`.
+async fn refuse_public_rows_of_abolished_routes<T: Layer>(
+    tx: &mut Tx,
+    municipality: &str,
+    rows: &[T],
+) -> Result<(), StoreError> {
+    let mut routes: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.is_public())
+        .filter_map(Layer::route_id)
+        .collect();
+    routes.sort_unstable();
+    routes.dedup();
+    if routes.is_empty() {
+        return Ok(());
+    }
+    let q = Query::select()
+        .column(col("id"))
+        .from(col(Route::TABLE))
+        .and_where(Expr::col(col("municipality_id")).eq(municipality))
+        .and_where(Expr::col(col("abolished_on")).is_not_null())
+        .and_where(Expr::col(col("id")).is_in(routes))
+        .limit(1)
+        .to_owned();
+    let abolished: Option<(i64,)> = tx.fetch_optional(&q).await.map_err(map_db)?;
+    match abolished {
+        Some((id,)) => Err(StoreError::Invalid(format!(
+            "public: route {id} is abolished (廃止), so its {} rows cannot be public",
+            T::ENTITY
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Inserts a row (its `id`/`version` are ignored) and returns it as stored.
 pub async fn insert<T: Layer>(
     tx: &mut Tx,
@@ -545,6 +602,7 @@ async fn insert_as<T: Layer>(
 ) -> Result<T, StoreError> {
     let mut row = row.clone();
     let (vals, _) = values_of(&mut row)?;
+    refuse_public_rows_of_abolished_routes(tx, municipality, std::slice::from_ref(&row)).await?;
     let now = now_ms();
     let mut q = Query::insert();
     let mut cols: Vec<Alias> = vec![col("municipality_id"), col("version"), col("updated_at")];
@@ -587,6 +645,7 @@ pub async fn insert_batch<T: Layer>(
     rows: &[T],
     editor: &Editor,
 ) -> Result<Vec<i64>, StoreError> {
+    refuse_public_rows_of_abolished_routes(tx, municipality, rows).await?;
     let now = now_ms();
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(200) {
@@ -646,6 +705,7 @@ pub async fn update<T: Layer>(
     }
     let mut row = row.clone();
     let (vals, _) = values_of(&mut row)?;
+    refuse_public_rows_of_abolished_routes(tx, municipality, std::slice::from_ref(&row)).await?;
     let now = now_ms();
     let mut q = Query::update();
     q.table(col(T::TABLE))
