@@ -11,6 +11,7 @@
 //            (支払待ち) → 使用料を支払う → sandbox checkout: カード決済成功 → confirmed
 //            → the lottery staff created is listed: the seed hash is published → enter a
 //              第1希望 and a 第2希望 → entered
+//            → a second booking three weeks ahead, paid → 取り消す → refunded in full
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -148,6 +149,7 @@ describe('public facilities: one user ID, a booking, a lottery', () => {
       await check('facility page');
       await clickAndWait(page, page.getByRole('link', { name: /空き状況を見る.*I-linkルーム）/ }));
       await check('free slots');
+      const roomPath = pathname(page);
       await clickAndWait(page, page.getByRole('link', { name: /この時間を予約する/ }).first());
       await check('confirm booking');
       await page.locator('#purpose-food').check();
@@ -180,6 +182,27 @@ describe('public facilities: one user ID, a booking, a lottery', () => {
       await clickAndWait(page, button(page, 'この時間に申し込む'));
       await expectText(page.locator('main'), '申し込みました', 'entered');
       await check('lottery entered');
+      // A second booking three weeks ahead (well before the cancellation deadline), paid, then
+      // cancelled from My Page: the fee is refunded in full (docs/facilities.md "Refunds").
+      let found = false;
+      for (let d = 21; d < 28 && !found; d++) {
+        await page.goto(`${roomPath}?date=${jstDay(d)}`);
+        found = (await page.getByRole('link', { name: /この時間を予約する/ }).count()) > 0;
+      }
+      assert.ok(found, 'a free slot three weeks ahead');
+      await clickAndWait(page, page.getByRole('link', { name: /この時間を予約する/ }).first());
+      await page.locator('#purpose-food').check();
+      await clickAndWait(page, button(page, '予約する'));
+      await clickAndWait(page, page.getByRole('button', { name: /^使用料を支払う/ }).first());
+      await clickAndWait(page, button(page, 'カード決済成功'));
+      await expectText(page.locator('main'), '予約が確定しました', 'the second booking is paid');
+      await expectText(page.locator('main'), '取り消すと、お支払いいただいた使用料は全額返金します。', 'the refund is announced before cancelling');
+      await check('paid booking with its refund note');
+      await clickAndWait(page, page.getByRole('button', { name: /^取り消す/ }).last());
+      assert.equal(pathname(page), '/mypage/facilities');
+      await expectText(page.locator('[role="status"]'), '使用料は全額返金します', 'cancelled, refunded');
+      await expectText(page.locator('main'), '返金しました', 'the booking shows its refund');
+      await check('cancelled and refunded');
       soft.assertNone();
     });
   });

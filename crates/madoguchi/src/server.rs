@@ -31,9 +31,12 @@ pub async fn run(db: Db, cfg: Config, sandbox: bool, banner: Option<String>) -> 
         signal.clone(),
     ));
     // Lottery draws at their time and forfeits of unconfirmed wins (docs/facilities.md).
+    // ... and the refunds of cancelled paid bookings the provider could not be reached for.
     let facilities_task = tokio::spawn(crate::facilities::run_job(
         db.clone(),
         cfg.facilities.clone(),
+        crate::payments::provider::HttpProvider::from_config(&cfg.payments, &cfg.base_url, sandbox)
+            .ok(),
         signal.clone(),
     ));
     let metrics_task = match cfg.metrics_addr {

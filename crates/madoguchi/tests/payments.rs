@@ -1300,3 +1300,240 @@ db_test!(
         assert_audit_intact(e.db()).await;
     }
 );
+
+/// Books and pays (sandbox card success) a booking `days` ahead; returns it (confirmed).
+async fn paid_booking(
+    e: &Env,
+    c: &mut Client<'_>,
+    days: i64,
+) -> madoguchi::facilities::store::ReservationRow {
+    let b = unpaid_booking(e, days, None).await;
+    let r = c
+        .post_form(&format!("/mypage/facilities/{}/pay", b.public_id), &[])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let back = choose(r.location(), "success").await;
+    let r = c.get(&path_of(&back)).await;
+    assert_eq!(r.location(), "/mypage/facilities?paid=succeeded");
+    assert_eq!(booking_status(e.db(), &b.public_id).await, "confirmed");
+    b
+}
+
+async fn payment_of(db: &Db, reservation: i64) -> madoguchi::payments::store::PaymentRow {
+    let mut list = madoguchi::payments::store::of_reservation(db, reservation)
+        .await
+        .expect("payments");
+    assert_eq!(list.len(), 1, "{list:?}");
+    list.remove(0)
+}
+
+// docs/facilities.md "Refunds": a paid booking cancelled in time is refunded in full (once,
+// durably, and retried when the provider is down); a payment that holds no booking is refunded
+// too; a paid booking cannot move to a time with another fee.
+db_test!(
+    a_paid_booking_cancelled_in_time_is_refunded_in_full,
+    |db: Db| async move {
+        use madoguchi::facilities::{model, service, store};
+        use madoguchi::payments::provider::PaymentProvider;
+        let e = env(db).await;
+        let mut c = e.resident(HANAKO).await;
+        let b = paid_booking(&e, &mut c, 10).await;
+        let mine = c.get("/mypage/facilities").await;
+        assert!(
+            mine.body
+                .contains("取り消すと、お支払いいただいた使用料は全額返金します。"),
+            "{}",
+            mine.body
+        );
+        // Moving it to two slots (twice the fee) is refused and changes nothing; one other
+        // slot (the same fee) is fine.
+        let room = store::room(e.db(), b.room_id)
+            .await
+            .expect("q")
+            .expect("room");
+        let day = model::jst_date(b.starts_at);
+        let slots = model::day_slots(day, &room.hours());
+        let longer = service::change(
+            e.db(),
+            ICHIKAWA,
+            &Actor::User(e.fx.hanako),
+            e.fx.hanako,
+            &b.public_id,
+            slots[1].0,
+            slots[2].1,
+        )
+        .await;
+        assert!(
+            matches!(
+                longer,
+                Err(service::FacError::Refused(model::Refusal::PaidFeeChange))
+            ),
+            "{longer:?}"
+        );
+        let moved = service::change(
+            e.db(),
+            ICHIKAWA,
+            &Actor::User(e.fx.hanako),
+            e.fx.hanako,
+            &b.public_id,
+            slots[1].0,
+            slots[1].1,
+        )
+        .await
+        .expect("same fee");
+        assert_eq!(
+            (moved.fee_yen, moved.status.as_str()),
+            (b.fee_yen, "confirmed")
+        );
+
+        // Cancelled from My Page: refunded at once, the page says so.
+        let r = c
+            .post_form(&format!("/mypage/facilities/{}/cancel", b.public_id), &[])
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(r.location(), "/mypage/facilities?done=cancelled_refund");
+        let mine = c.get(r.location()).await;
+        assert!(
+            mine.body.contains("使用料は全額返金します"),
+            "{}",
+            mine.body
+        );
+        assert!(mine.body.contains("返金しました"), "{}", mine.body);
+        assert_eq!(booking_status(e.db(), &b.public_id).await, "cancelled");
+        let p = payment_of(e.db(), b.id).await;
+        assert_eq!(p.state, "refunded");
+        assert!(p.refund_requested_at.is_some());
+        assert_eq!(
+            count(
+                e.db(),
+                &format!(
+                    "SELECT COUNT(*) FROM payment_events WHERE payment_id = {} \
+                     AND to_state = 'refunded' AND source = 'refund'",
+                    p.id
+                )
+            )
+            .await,
+            1
+        );
+        let actions = audit_actions(e.db()).await;
+        for a in [
+            "facility.cancelled",
+            "facility.refund_requested",
+            "payment.refunded",
+        ] {
+            assert_eq!(
+                actions.iter().filter(|x| *x == a).count(),
+                1,
+                "{a}: {actions:?}"
+            );
+        }
+        // Cancelling again is refused; nothing is refunded twice.
+        let again = c
+            .post_form(&format!("/mypage/facilities/{}/cancel", b.public_id), &[])
+            .await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert_eq!(
+            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), None)
+                .await
+                .expect("refunds"),
+            0
+        );
+
+        // The provider is down when a second paid booking is cancelled: the cancellation
+        // stands, the refund stays due (My Page says so) and a later run does it, once.
+        let b2 = paid_booking(&e, &mut c, 11).await;
+        let done = service::cancel(
+            e.db(),
+            ICHIKAWA,
+            &Actor::User(e.fx.hanako),
+            e.fx.hanako,
+            &b2.public_id,
+        )
+        .await
+        .expect("cancelled");
+        let p2 = payment_of(e.db(), b2.id).await;
+        assert_eq!(done.refund, Some((p2.id, b2.fee_yen)));
+        let mut down_cfg = e.app.state.cfg.payments.clone();
+        down_cfg.api_base = "http://127.0.0.1:9/v1-down".into();
+        let down = HttpProvider::from_config(&down_cfg, "", false).expect("provider");
+        assert_eq!(
+            madoguchi::payments::service::carry_out_refunds(e.db(), &down, None)
+                .await
+                .expect("refunds"),
+            0
+        );
+        assert_eq!(payment_of(e.db(), b2.id).await.state, "succeeded");
+        assert_eq!(booking_status(e.db(), &b2.public_id).await, "cancelled");
+        let mine = c.get("/mypage/facilities").await;
+        assert!(mine.body.contains("返金の手続中です"), "{}", mine.body);
+        assert_eq!(
+            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), None)
+                .await
+                .expect("refunds"),
+            1
+        );
+        assert_eq!(payment_of(e.db(), b2.id).await.state, "refunded");
+        assert_eq!(
+            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), None)
+                .await
+                .expect("refunds"),
+            0
+        );
+
+        // Cancelled while its provider page was open, then paid there: the money holds
+        // nothing and goes back.
+        let b3 = unpaid_booking(&e, 12, None).await;
+        let r = c
+            .post_form(&format!("/mypage/facilities/{}/pay", b3.public_id), &[])
+            .await;
+        let next = r.location().to_owned();
+        let r = c
+            .post_form(&format!("/mypage/facilities/{}/cancel", b3.public_id), &[])
+            .await;
+        assert_eq!(
+            r.location(),
+            "/mypage/facilities?done=cancelled",
+            "not paid yet"
+        );
+        let back = choose(&next, "success").await;
+        c.get(&path_of(&back)).await;
+        let p3 = payment_of(e.db(), b3.id).await;
+        assert_eq!(p3.state, "succeeded");
+        assert!(p3.refund_requested_at.is_some(), "marked for the refund");
+        assert_eq!(booking_status(e.db(), &b3.public_id).await, "cancelled");
+        assert_eq!(
+            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), None)
+                .await
+                .expect("refunds"),
+            1
+        );
+        assert_eq!(payment_of(e.db(), b3.id).await.state, "refunded");
+        let actions = audit_actions(e.db()).await;
+        assert!(actions.iter().any(|a| a == "facility.paid_not_held"));
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| *a == "facility.refund_requested")
+                .count(),
+            3
+        );
+        // The provider's list of money moved agrees: three charges, three refunds.
+        let kinds: Vec<String> = e
+            .provider()
+            .settlements(
+                &madoguchi::payments::reconcile::jst_seconds(madoguchi::db::now_ms())[..10],
+            )
+            .await
+            .expect("settlements")
+            .items
+            .into_iter()
+            .map(|i| i.kind)
+            .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "refund").count(),
+            3,
+            "{kinds:?}"
+        );
+        assert_audit_intact(e.db()).await;
+    }
+);

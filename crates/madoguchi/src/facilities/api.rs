@@ -411,7 +411,10 @@ pub async fn cancel(
     )
     .await
     {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Ok(done) => {
+            super::routes::refund_now(&st, &done).await;
+            StatusCode::NO_CONTENT.into_response()
+        }
         Err(e) => error_response(e),
     }
 }

@@ -691,6 +691,28 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "This booking cannot be cancelled or changed.",
     ),
     (
+        "fac.err_paid_fee_change",
+        "お支払い済みの予約は、使用料が変わる日時には変更できません。この予約を取り消して（お支払いの使用料は全額返金します）、あらためて予約してください。",
+        "A paid booking cannot move to a time with a different fee. Cancel this booking (the fee you paid is refunded in full) and book again.",
+    ),
+    (
+        "fac.done_cancelled_refund",
+        "予約を取り消しました。お支払いいただいた使用料は全額返金します。カードへの返金の反映には、カード会社によって日数がかかることがあります。",
+        "Your booking has been cancelled. The fee you paid will be refunded in full; depending on your card company, it may take some days to show.",
+    ),
+    (
+        "fac.cancel_refund_note",
+        "取り消すと、お支払いいただいた使用料は全額返金します。",
+        "If you cancel, the fee you paid is refunded in full.",
+    ),
+    ("fac.col_refund", "返金", "Refund"),
+    (
+        "fac.refund_pending",
+        "返金の手続中です",
+        "Refund in progress",
+    ),
+    ("fac.refund_done", "返金しました", "Refunded"),
+    (
         "fac.err_pick_slot",
         "申し込む時間を選んでください。",
         "Choose a slot to enter for.",

@@ -57,11 +57,13 @@ pub fn routes() -> Router<AppState> {
 pub struct ApiDoc;
 
 /// The scheduled job (started by `server::run`): writes the configured settings, then every
-/// `job_interval_secs` draws due lotteries, forfeits unconfirmed wins and releases bookings not
-/// paid in time, until shutdown.
+/// `job_interval_secs` draws due lotteries, forfeits unconfirmed wins, releases bookings not
+/// paid in time and (with a payment `provider`) carries out the refunds still due
+/// (docs/facilities.md "Refunds"), until shutdown.
 pub async fn run_job(
     db: crate::db::Db,
     cfg: config::FacilitiesConfig,
+    provider: Option<crate::payments::provider::HttpProvider>,
     signal: crate::mail::tokio_util_shutdown::Signal,
 ) {
     if let Ok(list) = crate::auth::store::list_municipalities(&db).await {
@@ -78,6 +80,13 @@ pub async fn run_job(
             Ok((0, 0)) => {}
             Ok((draws, forfeits)) => tracing::info!(draws, forfeits, "facility lotteries"),
             Err(e) => tracing::error!(error = %e, "facility lottery job"),
+        }
+        if let Some(p) = &provider {
+            match crate::payments::service::carry_out_refunds(&db, p, None).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(refunds = n, "facility fees refunded"),
+                Err(e) => tracing::error!(error = %e, "facility refunds"),
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

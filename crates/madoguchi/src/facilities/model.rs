@@ -183,6 +183,9 @@ pub enum Refusal {
     Lottery,
     CancelDeadline,
     NotChangeable,
+    /// A paid booking cannot move to a time with another fee (partial refunds and top-ups are
+    /// not offered): cancel it (refunded in full) and book again.
+    PaidFeeChange,
 }
 
 impl Refusal {
@@ -200,6 +203,7 @@ impl Refusal {
             Refusal::Lottery => "lottery",
             Refusal::CancelDeadline => "cancel_deadline",
             Refusal::NotChangeable => "not_changeable",
+            Refusal::PaidFeeChange => "paid_fee_change",
         }
     }
     pub fn key(self) -> &'static str {
@@ -216,6 +220,7 @@ impl Refusal {
             Refusal::Lottery => "fac.err_lottery",
             Refusal::CancelDeadline => "fac.err_cancel_deadline",
             Refusal::NotChangeable => "fac.err_not_changeable",
+            Refusal::PaidFeeChange => "fac.err_paid_fee_change",
         }
     }
 }

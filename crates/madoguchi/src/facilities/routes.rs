@@ -484,6 +484,29 @@ pub struct BookingLine {
     pub confirm_by: String,
     pub can_pay: bool,
     pub pay_by: String,
+    /// Paid online and not refunded: cancelling refunds it (the page says so).
+    pub paid: bool,
+    /// "" or the message key of its refund: `fac.refund_pending`, `fac.refund_done`.
+    pub refund_key: &'static str,
+}
+
+/// What a booking's payments say for My Page: (paid and not being refunded, refund message).
+fn refund_of(payments: &[crate::payments::store::PaymentRow]) -> (bool, &'static str) {
+    let refunded = payments.iter().any(|p| p.state == "refunded");
+    let pending = payments
+        .iter()
+        .any(|p| p.state == "succeeded" && p.refund_requested_at.is_some());
+    let paid = payments
+        .iter()
+        .any(|p| p.state == "succeeded" && p.refund_requested_at.is_none());
+    let key = if pending {
+        "fac.refund_pending"
+    } else if refunded {
+        "fac.refund_done"
+    } else {
+        ""
+    };
+    (paid, key)
 }
 
 pub struct EntryLine {
@@ -557,6 +580,8 @@ async fn mine(
                 .unwrap_or_default();
             let rules = facilities.iter().find(|f| f.id == fid).map(|f| f.rules());
             let live = store::LIVE.contains(&r.status.as_str());
+            let (paid, refund_key) =
+                refund_of(&crate::payments::store::of_reservation(&st.db, r.id).await?);
             bookings.push(BookingLine {
                 public_id: r.public_id.clone(),
                 facility: fname(fid),
@@ -572,6 +597,8 @@ async fn mine(
                 confirm_by: r.confirm_by.map(|t| c.l.datetime(t)).unwrap_or_default(),
                 can_pay: r.status == "unpaid" && r.pay_by.is_some_and(|t| now <= t),
                 pay_by: r.pay_by.map(|t| c.l.datetime(t)).unwrap_or_default(),
+                paid: live && paid,
+                refund_key,
             });
         }
         for e in store::entries_of_user(&st.db, u.id).await? {
@@ -628,8 +655,39 @@ async fn cancel(
         Err(r) => return Ok(r.into_response()),
     };
     match service::cancel(&st.db, &c.tenant.id, &Actor::User(me.id), me.id, &pid).await {
-        Ok(()) => Ok(Redirect::to("/mypage/facilities?done=cancelled").into_response()),
+        Ok(done) => {
+            refund_now(&st, &done).await;
+            let to = if done.refund.is_some() {
+                "/mypage/facilities?done=cancelled_refund"
+            } else {
+                "/mypage/facilities?done=cancelled"
+            };
+            Ok(Redirect::to(to).into_response())
+        }
         Err(e) => refusal_page(c, e),
+    }
+}
+
+/// Carries out the refund a cancellation decided on, right away, so the resident's page shows
+/// it done. It is already durable (`facilities::service::cancel` marked the payment): when the
+/// provider cannot be reached now, the facilities job does it later.
+pub(crate) async fn refund_now(st: &AppState, done: &service::Cancelled) {
+    let Some((payment, _)) = done.refund else {
+        return;
+    };
+    match crate::payments::provider::HttpProvider::from_config(
+        &st.cfg.payments,
+        &st.cfg.base_url,
+        st.sandbox,
+    ) {
+        Ok(p) => {
+            if let Err(e) =
+                crate::payments::service::carry_out_refunds(&st.db, &p, Some(payment)).await
+            {
+                tracing::warn!(error = %e, payment, "refund after a cancellation: left to the job");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, payment, "refund after a cancellation: no provider"),
     }
 }
 

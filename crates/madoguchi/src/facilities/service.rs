@@ -259,14 +259,25 @@ async fn own_tx(
     Ok((r, u))
 }
 
-/// Cancels a booking before the facility's deadline.
+/// What a cancellation did about money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cancelled {
+    /// The payment of the cancelled booking now due for a full refund (使用料の還付), and its
+    /// amount: carried out right after by the caller
+    /// (`payments::service::carry_out_refunds`) and, failing that, by the facilities job.
+    pub refund: Option<(i64, i64)>,
+}
+
+/// Cancels a booking before the facility's deadline. A booking that was paid online is
+/// refunded in full: the payment is marked for the refund in the same transaction, so the
+/// decision survives a crash and is made once.
 pub async fn cancel(
     db: &Db,
     municipality: &str,
     actor: &Actor,
     resident: i64,
     public_id: &str,
-) -> Result<(), FacError> {
+) -> Result<Cancelled, FacError> {
     let now = now_ms();
     let mut tx = db.begin().await?;
     let (r, _) = own_tx(&mut tx, municipality, resident, public_id).await?;
@@ -296,8 +307,76 @@ pub async fn cancel(
         json!({ "from": r.status }),
     )
     .await?;
+    let refund = refund_paid_tx(&mut tx, municipality, &r, actor, "cancelled", now).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(Cancelled { refund })
+}
+
+/// Marks the succeeded payments of booking `r` (normally one) for a full refund. Returns the
+/// (last) payment marked and its amount.
+async fn refund_paid_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    r: &ReservationRow,
+    actor: &Actor,
+    why: &str,
+    now: i64,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    let mut marked = None;
+    for p in crate::payments::store::of_reservation_tx(tx, r.id).await? {
+        if p.state == crate::payments::state::PaymentState::Succeeded.as_str() {
+            let payment = Paid {
+                id: p.id,
+                public_id: &p.public_id,
+                amount: p.amount_yen,
+            };
+            if mark_refund_tx(tx, municipality, r, &payment, actor, why, now).await? {
+                marked = Some((p.id, p.amount_yen));
+            }
+        }
+    }
+    Ok(marked)
+}
+
+/// Whether booking `reservation` has a succeeded payment (it was paid online).
+async fn paid_tx(tx: &mut Tx, reservation: i64) -> Result<bool, sqlx::Error> {
+    Ok(crate::payments::store::of_reservation_tx(tx, reservation)
+        .await?
+        .iter()
+        .any(|p| p.state == crate::payments::state::PaymentState::Succeeded.as_str()))
+}
+
+/// A succeeded payment of a booking.
+struct Paid<'a> {
+    id: i64,
+    public_id: &'a str,
+    amount: i64,
+}
+
+/// Marks one payment of booking `r` for a full refund (once), audited
+/// `facility.refund_requested` with `why`. True when this call marked it.
+async fn mark_refund_tx(
+    tx: &mut Tx,
+    municipality: &str,
+    r: &ReservationRow,
+    p: &Paid<'_>,
+    actor: &Actor,
+    why: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    if !crate::payments::store::request_refund(tx, p.id, now).await? {
+        return Ok(false);
+    }
+    audit::record(
+        tx,
+        municipality,
+        actor,
+        "facility.refund_requested",
+        &format!("reservation:{}", r.public_id),
+        json!({ "payment": p.public_id, "amount_yen": p.amount, "why": why }),
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Moves a booking to another time in the same room, within the rules (deadline for the old
@@ -352,6 +431,9 @@ pub async fn change(
         room.fee_other_yen
     };
     let fee = model::fee(per_slot, slots, r.genmen.as_deref()).unwrap_or(per_slot * slots);
+    if r.status == "confirmed" && fee != r.fee_yen && paid_tx(&mut tx, r.id).await? {
+        return Err(Refusal::PaidFeeChange.into());
+    }
     store::set_time(&mut tx, r.id, start, end, fee, now).await?;
     audit::record(
         &mut tx,
@@ -479,26 +561,25 @@ pub async fn start_payment<P: crate::payments::provider::PaymentProvider>(
     .await
 }
 
-/// The provider confirmed a booking's payment: 支払待ち → confirmed, in the payment's
-/// transaction. Idempotent (a second confirmation finds it confirmed and changes nothing). A
-/// payment that arrives after the booking was released or cancelled, or for another amount than
-/// the booking's fee (changed meanwhile), is recorded for staff to refund
-/// (`facility.paid_not_held`).
+/// The provider confirmed a booking's payment (`payments::service::apply` calls this once per
+/// payment, when it reaches `succeeded`): 支払待ち → confirmed, in the payment's transaction.
+/// A payment that holds nothing (it arrived after the booking was released or cancelled, for
+/// another amount than the booking's fee, changed meanwhile, or for a booking another payment
+/// already confirmed) is recorded as `facility.paid_not_held` and marked for a full refund,
+/// which the facilities job carries out.
 pub async fn on_paid_tx(
     tx: &mut Tx,
     municipality: &str,
     reservation: i64,
-    payment: &str,
+    payment: (i64, &str),
     amount: i64,
     actor: &Actor,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let (payment_id, payment) = payment;
     let Some(r) = store::reservation_by_id_tx(tx, reservation).await? else {
         return Ok(());
     };
-    if r.status == "confirmed" {
-        return Ok(());
-    }
     let held = r.status == "unpaid"
         && amount == r.fee_yen
         && store::set_status(tx, r.id, "unpaid", "confirmed", now).await? == 1;
@@ -517,8 +598,16 @@ pub async fn on_paid_tx(
         &format!("reservation:{}", r.public_id),
         json!({ "payment": payment, "amount_yen": amount, "fee": r.fee_yen, "status": r.status }),
     )
-    .await
-    .map(|_| ())
+    .await?;
+    if !held {
+        let paid = Paid {
+            id: payment_id,
+            public_id: payment,
+            amount,
+        };
+        mark_refund_tx(tx, municipality, &r, &paid, actor, "not_held", now).await?;
+    }
+    Ok(())
 }
 
 /// Releases unpaid bookings past their deadline (their rooms open first-come), as 'forfeited'.

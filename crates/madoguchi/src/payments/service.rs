@@ -592,7 +592,7 @@ pub async fn apply(
                     &mut tx,
                     &p.municipality_id,
                     r,
-                    &p.public_id,
+                    (p.id, &p.public_id),
                     p.amount_yen,
                     actor,
                     now,
@@ -662,15 +662,59 @@ pub async fn refund<P: PaymentProvider>(
         .await?
         .filter(|p| p.application_id == Some(app.id))
         .ok_or(PayError::NotFound)?;
+    refund_in_full(db, provider, &p, "staff", &Actor::User(staff.id)).await
+}
+
+/// Refunds a succeeded payment in full at the provider and records the answer. The provider
+/// is asked for the payment's state first, so asking again after a crash or a timeout (the
+/// provider refunded, we never heard) records that refund instead of asking for a second one.
+async fn refund_in_full<P: PaymentProvider>(
+    db: &Db,
+    provider: &P,
+    p: &PaymentRow,
+    source: &str,
+    actor: &Actor,
+) -> Result<PaymentRow, PayError> {
     if p.state != PaymentState::Succeeded.as_str() {
         return Err(PayError::NotRefundable);
     }
     let Some(reference) = p.provider_ref.as_deref() else {
         return Err(PayError::NotRefundable);
     };
-    let remote = provider.refund(reference, p.amount_yen).await?;
+    let now = provider.status(reference).await?;
+    let remote = if now.parsed_state()? == PaymentState::Refunded {
+        now
+    } else {
+        provider.refund(reference, p.amount_yen).await?
+    };
     let to = remote.parsed_state()?;
-    Ok(apply(db, p.id, to, "staff", &Actor::User(staff.id)).await?)
+    Ok(apply(db, p.id, to, source, actor).await?)
+}
+
+/// Carries out the refunds Madoguchi decided on ([`store::request_refund`]: a paid facility
+/// booking cancelled by its resident, a payment that arrived for a booking no longer held),
+/// oldest first; `only` narrows it to one payment (right after the cancellation). Returns how
+/// many were refunded. A provider that cannot be reached, or refuses, leaves the payment
+/// marked: the facilities job tries again on its next run.
+pub async fn carry_out_refunds<P: PaymentProvider>(
+    db: &Db,
+    provider: &P,
+    only: Option<i64>,
+) -> Result<usize, sqlx::Error> {
+    let mut n = 0;
+    for p in store::refunds_due(db, only).await? {
+        match refund_in_full(db, provider, &p, "refund", &Actor::System).await {
+            Ok(done) if done.state == PaymentState::Refunded.as_str() => n += 1,
+            Ok(done) => {
+                tracing::warn!(payment = %p.public_id, state = %done.state, "refund not confirmed by the provider yet")
+            }
+            Err(PayError::Db(e)) => return Err(e),
+            Err(e) => {
+                tracing::warn!(payment = %p.public_id, error = %e, "refund not done yet; the facilities job tries again")
+            }
+        }
+    }
+    Ok(n)
 }
 
 /// Brings every open payment of an application up to date (on a page view), quietly: a provider

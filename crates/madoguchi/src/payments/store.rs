@@ -43,6 +43,7 @@ pub enum Payments {
     UpdatedAt,
     ExpiresAt,
     ReservationId,
+    RefundRequestedAt,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -229,9 +230,12 @@ pub struct PaymentRow {
     pub expires_at: i64,
     /// the facility booking whose fee this pays (exactly one of the two).
     pub reservation_id: Option<i64>,
+    /// When Madoguchi decided to refund it in full ([`request_refund`]); the facilities job
+    /// carries the refund out (`payments::service::carry_out_refunds`).
+    pub refund_requested_at: Option<i64>,
 }
 
-const PAY_COLUMNS: [Pa; 13] = [
+const PAY_COLUMNS: [Pa; 14] = [
     Pa::Id,
     Pa::MunicipalityId,
     Pa::PublicId,
@@ -245,6 +249,7 @@ const PAY_COLUMNS: [Pa; 13] = [
     Pa::UpdatedAt,
     Pa::ExpiresAt,
     Pa::ReservationId,
+    Pa::RefundRequestedAt,
 ];
 
 fn pay_select() -> sea_query::SelectStatement {
@@ -316,6 +321,48 @@ pub async fn of_reservation(db: &Db, reservation_id: i64) -> Result<Vec<PaymentR
             .order_by(Pa::Id, Order::Desc),
     )
     .await
+}
+
+pub async fn of_reservation_tx(
+    tx: &mut Tx,
+    reservation_id: i64,
+) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    tx.fetch_all(
+        pay_select()
+            .and_where(Expr::col(Pa::ReservationId).eq(reservation_id))
+            .order_by(Pa::Id, Order::Desc),
+    )
+    .await
+}
+
+/// Marks a succeeded payment to be refunded in full. Only the first mark counts: returns
+/// false when it was already marked or is not (or no longer) succeeded.
+pub async fn request_refund(tx: &mut Tx, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table(Pa::Table)
+                .value(Pa::RefundRequestedAt, now)
+                .and_where(Expr::col(Pa::Id).eq(id))
+                .and_where(Expr::col(Pa::State).eq("succeeded"))
+                .and_where(Expr::col(Pa::RefundRequestedAt).is_null()),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Payments marked for a refund that has not happened yet, oldest mark first (`only`: just
+/// that payment).
+pub async fn refunds_due(db: &Db, only: Option<i64>) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    let mut q = pay_select();
+    q.and_where(Expr::col(Pa::RefundRequestedAt).is_not_null())
+        .and_where(Expr::col(Pa::State).eq("succeeded"))
+        .order_by(Pa::RefundRequestedAt, Order::Asc)
+        .order_by(Pa::Id, Order::Asc);
+    if let Some(id) = only {
+        q.and_where(Expr::col(Pa::Id).eq(id));
+    }
+    db.fetch_all(&q).await
 }
 
 pub struct NewPayment<'a> {
