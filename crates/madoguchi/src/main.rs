@@ -725,8 +725,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return madoguchi::debit::cli::debit(&db, &cfg, what).await;
         }
         Command::Facilities { what, db: a } => {
-            let db = open(&load_config(&a)?).await?;
-            return madoguchi::facilities::cli::run(&db, what).await;
+            let cfg = load_config(&a)?;
+            let db = open(&cfg).await?;
+            return madoguchi::facilities::cli::run(&db, &cfg, what).await;
         }
         Command::Backup {
             out,

@@ -1594,6 +1594,14 @@ const TABLE: &[RowDef] = &[
     ),
     r(
         "POST",
+        "/staff/facilities/refunds",
+        "/staff/facilities/refunds",
+        Admin,
+        "DADDA",
+        "admin and the facilities departments; with nothing due it changes nothing",
+    ),
+    r(
+        "POST",
         "/staff/facilities/reviews/{pid}",
         "/staff/facilities/reviews/999999",
         Admin,

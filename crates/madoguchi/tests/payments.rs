@@ -20,6 +20,7 @@ use madoguchi::config::Config;
 use madoguchi::db::Db;
 use madoguchi::payments::provider::{HttpProvider, SettlementItem};
 use madoguchi::payments::sandbox::{self, API_PREFIX, Sandbox, SandboxConfig};
+use madoguchi::payments::store::Due;
 use madoguchi::payments::{reconcile, routes as pay_routes, signature};
 use madoguchi::procedures::application;
 use support::*;
@@ -1433,7 +1434,7 @@ db_test!(
             .await;
         assert_eq!(again.status, 409, "{}", again.body);
         assert_eq!(
-            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), None)
+            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), Due::All)
                 .await
                 .expect("refunds"),
             0
@@ -1457,7 +1458,7 @@ db_test!(
         down_cfg.api_base = "http://127.0.0.1:9/v1-down".into();
         let down = HttpProvider::from_config(&down_cfg, "", false).expect("provider");
         assert_eq!(
-            madoguchi::payments::service::carry_out_refunds(e.db(), &down, None)
+            madoguchi::payments::service::carry_out_refunds(e.db(), &down, Due::All)
                 .await
                 .expect("refunds"),
             0
@@ -1466,15 +1467,48 @@ db_test!(
         assert_eq!(booking_status(e.db(), &b2.public_id).await, "cancelled");
         let mine = c.get("/mypage/facilities").await;
         assert!(mine.body.contains("返金の手続中です"), "{}", mine.body);
-        assert_eq!(
-            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), None)
-                .await
-                .expect("refunds"),
-            1
+        let report = madoguchi::facilities::cli::refunds_report(e.db(), ICHIKAWA)
+            .await
+            .expect("report");
+        assert!(
+            report.contains(&format!(
+                "{}\tbooking {}\t{} yen",
+                p2.public_id, b2.public_id, b2.fee_yen
+            )),
+            "{report}"
         );
-        assert_eq!(payment_of(e.db(), b2.id).await.state, "refunded");
+        assert!(
+            report.ends_with(&format!("1 refunds due, {} yen\n", b2.fee_yen)),
+            "{report}"
+        );
+        // Staff see it under 返金待ち (their municipality's only) and try it from the page.
+        let mut admin = e.staff(ADMIN).await;
+        let page = admin.get("/staff/facilities").await;
+        assert_eq!(page.status, 200);
+        let due = page.body.split("返金待ち").nth(1).expect("refunds section");
+        assert!(due.contains(&b2.public_id), "{}", page.body);
+        assert!(due.contains(&p2.public_id), "{}", page.body);
+        assert!(due.contains("今すぐ返金を試す"), "{}", page.body);
         assert_eq!(
-            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), None)
+            madoguchi::payments::store::refunds_due(e.db(), Due::In(SHISUI))
+                .await
+                .expect("due")
+                .len(),
+            0,
+            "another municipality's list"
+        );
+        let refused = c.post_form("/staff/facilities/refunds", &[]).await;
+        assert_ne!(refused.status, 303, "a resident cannot: {}", refused.body);
+        assert_eq!(payment_of(e.db(), b2.id).await.state, "succeeded");
+        let r = admin.post_form("/staff/facilities/refunds", &[]).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(r.location(), "/staff/facilities?done=refunds");
+        assert_eq!(payment_of(e.db(), b2.id).await.state, "refunded");
+        let page = admin.get(r.location()).await;
+        assert!(page.body.contains("返金を試しました"), "{}", page.body);
+        assert!(page.body.contains("返金待ちはありません"), "{}", page.body);
+        assert_eq!(
+            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), Due::All)
                 .await
                 .expect("refunds"),
             0
@@ -1502,7 +1536,7 @@ db_test!(
         assert!(p3.refund_requested_at.is_some(), "marked for the refund");
         assert_eq!(booking_status(e.db(), &b3.public_id).await, "cancelled");
         assert_eq!(
-            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), None)
+            madoguchi::payments::service::carry_out_refunds(e.db(), &e.provider(), Due::All)
                 .await
                 .expect("refunds"),
             1

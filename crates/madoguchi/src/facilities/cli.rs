@@ -1,5 +1,5 @@
 //! The `madoguchi facilities …` commands (docs/facilities.md): lotteries (create, list, draw,
-//! verify).
+//! verify) and the refunds still due (list, carry out).
 
 use std::process::ExitCode;
 
@@ -8,6 +8,7 @@ use clap::Subcommand;
 use super::{lottery, model, store};
 use crate::audit::Actor;
 use crate::db::Db;
+use crate::payments::store::Due;
 
 // Parsed once at start-up: the size of the create variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -17,6 +18,15 @@ pub enum FacilitiesCommand {
     Lottery {
         #[command(subcommand)]
         what: LotteryCommand,
+    },
+    /// The refunds still due: paid bookings cancelled in time (or payments that hold no
+    /// booking) whose refund the payment provider has not carried out yet. The server's job
+    /// tries them every run; --carry-out tries them now through the configured provider.
+    Refunds {
+        #[arg(long)]
+        municipality: Option<String>,
+        #[arg(long)]
+        carry_out: bool,
     },
     /// For bench/facilities.sh ONLY, on a throwaway demo database: creates N residents with
     /// approved user IDs and API tokens (scope facilities:book), lifts every facility's monthly
@@ -96,9 +106,64 @@ pub enum LotteryCommand {
     Verify { id: i64 },
 }
 
-pub async fn run(db: &Db, what: FacilitiesCommand) -> anyhow::Result<ExitCode> {
+/// The refunds still due in a municipality, one line each (payment, booking, yen, since when),
+/// oldest first, then a total line.
+pub async fn refunds_report(db: &Db, municipality: &str) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let due = crate::payments::store::refunds_due(db, Due::In(municipality)).await?;
+    let mut total = 0;
+    for p in &due {
+        let booking = match p.reservation_id {
+            Some(id) => store::reservation_by_id(db, id)
+                .await?
+                .map(|r| r.public_id)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        total += p.amount_yen;
+        writeln!(
+            out,
+            "{}\tbooking {}\t{} yen\tdue since {}",
+            p.public_id,
+            booking,
+            p.amount_yen,
+            model::jst_text(p.refund_requested_at.unwrap_or(p.updated_at))
+        )?;
+    }
+    writeln!(out, "{} refunds due, {} yen", due.len(), total)?;
+    Ok(out)
+}
+
+pub async fn run(
+    db: &Db,
+    cfg: &crate::config::Config,
+    what: FacilitiesCommand,
+) -> anyhow::Result<ExitCode> {
     let what = match what {
         FacilitiesCommand::Lottery { what } => what,
+        FacilitiesCommand::Refunds {
+            municipality,
+            carry_out,
+        } => {
+            let m = crate::admin::resolve_municipality(db, municipality.as_deref()).await?;
+            if carry_out {
+                let p = crate::payments::provider::HttpProvider::from_config(
+                    &cfg.payments,
+                    &cfg.base_url,
+                    false,
+                )
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "no payment provider to refund through ({e}): set payments.api_base; with the demo's sandbox provider the running server's job, or the staff page /staff/facilities, carries them out"
+                    )
+                })?;
+                let n = crate::payments::service::carry_out_refunds(db, &p, Due::In(&m)).await?;
+                println!("{n} refunded");
+            }
+            print!("{}", refunds_report(db, &m).await?);
+            return Ok(ExitCode::SUCCESS);
+        }
         FacilitiesCommand::BenchSetup {
             users,
             out,

@@ -470,6 +470,36 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "The lottery was created and the SHA-256 of its seed published.",
     ),
     ("fac.staff_lotteries", "抽選", "Lotteries"),
+    ("fac.staff_refunds", "返金待ち", "Refunds still due"),
+    (
+        "fac.staff_refunds_lead",
+        "期限内に取り消された支払済みの予約で、決済事業者がまだ返金していないものです。返金は自動で繰り返し試みます。",
+        "Paid bookings cancelled in time whose refund the payment provider has not carried out yet. Madoguchi keeps trying on its own.",
+    ),
+    (
+        "fac.staff_refunds_none",
+        "返金待ちはありません。",
+        "No refunds are due.",
+    ),
+    (
+        "fac.staff_refunds_retry",
+        "今すぐ返金を試す",
+        "Try the refunds now",
+    ),
+    (
+        "fac.staff_done_refunds",
+        "返金を試しました。まだ残っているものは「返金待ち」に表示しています。",
+        "The refunds were tried. Any still due are listed under Refunds still due.",
+    ),
+    (
+        "fac.staff_refunds_no_provider",
+        "決済事業者の設定がないため返金できません。設定ファイルの payments を確認してください。",
+        "No payment provider is configured, so nothing can be refunded. Check payments in the configuration file.",
+    ),
+    ("fac.col_reservation", "予約番号", "Booking"),
+    ("fac.col_payment", "支払番号", "Payment"),
+    ("fac.col_refund_amount", "返金額", "Amount"),
+    ("fac.col_refund_since", "返金を決めた日時", "Refund decided"),
     (
         "fac.staff_lotteries_none",
         "抽選はまだありません。",

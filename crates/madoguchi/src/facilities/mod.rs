@@ -82,7 +82,13 @@ pub async fn run_job(
             Err(e) => tracing::error!(error = %e, "facility lottery job"),
         }
         if let Some(p) = &provider {
-            match crate::payments::service::carry_out_refunds(&db, p, None).await {
+            match crate::payments::service::carry_out_refunds(
+                &db,
+                p,
+                crate::payments::store::Due::All,
+            )
+            .await
+            {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(refunds = n, "facility fees refunded"),
                 Err(e) => tracing::error!(error = %e, "facility refunds"),

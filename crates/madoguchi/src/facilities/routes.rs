@@ -572,16 +572,30 @@ async fn mine(
         for (fid, lid) in store::legacy_ids(&st.db, u.id).await? {
             legacy.push((fname(fid), lid));
         }
-        for r in store::reservations_of_user(&st.db, u.id).await? {
-            let room = store::room(&st.db, r.room_id).await?;
+        let mine = store::reservations_of_user(&st.db, u.id).await?;
+        let ids: Vec<i64> = mine.iter().map(|r| r.id).collect();
+        let payments = crate::payments::store::of_reservations(&st.db, &ids).await?;
+        let mut rooms: std::collections::HashMap<i64, Option<store::RoomRow>> =
+            std::collections::HashMap::new();
+        for r in mine {
+            let room = match rooms.entry(r.room_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(store::room(&st.db, r.room_id).await?).clone()
+                }
+            };
             let (rname, fid) = room
                 .as_ref()
                 .map(|x| (name(c.l, &x.name_ja, &x.name_en), x.facility_id))
                 .unwrap_or_default();
             let rules = facilities.iter().find(|f| f.id == fid).map(|f| f.rules());
             let live = store::LIVE.contains(&r.status.as_str());
-            let (paid, refund_key) =
-                refund_of(&crate::payments::store::of_reservation(&st.db, r.id).await?);
+            let of_this: Vec<_> = payments
+                .iter()
+                .filter(|p| p.reservation_id == Some(r.id))
+                .cloned()
+                .collect();
+            let (paid, refund_key) = refund_of(&of_this);
             bookings.push(BookingLine {
                 public_id: r.public_id.clone(),
                 facility: fname(fid),
@@ -681,8 +695,12 @@ pub(crate) async fn refund_now(st: &AppState, done: &service::Cancelled) {
         st.sandbox,
     ) {
         Ok(p) => {
-            if let Err(e) =
-                crate::payments::service::carry_out_refunds(&st.db, &p, Some(payment)).await
+            if let Err(e) = crate::payments::service::carry_out_refunds(
+                &st.db,
+                &p,
+                crate::payments::store::Due::Payment(payment),
+            )
+            .await
             {
                 tracing::warn!(error = %e, payment, "refund after a cancellation: left to the job");
             }

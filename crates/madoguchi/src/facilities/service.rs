@@ -416,14 +416,6 @@ pub async fn change(
     if store::overlapping(&mut tx, &atoms, start, end, Some(r.id)).await? > 0 {
         return Err(Refusal::Overlap.into());
     }
-    store::delete_units(&mut tx, r.id).await?;
-    if let Err(e) = store::insert_units(&mut tx, r.id, &atoms, start, end).await {
-        return Err(if is_overlap_violation(&e) {
-            Refusal::Overlap.into()
-        } else {
-            e.into()
-        });
-    }
     let slots = (end - start) / (room.slot_min * model::MINUTE_MS);
     let per_slot = if user.citizen {
         room.fee_citizen_yen
@@ -431,8 +423,17 @@ pub async fn change(
         room.fee_other_yen
     };
     let fee = model::fee(per_slot, slots, r.genmen.as_deref()).unwrap_or(per_slot * slots);
+    // Refused before anything is rewritten: a paid fee is not topped up or partly refunded.
     if r.status == "confirmed" && fee != r.fee_yen && paid_tx(&mut tx, r.id).await? {
         return Err(Refusal::PaidFeeChange.into());
+    }
+    store::delete_units(&mut tx, r.id).await?;
+    if let Err(e) = store::insert_units(&mut tx, r.id, &atoms, start, end).await {
+        return Err(if is_overlap_violation(&e) {
+            Refusal::Overlap.into()
+        } else {
+            e.into()
+        });
     }
     store::set_time(&mut tx, r.id, start, end, fee, now).await?;
     audit::record(

@@ -3,7 +3,8 @@
 //! terms (the decision itself is taken on the case page), the user IDs with the linking of old
 //! per-facility IDs, the bookings in 減免 review, and the lotteries with the page that creates
 //! one (`/staff/facilities/lotteries/new`, the same checks as `madoguchi facilities lottery
-//! create`: `lottery::plan`).
+//! create`: `lottery::plan`), and the refunds still due (a paid booking cancelled in time whose
+//! refund the payment provider has not carried out yet) with a button that tries them now.
 
 use askama::Template;
 use axum::Router;
@@ -20,6 +21,7 @@ use super::{model, registration, store};
 use crate::audit::Actor;
 use crate::auth::store::UserRow;
 use crate::db::schema::Applications as Ap;
+use crate::payments::store::Due;
 use crate::procedures::application::pages::{field, form_pairs};
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
@@ -34,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/facilities/reviews/{pid}", post(review))
         .route("/staff/facilities/lotteries/new", get(new_lottery))
         .route("/staff/facilities/lotteries", post(create_lottery))
+        .route("/staff/facilities/refunds", post(retry_refunds))
 }
 
 async fn allowed(st: &AppState, c: &Ctx) -> Result<Result<UserRow, Response>, AppError> {
@@ -74,6 +77,14 @@ pub struct ReviewLine {
     pub status_key: &'static str,
 }
 
+/// A refund Madoguchi decided on that the payment provider has not carried out yet.
+pub struct RefundLine {
+    pub payment: String,
+    pub reservation: String,
+    pub amount: i64,
+    pub since: String,
+}
+
 #[derive(Template)]
 #[template(path = "facilities/staff.html")]
 struct OverviewPage {
@@ -83,6 +94,7 @@ struct OverviewPage {
     reviews: Vec<ReviewLine>,
     facilities: Vec<(i64, String)>,
     lotteries: Vec<StaffLottery>,
+    refunds: Vec<RefundLine>,
     notice: String,
 }
 
@@ -235,8 +247,30 @@ async fn overview(
             seed_hash: l.seed_hash,
         })
         .collect();
+    let mut refunds = Vec::new();
+    for p in crate::payments::store::refunds_due(&st.db, Due::In(&c.tenant.id)).await? {
+        let reservation = match p.reservation_id {
+            Some(id) => store::reservation_by_id(&st.db, id)
+                .await?
+                .map(|r| r.public_id)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let at = p.refund_requested_at.unwrap_or(p.updated_at);
+        refunds.push(RefundLine {
+            payment: p.public_id,
+            reservation,
+            amount: p.amount_yen,
+            since: format!(
+                "{} {}",
+                show_date(c.l, model::jst_date(at)),
+                model::hhmm(model::jst_minute_of_day(at))
+            ),
+        });
+    }
     Ok(render(&OverviewPage {
         lotteries,
+        refunds,
         facilities: facilities
             .iter()
             .map(|f| (f.id, n(c.l, &f.name_ja, &f.name_en)))
@@ -320,6 +354,29 @@ async fn review(
         Ok(()) => Ok(Redirect::to("/staff/facilities?done=reviewed").into_response()),
         Err(e) => problem(c, e),
     }
+}
+
+/// Tries the municipality's refunds still due now (the facilities job also does, every run);
+/// those the provider still cannot carry out stay on the list.
+async fn retry_refunds(State(st): State<AppState>, c: Ctx) -> Result<Response, AppError> {
+    if let Err(r) = allowed(&st, &c).await? {
+        return Ok(r);
+    }
+    let provider = match crate::payments::provider::HttpProvider::from_config(
+        &st.cfg.payments,
+        &st.cfg.base_url,
+        st.sandbox,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "refunds from the staff page: no payment provider");
+            return Ok(Redirect::to("/staff/facilities?done=refunds_no_provider").into_response());
+        }
+    };
+    let n = crate::payments::service::carry_out_refunds(&st.db, &provider, Due::In(&c.tenant.id))
+        .await?;
+    tracing::info!(refunds = n, "refunds from the staff page");
+    Ok(Redirect::to("/staff/facilities?done=refunds").into_response())
 }
 
 // ---- creating a lottery -----------------------------------------------------------------------

@@ -861,6 +861,15 @@ pub async fn owner_of_reservation(
     Ok(v.map(|r| r.0))
 }
 
+pub async fn reservation_by_id(db: &Db, id: i64) -> Result<Option<ReservationRow>, sqlx::Error> {
+    db.fetch_optional(
+        &reservation_select()
+            .and_where(Expr::col(Rv::Id).eq(id))
+            .to_owned(),
+    )
+    .await
+}
+
 pub async fn reservation_by_id_tx(
     tx: &mut Tx,
     id: i64,

@@ -693,16 +693,15 @@ async fn refund_in_full<P: PaymentProvider>(
 
 /// Carries out the refunds Madoguchi decided on ([`store::request_refund`]: a paid facility
 /// booking cancelled by its resident, a payment that arrived for a booking no longer held),
-/// oldest first; `only` narrows it to one payment (right after the cancellation). Returns how
-/// many were refunded. A provider that cannot be reached, or refuses, leaves the payment
+/// oldest first, of those `due` selects. Returns how many were refunded. A provider that cannot be reached, or refuses, leaves the payment
 /// marked: the facilities job tries again on its next run.
 pub async fn carry_out_refunds<P: PaymentProvider>(
     db: &Db,
     provider: &P,
-    only: Option<i64>,
+    due: store::Due<'_>,
 ) -> Result<usize, sqlx::Error> {
     let mut n = 0;
-    for p in store::refunds_due(db, only).await? {
+    for p in store::refunds_due(db, due).await? {
         match refund_in_full(db, provider, &p, "refund", &Actor::System).await {
             Ok(done) if done.state == PaymentState::Refunded.as_str() => n += 1,
             Ok(done) => {

@@ -323,6 +323,22 @@ pub async fn of_reservation(db: &Db, reservation_id: i64) -> Result<Vec<PaymentR
     .await
 }
 
+/// The payments of several facility bookings in one query, newest first (My Page).
+pub async fn of_reservations(
+    db: &Db,
+    reservation_ids: &[i64],
+) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    if reservation_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        pay_select()
+            .and_where(Expr::col(Pa::ReservationId).is_in(reservation_ids.iter().copied()))
+            .order_by(Pa::Id, Order::Desc),
+    )
+    .await
+}
+
 pub async fn of_reservation_tx(
     tx: &mut Tx,
     reservation_id: i64,
@@ -351,16 +367,32 @@ pub async fn request_refund(tx: &mut Tx, id: i64, now: i64) -> Result<bool, sqlx
     Ok(n == 1)
 }
 
-/// Payments marked for a refund that has not happened yet, oldest mark first (`only`: just
-/// that payment).
-pub async fn refunds_due(db: &Db, only: Option<i64>) -> Result<Vec<PaymentRow>, sqlx::Error> {
+/// Which of the refunds still due to list or carry out.
+#[derive(Debug, Clone, Copy)]
+pub enum Due<'a> {
+    /// Every municipality's (the facilities job).
+    All,
+    /// One municipality's (the staff page, the CLI).
+    In(&'a str),
+    /// Just this payment (right after a cancellation).
+    Payment(i64),
+}
+
+/// Payments marked for a refund that has not happened yet, oldest mark first.
+pub async fn refunds_due(db: &Db, due: Due<'_>) -> Result<Vec<PaymentRow>, sqlx::Error> {
     let mut q = pay_select();
     q.and_where(Expr::col(Pa::RefundRequestedAt).is_not_null())
         .and_where(Expr::col(Pa::State).eq("succeeded"))
         .order_by(Pa::RefundRequestedAt, Order::Asc)
         .order_by(Pa::Id, Order::Asc);
-    if let Some(id) = only {
-        q.and_where(Expr::col(Pa::Id).eq(id));
+    match due {
+        Due::All => {}
+        Due::In(m) => {
+            q.and_where(Expr::col(Pa::MunicipalityId).eq(m));
+        }
+        Due::Payment(id) => {
+            q.and_where(Expr::col(Pa::Id).eq(id));
+        }
     }
     db.fetch_all(&q).await
 }
