@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::{exec, fetch_raw};
-use madoguchi::db::{Db, Tx};
+use madoguchi::db::{Db, Topic, Tx};
 
 #[derive(sqlx::FromRow)]
 struct V {
@@ -344,5 +344,57 @@ db_test!(
             .map(|i| format!("q{i:02}"))
             .collect();
         assert_eq!(values(&db).await, expected);
+    }
+);
+
+db_test!(
+    changes_count_committed_transactions_only,
+    |db: Db| async move {
+        // Db::changes (src/db/mod.rs): what in-process caches (the vector tiles) watch.
+        exec(&db, "CREATE TABLE gc_probe (v TEXT NOT NULL UNIQUE)").await;
+        let count = || db.changes().count(Topic::RoadData);
+        assert_eq!(count(), 0);
+
+        let mut tx = db.begin().await.expect("begin");
+        insert(&mut tx, "rolled back").await.expect("insert");
+        tx.changed(Topic::RoadData);
+        tx.rollback().await.expect("rollback");
+        assert_eq!(count(), 0, "a rollback changes nothing");
+
+        let mut tx = db.begin().await.expect("begin");
+        insert(&mut tx, "dup").await.expect("insert");
+        tx.changed(Topic::RoadData);
+        tx.changed(Topic::RoadData);
+        assert_eq!(count(), 0, "not before the commit");
+        tx.commit().await.expect("commit");
+        assert_eq!(count(), 1, "once per transaction, however many writes");
+
+        // A grouped job that fails is undone alone and not counted; one that succeeds is.
+        let a = db.grouped(|tx| {
+            Box::pin(async move {
+                tx.changed(Topic::RoadData);
+                insert(tx, "dup").await?;
+                Ok::<_, sqlx::Error>(())
+            })
+        });
+        let b = db.grouped(|tx| {
+            Box::pin(async move {
+                tx.changed(Topic::RoadData);
+                insert(tx, "fresh").await?;
+                Ok::<_, sqlx::Error>(())
+            })
+        });
+        let (a, b) = tokio::join!(a, b);
+        assert!(a.is_err(), "unique violation");
+        b.expect("the other job commits");
+        assert_eq!(values(&db).await, ["dup", "fresh"]);
+        assert_eq!(count(), 2, "the failed job's transaction was not counted");
+
+        // Clones of the handle share the counters.
+        let clone = db.clone();
+        let mut tx = clone.begin().await.expect("begin");
+        tx.changed(Topic::RoadData);
+        tx.commit().await.expect("commit");
+        assert_eq!(count(), 3);
     }
 );

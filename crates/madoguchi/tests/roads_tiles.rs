@@ -335,6 +335,43 @@ db_test!(edit_invalidates_the_cache, |db: Db| async move {
     );
 });
 
+db_test!(
+    a_write_by_another_process_shows_within_the_version_check,
+    |db: Db| async move {
+        // A cached tile is served without asking the database (docs/roads-map.md "Cache"):
+        // a change that did not go through this process's store is seen once
+        // tile_version_check_ms has passed.
+        let mut cfg = madoguchi::config::Config::default();
+        cfg.roads_map.tile_version_check_ms = 300;
+        let app = router(&TestApp::with_config(db.clone(), cfg).await);
+        seed(&db).await;
+        let t = tile_for(A.0, A.1, 16);
+        let first = get_tile(&app, t, &[]).await;
+        let etag = header(&first, "etag").to_owned();
+        // As the import CLI or a second server would: another connection, not the store.
+        db.execute_raw(&format!(
+            "UPDATE road_meta SET data_version = data_version + 1 WHERE municipality_id = '{M}'"
+        ))
+        .await
+        .expect("bump");
+        let soon = get_tile(&app, t, &[]).await;
+        assert_eq!(
+            (header(&soon, "etag"), header(&soon, "x-tile-cache")),
+            (etag.as_str(), "hit"),
+            "served from memory within the check time"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let later = get_tile(&app, t, &[]).await;
+        assert_eq!(
+            header(&later, "x-tile-cache"),
+            "miss",
+            "the new version was read"
+        );
+        assert_ne!(header(&later, "etag"), etag);
+        assert_eq!(later.body, first.body, "same roads, new version");
+    }
+);
+
 db_test!(bad_tile_addresses, |db: Db| async move {
     let app = router(&TestApp::demo(db.clone()).await);
     assert_eq!(

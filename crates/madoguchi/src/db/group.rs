@@ -35,7 +35,7 @@ use prometheus_client::metrics::counter::Counter;
 use sqlx::{PgPool, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::Tx;
+use super::{Changes, Tx};
 
 /// The most jobs one transaction takes. Bounds the time a job waits behind a batch.
 pub const MAX_BATCH: usize = 128;
@@ -49,6 +49,9 @@ pub type JobFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
 pub struct GroupCommit {
     jobs: mpsc::Sender<Box<dyn Job>>,
     stats: Arc<GroupStats>,
+    /// The database handle's change counters (`Db::changes`), here because every clone of the
+    /// handle and the committer's transactions share them.
+    changes: Arc<Changes>,
 }
 
 /// What the committer has done since start (also exported to Prometheus): `jobs /
@@ -69,10 +72,12 @@ pub(super) enum WritePool {
 }
 
 impl WritePool {
-    async fn begin(&self) -> Result<Tx, sqlx::Error> {
+    async fn begin(&self, changes: &Arc<Changes>) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            WritePool::Sqlite(p) => Tx::sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            WritePool::Postgres(p) => Tx::postgres(p.begin().await?),
+            WritePool::Sqlite(p) => {
+                Tx::sqlite(p.begin_with("BEGIN IMMEDIATE").await?, changes.clone())
+            }
+            WritePool::Postgres(p) => Tx::postgres(p.begin().await?, changes.clone()),
         })
     }
 }
@@ -127,12 +132,21 @@ impl GroupCommit {
     pub(super) fn start(pool: WritePool) -> GroupCommit {
         let (jobs, rx) = mpsc::channel(4 * MAX_BATCH);
         let stats = Arc::new(GroupStats::default());
-        tokio::spawn(committer(pool, rx, stats.clone()));
-        GroupCommit { jobs, stats }
+        let changes = Arc::new(Changes::default());
+        tokio::spawn(committer(pool, rx, stats.clone(), changes.clone()));
+        GroupCommit {
+            jobs,
+            stats,
+            changes,
+        }
     }
 
     pub fn stats(&self) -> &Arc<GroupStats> {
         &self.stats
+    }
+
+    pub fn changes(&self) -> &Arc<Changes> {
+        &self.changes
     }
 
     pub(super) async fn run<T, E, F>(&self, f: F) -> Result<T, E>
@@ -156,12 +170,17 @@ impl GroupCommit {
     }
 }
 
-async fn committer(pool: WritePool, mut rx: mpsc::Receiver<Box<dyn Job>>, stats: Arc<GroupStats>) {
+async fn committer(
+    pool: WritePool,
+    mut rx: mpsc::Receiver<Box<dyn Job>>,
+    stats: Arc<GroupStats>,
+    changes: Arc<Changes>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
         stats.jobs.inc_by(jobs.len() as u64);
-        run_batch(&pool, &stats, jobs).await;
+        run_batch(&pool, &changes, &stats, jobs).await;
     }
 }
 
@@ -175,9 +194,14 @@ enum Tried {
 }
 
 /// Runs one batch. Every job is answered exactly once (a panicking job by dropping its reply).
-async fn run_batch(pool: &WritePool, stats: &GroupStats, mut jobs: Vec<Box<dyn Job>>) {
+async fn run_batch(
+    pool: &WritePool,
+    changes: &Arc<Changes>,
+    stats: &GroupStats,
+    mut jobs: Vec<Box<dyn Job>>,
+) {
     let mut panicked = vec![false; jobs.len()];
-    match attempt(pool, stats, &mut jobs, &mut panicked).await {
+    match attempt(pool, changes, stats, &mut jobs, &mut panicked).await {
         Tried::Committed => {
             for job in jobs {
                 job.answer(Ok(()));
@@ -209,7 +233,7 @@ async fn run_batch(pool: &WritePool, stats: &GroupStats, mut jobs: Vec<Box<dyn J
         }
         let mut one = vec![job];
         let mut again = vec![false];
-        let tried = attempt(pool, stats, &mut one, &mut again).await;
+        let tried = attempt(pool, changes, stats, &mut one, &mut again).await;
         let Some(job) = one.pop() else { continue };
         match tried {
             Tried::Committed | Tried::RolledBack if !again[0] => job.answer(Ok(())),
@@ -222,12 +246,13 @@ async fn run_batch(pool: &WritePool, stats: &GroupStats, mut jobs: Vec<Box<dyn J
 /// Runs `jobs` in one transaction and commits when all succeeded; marks a job that panicked.
 async fn attempt(
     pool: &WritePool,
+    changes: &Arc<Changes>,
     stats: &GroupStats,
     jobs: &mut [Box<dyn Job>],
     panicked: &mut [bool],
 ) -> Tried {
     stats.transactions.inc();
-    let mut tx = match pool.begin().await {
+    let mut tx = match pool.begin(changes).await {
         Ok(tx) => tx,
         Err(e) => return Tried::Broken(e.to_string()),
     };

@@ -10,6 +10,8 @@ pub mod schema;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_query::{Expr, InsertStatement, PostgresQueryBuilder, SqliteQueryBuilder};
@@ -60,6 +62,33 @@ pub struct Tx {
     deferred: Vec<Deferred>,
     /// Open savepoints: name, and how many audit events and deferred rows were recorded before it.
     savepoints: Vec<(String, usize, usize)>,
+    /// The database's change counters and the topics this transaction changed
+    /// ([`Tx::changed`]), counted once it has committed.
+    changes: Arc<Changes>,
+    changed: Vec<Topic>,
+}
+
+/// Kinds of data that in-process caches keep and must notice changes of ([`Tx::changed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// The road ledger's public data (the vector-tile cache, `roads::tiles_store`).
+    RoadData = 0,
+}
+
+const TOPICS: usize = 1;
+
+/// Per database handle (shared by its clones): how many committed transactions changed each
+/// [`Topic`]. A cache remembers the count it saw; a different count means "read again".
+#[derive(Debug, Default)]
+pub struct Changes {
+    commits: [AtomicU64; TOPICS],
+}
+
+impl Changes {
+    /// Committed transactions of this process that changed `topic`.
+    pub fn count(&self, topic: Topic) -> u64 {
+        self.commits[topic as usize].load(Ordering::Acquire)
+    }
 }
 
 /// One row for [`Tx::insert_at_commit`].
@@ -176,8 +205,11 @@ impl Db {
     /// taken up front and a read-then-write never fails half way with SQLITE_BUSY.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite { write, .. } => Tx::sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p, _) => Tx::postgres(p.begin().await?),
+            Db::Sqlite { write, group, .. } => Tx::sqlite(
+                write.begin_with("BEGIN IMMEDIATE").await?,
+                group.changes().clone(),
+            ),
+            Db::Postgres(p, group) => Tx::postgres(p.begin().await?, group.changes().clone()),
         })
     }
 
@@ -199,6 +231,13 @@ impl Db {
     }
 
     /// The group committer's counters.
+    /// How many committed transactions of this process changed each [`Topic`].
+    pub fn changes(&self) -> &Arc<Changes> {
+        match self {
+            Db::Sqlite { group, .. } | Db::Postgres(_, group) => group.changes(),
+        }
+    }
+
     pub fn group_stats(&self) -> &std::sync::Arc<group::GroupStats> {
         match self {
             Db::Sqlite { group, .. } | Db::Postgres(_, group) => group.stats(),
@@ -279,20 +318,32 @@ impl Db {
 }
 
 impl Tx {
-    pub(crate) fn sqlite(t: Transaction<'static, Sqlite>) -> Tx {
-        Tx::new(TxConn::Sqlite(t))
+    pub(crate) fn sqlite(t: Transaction<'static, Sqlite>, changes: Arc<Changes>) -> Tx {
+        Tx::new(TxConn::Sqlite(t), changes)
     }
 
-    pub(crate) fn postgres(t: Transaction<'static, Postgres>) -> Tx {
-        Tx::new(TxConn::Postgres(t))
+    pub(crate) fn postgres(t: Transaction<'static, Postgres>, changes: Arc<Changes>) -> Tx {
+        Tx::new(TxConn::Postgres(t), changes)
     }
 
-    fn new(conn: TxConn) -> Tx {
+    fn new(conn: TxConn, changes: Arc<Changes>) -> Tx {
         Tx {
             conn,
             audit: Vec::new(),
             deferred: Vec::new(),
             savepoints: Vec::new(),
+            changes,
+            changed: Vec::new(),
+        }
+    }
+
+    /// Notes that this transaction changes `topic`: once it commits (not when it fails or rolls
+    /// back) the database's [`Changes`] count it, and caches of that topic read again. A
+    /// `ROLLBACK TO` a savepoint does not take the note back: a cache then reads again for
+    /// nothing, which is harmless.
+    pub fn changed(&mut self, topic: Topic) {
+        if !self.changed.contains(&topic) {
+            self.changed.push(topic);
         }
     }
 
@@ -438,9 +489,13 @@ impl Tx {
         self.write_deferred().await?;
         crate::audit::write_pending(&mut self).await?;
         match self.conn {
-            TxConn::Sqlite(t) => t.commit().await,
-            TxConn::Postgres(t) => t.commit().await,
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
+        for t in self.changed {
+            self.changes.commits[t as usize].fetch_add(1, Ordering::AcqRel);
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {

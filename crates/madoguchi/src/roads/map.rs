@@ -39,8 +39,12 @@ pub struct Cache(Arc<OnceLock<TileCache>>);
 
 impl Cache {
     pub fn get(&self, st: &AppState) -> &TileCache {
-        self.0
-            .get_or_init(|| TileCache::new(st.cfg.roads_map.tile_cache_tiles))
+        self.0.get_or_init(|| {
+            TileCache::new(
+                st.cfg.roads_map.tile_cache_tiles,
+                std::time::Duration::from_millis(st.cfg.roads_map.tile_version_check_ms),
+            )
+        })
     }
 }
 

@@ -14,6 +14,10 @@ pub struct RoadsMapConfig {
     pub basemap_attribution: String,
     /// Tiles kept in the in-memory LRU cache (per server process).
     pub tile_cache_tiles: usize,
+    /// How long (milliseconds) a cached tile is served without asking the database whether the
+    /// road data changed. Edits made through this server show at once; an import by the CLI or
+    /// an edit on another server process shows within this time.
+    pub tile_version_check_ms: u64,
     /// `Cache-Control: max-age` of a tile in seconds (browsers revalidate with the ETag after).
     pub tile_max_age_secs: u64,
     /// Where the map opens when no route is selected: longitude, latitude, zoom.
@@ -30,6 +34,7 @@ impl Default for RoadsMapConfig {
             basemap_url: String::new(),
             basemap_attribution: String::new(),
             tile_cache_tiles: 8192,
+            tile_version_check_ms: 1000,
             tile_max_age_secs: 60,
             // 市川駅 / 本八幡 area
             center_lon: 139.918,

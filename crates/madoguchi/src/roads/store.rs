@@ -471,6 +471,7 @@ async fn bump_version(tx: &mut Tx, municipality: &str, now: i64) -> Result<(), s
                 .to_owned(),
         );
     tx.execute(&q).await?;
+    tx.changed(crate::db::Topic::RoadData);
     Ok(())
 }
 

@@ -3,10 +3,16 @@
 //! `tiles::encode`, and keeps the result in an in-memory LRU cache keyed by municipality,
 //! z/x/y and the municipality's road data version (`road_meta.data_version`, +1 in every
 //! write), so an edit makes every cached tile of that municipality stale at once.
+//!
+//! The version itself is remembered per municipality too, so a cached tile is served without a
+//! database round trip: it is read again after any road data commit made through this database
+//! handle (`Db::changes`, `Topic::RoadData`) and at least every `version_check` (a commit of
+//! another process: the import CLI, a second server behind the same database).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use geozero::mvt::TileValue;
@@ -15,7 +21,7 @@ use super::crs::{Crs, ZONE_IX, to_geographic};
 use super::model::{AreaLine, BoundaryPoint, Route, Section};
 use super::store::{self, Filter};
 use super::tiles::{self, Feature, Geometry, Layer, TileId};
-use crate::db::Db;
+use crate::db::{Db, Topic};
 
 /// The lowest zoom of each layer.
 pub const SECTIONS_MIN_ZOOM: u8 = 10;
@@ -34,17 +40,66 @@ pub struct TileCache {
     lru: Mutex<lru::LruCache<Key, Bytes>>,
     hits: AtomicU64,
     misses: AtomicU64,
+    versions: Mutex<HashMap<String, KnownVersion>>,
+    version_check: Duration,
+}
+
+/// A municipality's data version as last read, with the handle's road data commit count taken
+/// before that read.
+#[derive(Clone, Copy)]
+struct KnownVersion {
+    version: i64,
+    local_commits: u64,
+    read_at: Instant,
 }
 
 impl TileCache {
-    pub fn new(capacity: usize) -> TileCache {
+    /// `version_check`: how long a municipality's data version read from the database is
+    /// trusted (commits of this process make it stale at once).
+    pub fn new(capacity: usize, version_check: Duration) -> TileCache {
         let cap =
             std::num::NonZeroUsize::new(capacity.max(1)).unwrap_or(std::num::NonZeroUsize::MIN);
         TileCache {
             lru: Mutex::new(lru::LruCache::new(cap)),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            versions: Mutex::new(HashMap::new()),
+            version_check,
         }
+    }
+
+    /// The municipality's road data version: remembered while no road data commit of this
+    /// database handle happened since it was read and it is younger than `version_check`, else
+    /// read.
+    async fn version(&self, db: &Db, municipality: &str) -> Result<i64, sqlx::Error> {
+        let commits = db.changes().count(Topic::RoadData);
+        let known = self
+            .versions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(municipality)
+            .copied();
+        if let Some(k) = known
+            && k.local_commits == commits
+            && k.read_at.elapsed() < self.version_check
+        {
+            return Ok(k.version);
+        }
+        // `commits` was taken before the read: a commit that lands during it leaves the entry
+        // stale, so the next request reads again.
+        let version = store::data_version(db, municipality).await?;
+        self.versions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                municipality.to_owned(),
+                KnownVersion {
+                    version,
+                    local_commits: commits,
+                    read_at: Instant::now(),
+                },
+            );
+        Ok(version)
     }
 
     fn get(&self, k: &Key) -> Option<Bytes> {
@@ -83,7 +138,7 @@ pub async fn tile(
     municipality: &str,
     t: TileId,
 ) -> Result<Served, sqlx::Error> {
-    let version = store::data_version(db, municipality).await?;
+    let version = cache.version(db, municipality).await?;
     let key = Key {
         municipality: municipality.to_owned(),
         version,
