@@ -189,7 +189,8 @@ EOF
 export PYGEOAPI_CONFIG=$WORK/pygeoapi.yml PYGEOAPI_OPENAPI=$WORK/pygeoapi-openapi.yml
 "$VENV/bin/pygeoapi" openapi generate "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" >"$LOGS/pygeoapi-openapi.log" 2>&1 ||
   { echo "pygeoapi openapi generate failed:" >&2; tail -20 "$LOGS/pygeoapi-openapi.log" >&2; exit 1; }
-(cd "$WORK" && "$VENV/bin/gunicorn" --workers "$WORKERS" --bind "127.0.0.1:$PY_PORT" \
+# exec: $! is then gunicorn itself, so cleanup stops it and its workers (not just a subshell).
+(cd "$WORK" && exec "$VENV/bin/gunicorn" --workers "$WORKERS" --bind "127.0.0.1:$PY_PORT" \
   pygeoapi.flask_app:APP >"$LOGS/pygeoapi.log" 2>&1) &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$PY_PORT/collections/sections/items?limit=1"
