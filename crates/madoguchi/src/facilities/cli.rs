@@ -111,24 +111,17 @@ pub enum LotteryCommand {
 pub async fn refunds_report(db: &Db, municipality: &str) -> anyhow::Result<String> {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let due = crate::payments::store::refunds_due(db, Due::In(municipality)).await?;
+    let due = super::service::refunds_due(db, municipality).await?;
     let mut total = 0;
-    for p in &due {
-        let booking = match p.reservation_id {
-            Some(id) => store::reservation_by_id(db, id)
-                .await?
-                .map(|r| r.public_id)
-                .unwrap_or_default(),
-            None => String::new(),
-        };
-        total += p.amount_yen;
+    for d in &due {
+        total += d.payment.amount_yen;
         writeln!(
             out,
             "{}\tbooking {}\t{} yen\tdue since {}",
-            p.public_id,
-            booking,
-            p.amount_yen,
-            model::jst_text(p.refund_requested_at.unwrap_or(p.updated_at))
+            d.payment.public_id,
+            d.booking,
+            d.payment.amount_yen,
+            model::jst_text(d.since)
         )?;
     }
     writeln!(out, "{} refunds due, {} yen", due.len(), total)?;

@@ -379,6 +379,38 @@ async fn mark_refund_tx(
     Ok(true)
 }
 
+/// A refund still due (marked, not carried out yet), with the number of its booking.
+pub struct DueRefund {
+    pub payment: crate::payments::store::PaymentRow,
+    /// The booking's public id (empty for a payment that holds none any more).
+    pub booking: String,
+    /// When the refund was decided (Unix ms).
+    pub since: i64,
+}
+
+/// The refunds still due in a municipality, oldest first (the staff page and
+/// `madoguchi facilities refunds`).
+pub async fn refunds_due(db: &Db, municipality: &str) -> Result<Vec<DueRefund>, sqlx::Error> {
+    let mut out = Vec::new();
+    for p in crate::payments::store::refunds_due(db, crate::payments::store::Due::In(municipality))
+        .await?
+    {
+        let booking = match p.reservation_id {
+            Some(id) => store::reservation_by_id(db, id)
+                .await?
+                .map(|r| r.public_id)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        out.push(DueRefund {
+            since: p.refund_requested_at.unwrap_or(p.updated_at),
+            booking,
+            payment: p,
+        });
+    }
+    Ok(out)
+}
+
 /// Moves a booking to another time in the same room, within the rules (deadline for the old
 /// time, hours, days ahead, monthly limit and no overlap for the new one).
 pub async fn change(

@@ -247,27 +247,20 @@ async fn overview(
             seed_hash: l.seed_hash,
         })
         .collect();
-    let mut refunds = Vec::new();
-    for p in crate::payments::store::refunds_due(&st.db, Due::In(&c.tenant.id)).await? {
-        let reservation = match p.reservation_id {
-            Some(id) => store::reservation_by_id(&st.db, id)
-                .await?
-                .map(|r| r.public_id)
-                .unwrap_or_default(),
-            None => String::new(),
-        };
-        let at = p.refund_requested_at.unwrap_or(p.updated_at);
-        refunds.push(RefundLine {
-            payment: p.public_id,
-            reservation,
-            amount: p.amount_yen,
+    let refunds = service::refunds_due(&st.db, &c.tenant.id)
+        .await?
+        .into_iter()
+        .map(|d| RefundLine {
+            payment: d.payment.public_id,
+            reservation: d.booking,
+            amount: d.payment.amount_yen,
             since: format!(
                 "{} {}",
-                show_date(c.l, model::jst_date(at)),
-                model::hhmm(model::jst_minute_of_day(at))
+                show_date(c.l, model::jst_date(d.since)),
+                model::hhmm(model::jst_minute_of_day(d.since))
             ),
-        });
-    }
+        })
+        .collect();
     Ok(render(&OverviewPage {
         lotteries,
         refunds,
