@@ -331,6 +331,71 @@ db_test!(csrf_and_error_pages, |db: Db| async move {
     );
 });
 
+db_test!(
+    assets_skip_the_page_layers_but_keep_the_headers,
+    |db: Db| async move {
+        // Static files, tiles and the liveness probe take the light stack (web::router): no CSRF
+        // cookie, no page layers; the security headers and request ids are the same as on pages.
+        let app = TestApp::demo(db.clone()).await;
+        let page = app.client(ICHIKAWA_HOST).get("/").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.headers
+                .get_all("set-cookie")
+                .iter()
+                .any(|v| v.to_str().is_ok_and(|v| v.starts_with("__Host-csrf="))),
+            "a first page visit gets its CSRF cookie"
+        );
+        assert_eq!(page.headers.get("cache-control").expect("cc"), "no-store");
+        let page_id = page.headers.get("x-request-id").expect("id").clone();
+        for path in [
+            "/static/css/madoguchi.css",
+            "/healthz",
+            "/roads/tiles/15/29126/12909.mvt",
+        ] {
+            let r = app.client(ICHIKAWA_HOST).get(path).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            assert!(
+                r.headers.get("set-cookie").is_none(),
+                "{path}: no cookie on an asset"
+            );
+            for h in [
+                "content-security-policy",
+                "x-content-type-options",
+                "referrer-policy",
+                "x-frame-options",
+                "permissions-policy",
+                "cache-control",
+            ] {
+                assert!(r.headers.get(h).is_some(), "{path}: {h}");
+            }
+            let id = r.headers.get("x-request-id").expect("request id");
+            assert_ne!(id, &page_id, "{path}: request ids are unique");
+        }
+        let css = app
+            .client(ICHIKAWA_HOST)
+            .get("/static/css/madoguchi.css")
+            .await;
+        assert_eq!(
+            css.headers.get("cache-control").expect("cc"),
+            "public, max-age=86400",
+            "the handler's own Cache-Control is kept"
+        );
+        // A missing asset still gets the error page; a write to an asset route is refused.
+        let r = app
+            .client(ICHIKAWA_HOST)
+            .get("/static/no-such-file.css")
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("ページが見つかりません"), "{}", r.body);
+        let r = app
+            .client(ICHIKAWA_HOST)
+            .post_form("/roads/tiles/15/29126/12909.mvt", &[("a", "b")])
+            .await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    }
+);
+
 db_test!(login_throttling_locks_out_with_429, |db: Db| async move {
     let app = TestApp::demo(db.clone()).await;
     let mut c = app.client(ICHIKAWA_HOST);

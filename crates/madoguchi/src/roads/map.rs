@@ -50,12 +50,17 @@ impl Cache {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/roads/tiles/{z}/{x}/{y}", get(tile))
         .route("/roads/map", get(map_page))
         .route("/roads/list", get(list_page))
         .route("/roads/list/{id}", get(sheet_page))
-        .layer(Extension(Cache::default()))
         .merge(super::map_staff::routes())
+}
+
+/// The vector tiles: public, cacheable, read-only; served on the web shell's light stack.
+pub fn asset_routes() -> Router<AppState> {
+    Router::new()
+        .route("/roads/tiles/{z}/{x}/{y}", get(tile))
+        .layer(Extension(Cache::default()))
 }
 
 fn host(headers: &HeaderMap) -> &str {
@@ -68,9 +73,11 @@ fn host(headers: &HeaderMap) -> &str {
 async fn tile(
     State(st): State<AppState>,
     Extension(cache): Extension<Cache>,
-    headers: HeaderMap,
     Path((z, x, y)): Path<(String, String, String)>,
+    // The request itself rather than a `HeaderMap` extractor, which copies every header.
+    req: axum::extract::Request,
 ) -> Result<Response, AppError> {
+    let headers = req.headers();
     let t = match TileId::parse(&z, &x, &y) {
         Ok(t) => t,
         Err(TileError::Syntax) => {
@@ -85,7 +92,7 @@ async fn tile(
         // A zoom we do not serve or a tile outside the world does not exist.
         Err(TileError::Zoom | TileError::Range) => return Err(AppError::NotFound),
     };
-    let tenant = st.tenant_for_host(host(&headers)).await?;
+    let tenant = st.tenant_for_host(host(headers)).await?;
     let served = tiles_store::tile(&st.db, cache.get(&st), &tenant.id, t).await?;
     let etag = format!("\"r{}-{}-{}-{}\"", served.version, t.z, t.x, t.y);
     let cache_control = format!("public, max-age={}", st.cfg.roads_map.tile_max_age_secs);

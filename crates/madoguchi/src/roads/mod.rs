@@ -42,6 +42,11 @@ pub fn routes() -> Router<AppState> {
         .layer(Extension(views::ViewCounter::new()))
 }
 
+/// The vector tiles, on the web shell's light stack for read-only assets.
+pub fn asset_routes() -> Router<AppState> {
+    map::asset_routes()
+}
+
 /// This module's part of the OpenAPI document (the KPI), merged by `api::openapi_doc`. The
 /// OGC API has its own OpenAPI 3.0 document at `/ogc/api`.
 #[derive(utoipa::OpenApi)]

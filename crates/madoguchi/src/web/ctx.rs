@@ -19,10 +19,6 @@ pub const LARGE_COOKIE: &str = "large_text";
 #[derive(Clone)]
 pub struct CsrfToken(pub String);
 
-/// Client address as seen by this server (no proxy header is trusted).
-#[derive(Clone)]
-pub struct ClientIp(pub String);
-
 #[derive(Clone)]
 pub struct Ctx {
     pub l: Lang,
@@ -118,10 +114,11 @@ impl FromRequestParts<AppState> for Ctx {
             .get::<CsrfToken>()
             .map(|t| t.0.clone())
             .unwrap_or_default();
+        // The client address as seen by this server (no proxy header is trusted).
         let ip = parts
             .extensions
-            .get::<ClientIp>()
-            .map(|c| c.0.clone())
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
         let path = parts
             .uri

@@ -9,23 +9,21 @@ pub mod pages;
 pub mod passkeys;
 pub mod staff;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use tokio::sync::{Notify, RwLock};
+use tokio::sync::Notify;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -33,7 +31,7 @@ use crate::auth::store::{self, MunicipalityRow};
 use crate::config::Config;
 use crate::db::Db;
 use crate::metrics::Metrics;
-use ctx::{CSRF_COOKIE, ClientIp, CsrfToken, LANG_COOKIE};
+use ctx::{CSRF_COOKIE, CsrfToken, LANG_COOKIE};
 use error::{AppError, Rendered};
 use i18n::Lang;
 
@@ -54,7 +52,7 @@ impl std::ops::Deref for AppState {
 pub struct AppStateInner {
     pub db: Db,
     pub cfg: Arc<Config>,
-    pub municipalities: Arc<RwLock<Vec<MunicipalityRow>>>,
+    pub municipalities: Arc<std::sync::RwLock<Vec<MunicipalityRow>>>,
     pub mail_notify: Arc<Notify>,
     pub metrics: Arc<Metrics>,
     /// Demo mode: sandbox pages (mailbox) are mounted and labelled.
@@ -77,7 +75,7 @@ impl AppState {
             documents,
             db,
             cfg: Arc::new(cfg),
-            municipalities: Arc::new(RwLock::new(list)),
+            municipalities: Arc::new(std::sync::RwLock::new(list)),
             mail_notify: Arc::new(Notify::new()),
             metrics: Arc::new(metrics),
             sandbox,
@@ -92,12 +90,15 @@ impl AppState {
             .cfg
             .hosts
             .get(name)
-            .or(self.cfg.default_municipality.as_ref())
-            .cloned();
+            .or(self.cfg.default_municipality.as_ref());
         for attempt in 0..2 {
             {
-                let list = self.municipalities.read().await;
-                let found = match &code {
+                // A plain lock, held for a lookup only: every request of every page takes it.
+                let list = self
+                    .municipalities
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner());
+                let found = match code {
                     Some(c) => list.iter().find(|m| &m.id == c),
                     None => list.first(),
                 };
@@ -108,7 +109,10 @@ impl AppState {
             if attempt == 0 {
                 // Created after start-up (e.g. by the admin CLI): reload once.
                 let fresh = store::list_municipalities(&self.db).await?;
-                *self.municipalities.write().await = fresh;
+                *self
+                    .municipalities
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = fresh;
             }
         }
         Err(AppError::Internal(anyhow::anyhow!(
@@ -150,7 +154,7 @@ pub fn router(state: AppState) -> Router {
             Err(e) => tracing::error!(origin, error = ?e, "ignoring invalid trusted origin"),
         }
     }
-    let mut app = Router::new()
+    let mut pages = Router::new()
         .merge(pages::routes())
         .merge(staff::routes())
         .merge(passkeys::routes())
@@ -169,22 +173,16 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::identity::routes::routes())
         .merge(crate::identity::relink::routes())
         .merge(crate::documents::routes())
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/static/{*path}", get(static_file))
-        .route(
-            "/favicon.ico",
-            get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }),
-        );
+        .route("/readyz", get(readyz));
     if state.sandbox {
-        app = app.merge(pages::sandbox_routes());
-        app = app.merge(crate::payments::sandbox::routes(&cfg));
-        app = app.merge(crate::identity::sandbox::routes());
-        app = app.merge(crate::debit::sandbox::routes());
+        pages = pages.merge(pages::sandbox_routes());
+        pages = pages.merge(crate::payments::sandbox::routes(&cfg));
+        pages = pages.merge(crate::identity::sandbox::routes());
+        pages = pages.merge(crate::debit::sandbox::routes());
     }
-    let x_request_id = HeaderName::from_static("x-request-id");
-    let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
-    let mut app = app
+    // Everything that can write, or that reads a session or a form: its own task, the CSRF
+    // checks and the body limits.
+    let pages = pages
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
@@ -196,42 +194,22 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(cfg.request_timeout_secs),
-        ))
-        .layer(CatchPanicLayer::custom(|_| {
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }))
-        // Outside every layer that can refuse a request, so all refusals get a proper page.
-        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(csp),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
         ));
-    if cfg.https {
-        app = app.layer(SetResponseHeaderLayer::if_not_present(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        ));
-    }
+    // Assets: GET-only routes that read no session, take no body and write nothing (static
+    // files, vector tiles, the liveness probe). They skip the layers above: those were most of
+    // the time of a cached tile (a task per request, a CSRF token made for every cookie-less
+    // request, the body wrappers, a timer). Security headers, error pages, compression, metrics
+    // and request ids below apply to both.
+    let assets = Router::new()
+        .merge(crate::roads::asset_routes())
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/static/{*path}", get(static_file))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }),
+        );
+    let headers = SecurityHeaders::new(cfg.https);
+    let x_request_id = HeaderName::from_static("x-request-id");
     // gzip for HTML, CSS and JS (the stylesheet shrinks to a third on a slow phone link);
     // woff2 fonts are compressed already.
     let compress = tower_http::compression::CompressionLayer::new().compress_when(
@@ -240,8 +218,16 @@ pub fn router(state: AppState) -> Router {
             tower_http::compression::predicate::NotForContentType::const_new("font/"),
         ),
     );
-    app.layer(compress)
-        .layer(middleware::from_fn_with_state(state.clone(), client_ip_and_metrics))
+    pages
+        .merge(assets)
+        .layer(CatchPanicLayer::custom(|_| {
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }))
+        // Outside every layer that can refuse a request, so all refusals get a proper page.
+        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
+        .layer(tower::util::MapResponseLayer::new(move |r| headers.apply(r)))
+        .layer(compress)
+        .layer(middleware::from_fn_with_state(state.clone(), metrics))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -255,8 +241,92 @@ pub fn router(state: AppState) -> Router {
                 })
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(x_request_id, RequestIds::new()))
         .with_state(state)
+}
+
+/// The headers every response carries unless its handler set its own (one layer instead of a
+/// layer per header).
+#[derive(Clone)]
+struct SecurityHeaders {
+    list: Arc<Vec<(HeaderName, HeaderValue)>>,
+}
+
+impl SecurityHeaders {
+    fn new(https: bool) -> SecurityHeaders {
+        let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+        let mut list = vec![
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(csp),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("strict-origin-when-cross-origin"),
+            ),
+            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+            (
+                HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+            ),
+            // Pages carry personal data: no cache keeps them unless the handler says so
+            // (static files, tiles, the postal-code API).
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ];
+        if https {
+            list.push((
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            ));
+        }
+        SecurityHeaders {
+            list: Arc::new(list),
+        }
+    }
+
+    fn apply(&self, mut r: Response) -> Response {
+        let h = r.headers_mut();
+        for (name, value) in self.list.iter() {
+            if !h.contains_key(name) {
+                h.insert(name.clone(), value.clone());
+            }
+        }
+        r
+    }
+}
+
+/// Request ids (`x-request-id`, in the logs and on every response) without a system call per
+/// request: a random prefix drawn once per process and a counter. Unique, not secret (a UUID v4
+/// drew from the kernel's random source for every request, a measurable share of a tile's time).
+#[derive(Clone)]
+struct RequestIds {
+    prefix: u32,
+    next: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> RequestIds {
+        RequestIds {
+            prefix: rand::random(),
+            next: Arc::new(std::sync::atomic::AtomicU64::new(1)),
+        }
+    }
+}
+
+impl tower_http::request_id::MakeRequestId for RequestIds {
+    fn make_request_id<B>(
+        &mut self,
+        _: &axum::http::Request<B>,
+    ) -> Option<tower_http::request_id::RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n:010x}", self.prefix))
+            .ok()
+            .map(tower_http::request_id::RequestId::new)
+    }
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -278,9 +348,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// in a transaction, and every later write failed with "begin_with at non-zero transaction
 /// depth" — seen in bench/run.sh when wrk closed its connections at the end of a run.)
 async fn run_to_completion(req: Request, next: Next) -> Response {
-    if reads_only(&req) {
-        return next.run(req).await;
-    }
     match tokio::spawn(next.run(req)).await {
         Ok(r) => r,
         Err(e) => {
@@ -290,27 +357,8 @@ async fn run_to_completion(req: Request, next: Next) -> Response {
     }
 }
 
-/// Requests that cannot write (a GET of a static asset or a vector tile: no session, no
-/// transaction) run in the connection's task: a task of their own per request was a
-/// measurable share of a cached tile's time, and dropping them half way leaves nothing behind.
-fn reads_only(req: &Request) -> bool {
-    (req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD)
-        && (req.uri().path().starts_with("/static/")
-            || req.uri().path().starts_with("/roads/tiles/"))
-}
-
-/// Records the peer address for throttling and counts the request for Prometheus.
-async fn client_ip_and_metrics(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    req.extensions_mut().insert(ClientIp(ip));
+/// Counts the request for Prometheus.
+async fn metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let start = std::time::Instant::now();
     let resp = next.run(req).await;
@@ -606,7 +654,12 @@ async fn static_file(axum::extract::Path(path): axum::extract::Path<String>) -> 
     match Assets::get(&path) {
         Some(file) => {
             let mime = mime_for(&path);
-            let mut r = Response::new(Body::from(file.data.into_owned()));
+            // Embedded in the binary (release builds): handed out without a copy.
+            let bytes = match file.data {
+                std::borrow::Cow::Borrowed(b) => axum::body::Bytes::from_static(b),
+                std::borrow::Cow::Owned(v) => axum::body::Bytes::from(v),
+            };
+            let mut r = Response::new(Body::from(bytes));
             r.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
             r.headers_mut().insert(
@@ -644,19 +697,45 @@ mod tests {
     }
 
     #[test]
-    fn only_reads_of_assets_and_tiles_skip_their_own_task() {
-        let req = |m: &str, p: &str| {
-            Request::builder()
-                .method(m)
-                .uri(p)
-                .body(axum::body::Body::empty())
-                .expect("request")
-        };
-        assert!(reads_only(&req("GET", "/roads/tiles/15/1/2.mvt")));
-        assert!(reads_only(&req("HEAD", "/static/site.css")));
-        assert!(!reads_only(&req("POST", "/roads/tiles/15/1/2.mvt")));
-        assert!(!reads_only(&req("GET", "/roads/map")));
-        assert!(!reads_only(&req("GET", "/mypage")));
-        assert!(!reads_only(&req("POST", "/api/v1/applications")));
+    fn request_ids_are_unique_within_and_across_processes() {
+        use tower_http::request_id::MakeRequestId;
+        let req = Request::builder()
+            .uri("/")
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let mut a = RequestIds::new();
+        let mut a2 = a.clone(); // the layer clones its maker per connection
+        let ids: std::collections::HashSet<String> = (0..1000)
+            .flat_map(|_| [a.make_request_id(&req), a2.make_request_id(&req)])
+            .map(|id| {
+                id.expect("id")
+                    .header_value()
+                    .to_str()
+                    .expect("ascii")
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(ids.len(), 2000);
+        let mut b = RequestIds::new();
+        let other = b.make_request_id(&req).expect("id");
+        assert_ne!(a.prefix, b.prefix, "another process draws another prefix");
+        assert!(!ids.contains(other.header_value().to_str().expect("ascii")));
+    }
+
+    #[test]
+    fn security_headers_keep_what_the_handler_set() {
+        let h = SecurityHeaders::new(false);
+        let mut own = Response::new(Body::empty());
+        own.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60"),
+        );
+        let r = h.apply(own);
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "public, max-age=60");
+        assert_eq!(r.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert!(r.headers().get(header::STRICT_TRANSPORT_SECURITY).is_none());
+        let r = SecurityHeaders::new(true).apply(Response::new(Body::empty()));
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+        assert!(r.headers().get(header::STRICT_TRANSPORT_SECURITY).is_some());
     }
 }
